@@ -1,0 +1,93 @@
+// Package config holds ssogate's settings: one Config struct, loaded once from saved
+// settings, flags, environment (and *_FILE secrets) and defaults, then validated as a whole.
+package config
+
+import (
+	"log/slog"
+	"net/netip"
+	"net/url"
+	"time"
+)
+
+// Auth methods (OIDC_AUTH_METHOD).
+const (
+	MethodImplicit = "implicit"
+	MethodPKCE     = "pkce"
+)
+
+// Config is every setting of the gateway, parsed into typed fields. Request code
+// never parses strings: everything is converted here, at load.
+type Config struct {
+	Issuer       string // OIDC_ISSUER
+	ClientID     string // OIDC_CLIENT_ID
+	ClientSecret Secret // OIDC_CLIENT_SECRET, OIDC_CLIENT_SECRET_FILE, GORILLA_OIDC_SECRET
+	AuthMethod   string // OIDC_AUTH_METHOD: MethodImplicit or MethodPKCE
+	Scopes       []string
+	LocalRestore bool // LOCAL_RESTORE
+
+	UpstreamURL *url.URL // UPSTREAM_URL; nil means forward-auth only
+	PublicURL   *url.URL // PUBLIC_URL; nil means derived from each request
+	ListenAddr  string   // LISTEN_ADDR
+	OpsAddr     string   // OPS_ADDR
+	TLSCertFile string   // TLS_CERT_FILE
+	TLSKeyFile  string   // TLS_KEY_FILE
+
+	GroupsClaim         string            // OIDC_GROUPS_CLAIM; "" means the IdP's default
+	UsernameClaim       string            // OIDC_USERNAME_CLAIM; "" means the IdP's default
+	AllowedGroups       []string          // ALLOWED_GROUPS
+	AllowedEmailDomains []string          // ALLOWED_EMAIL_DOMAINS
+	RoleMap             map[string]string // ROLE_MAP: group -> role
+	DefaultRole         string            // DEFAULT_ROLE
+
+	CookieSecret           Secret // COOKIE_SECRET (+ _FILE), decoded bytes; empty: generated in DataDir
+	SigningKeyFile         string // SIGNING_KEY_FILE
+	SigningKeyPreviousFile string // SIGNING_KEY_PREVIOUS_FILE
+	AssertionAudience      string // ASSERTION_AUDIENCE; "" means PublicURL
+
+	SessionStore           string         // SESSION_STORE: "cookie" or a redis:// / rediss:// URL
+	SessionLength          time.Duration  // SESSION_LENGTH
+	TrustedProxies         []netip.Prefix // TRUSTED_PROXIES
+	APIKeyPassthrough      bool           // API_KEY_PASSTHROUGH
+	DataDir                string         // DATA_DIR
+	AllowedRedirectDomains []string       // ALLOWED_REDIRECT_DOMAINS: hosts or ".suffix"
+	LogoutURL              string         // OIDC_LOGOUT_URL template
+	RefreshInterval        time.Duration  // REFRESH_INTERVAL
+
+	LogLevel  slog.Level // LOG_LEVEL
+	LogFormat string     // LOG_FORMAT: "json" or "text"
+
+	// Sources records where each setting's value came from, by variable name.
+	Sources map[string]Source
+}
+
+// Source says where a setting's value came from.
+type Source string
+
+// Setting sources, highest precedence first.
+const (
+	SourceSaved   Source = "saved"
+	SourceFlag    Source = "flag"
+	SourceEnv     Source = "environment"
+	SourceFile    Source = "file"
+	SourceDefault Source = "default"
+)
+
+// Secret is a sensitive value that never prints: fmt, slog and JSON see "REDACTED".
+type Secret string
+
+// String hides the value.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "REDACTED"
+}
+
+// LogValue hides the value from log/slog.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// MarshalText hides the value from encoders.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Reveal returns the secret's value, for the one place that must use it.
+func (s Secret) Reveal() string { return string(s) }
