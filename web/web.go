@@ -1,0 +1,210 @@
+// Package web renders the gateway's own HTML pages: errors, access denied, signed out,
+// the LOCAL_RESTORE sign-in and the admin settings page. Templates and the stylesheet are
+// embedded in the binary and parsed once; pages work without JavaScript and are served
+// with a strict Content-Security-Policy.
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// files holds the page templates and the stylesheet. It is read-only.
+//
+//go:embed templates/*.html static/style.css
+var files embed.FS
+
+const layoutFile = "templates/layout.html"
+
+// Renderer renders the embedded pages. It is immutable after New and safe for
+// concurrent use.
+type Renderer struct {
+	pages map[string]*template.Template
+	csp   string
+}
+
+// New parses the embedded templates. An error means the binary was built with broken
+// templates.
+func New() (*Renderer, error) {
+	css, err := files.ReadFile("static/style.css")
+	if err != nil {
+		return nil, fmt.Errorf("web: read stylesheet: %w", err)
+	}
+	funcs := template.FuncMap{
+		// The stylesheet is inlined and allowed by its hash in the CSP, so the pages need
+		// no static route and no 'unsafe-inline'.
+		"stylesheet": func() template.CSS { return template.CSS(css) },
+		"statusText": http.StatusText,
+	}
+	names, err := fs.Glob(files, "templates/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: list templates: %w", err)
+	}
+	r := &Renderer{pages: make(map[string]*template.Template), csp: contentSecurityPolicy(css)}
+	for _, name := range names {
+		if name == layoutFile {
+			continue
+		}
+		page := strings.TrimSuffix(path.Base(name), ".html")
+		t, err := template.New(page).Funcs(funcs).ParseFS(files, layoutFile, name)
+		if err != nil {
+			return nil, fmt.Errorf("web: parse page %q: %w", page, err)
+		}
+		r.pages[page] = t
+	}
+	return r, nil
+}
+
+// contentSecurityPolicy allows nothing but the inlined stylesheet and forms posting back
+// to the gateway itself. Links (sign out, sign in again) are plain navigations, which CSP
+// does not restrict, so a logout that redirects to the IdP is not blocked.
+func contentSecurityPolicy(css []byte) string {
+	sum := sha256.Sum256(css)
+	return "default-src 'none'; " +
+		"style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; " +
+		"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+}
+
+// Render writes page with data as a complete HTML response with the given status (200
+// when 0). The page is rendered into a buffer first: when rendering fails the client gets
+// a plain-text 500 instead of half a page, and the error is returned for the caller to
+// log. Security headers are set before the status is written.
+func (r *Renderer) Render(w http.ResponseWriter, status int, page string, data any) error {
+	if status == 0 {
+		status = http.StatusOK
+	}
+	if status < 100 || status > 999 {
+		internalError(w)
+		return fmt.Errorf("web: render %q: invalid status %d", page, status)
+	}
+	t, ok := r.pages[page]
+	if !ok {
+		internalError(w)
+		return fmt.Errorf("web: render %q: no such page", page)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		internalError(w)
+		return fmt.Errorf("web: render %q: %w", page, err)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	h.Set("Content-Security-Policy", r.csp)
+	setCommonHeaders(h)
+	w.WriteHeader(status)
+	if _, err := buf.WriteTo(w); err != nil {
+		return fmt.Errorf("web: write %q: %w", page, err)
+	}
+	return nil
+}
+
+// internalError answers with a bare plain-text 500.
+func internalError(w http.ResponseWriter) {
+	setCommonHeaders(w.Header())
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+	http.Error(w, "500 Internal Server Error", http.StatusInternalServerError)
+}
+
+// setCommonHeaders sets the headers every gateway page carries.
+func setCommonHeaders(h http.Header) {
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+}
+
+
+// Page names accepted by Renderer.Render.
+const (
+	PageError       = "error"
+	PageForbidden   = "forbidden"
+	PageSignedOut   = "signed-out"
+	PageRestore     = "restore"
+	PageRestoreMode = "restore-mode"
+	PageSettings    = "settings"
+)
+
+// ErrorPage is the data of the "error" page, used for 400, 401, 403, 404, 429, 502 and
+// 503 responses. Nothing in it may carry internal error text: it is shown to the user.
+type ErrorPage struct {
+	Title     string // heading; the status text when empty
+	Message   string // what happened, in words a user understands
+	Detail    string // optional second paragraph, e.g. the IdP's error description
+	RequestID string // shown in small print for the administrator
+	RetryURL  string // optional "Try again" link
+	Status    int    // HTTP status shown above the heading; omitted when 0
+	Banner    string // optional warning bar, e.g. for LOCAL_RESTORE
+}
+
+// ForbiddenPage is the data of the "forbidden" page: a signed-in user who is not
+// allowed in. It links to /logout so the user can switch accounts.
+type ForbiddenPage struct {
+	User      string // the signed-in user's name
+	Reason    string // why access is denied, e.g. "not in any of the allowed groups"
+	RequestID string
+	Banner    string
+}
+
+// SignedOutPage is the data of the "signed-out" page, shown after logout when the IdP
+// offers no logout of its own.
+type SignedOutPage struct {
+	LoginURL string // "Sign in again" link; /oidc/login when empty
+	Banner   string
+}
+
+// RestorePage is the data of the "restore" page, the LOCAL_RESTORE sign-in form. The
+// form posts username "admin", password and csrf_token.
+type RestorePage struct {
+	Error     string // e.g. "Wrong password"
+	CSRFToken string // echoed in the hidden csrf_token field
+	Action    string // form target; /oidc/restore when empty
+	Banner    string
+}
+
+// RestoreModePage is the data of the "restore-mode" page, shown on /oidc/login while
+// LOCAL_RESTORE is on.
+type RestoreModePage struct {
+	RestoreURL string // break-glass sign-in link; /oidc/restore when empty
+	Banner     string
+}
+
+// SettingsPage is the data of the "settings" admin page. Its single form posts every
+// field by name, csrf_token, and action=test, action=save or action=revert.
+type SettingsPage struct {
+	Fields    []SettingField
+	CSRFToken string
+	Message   string // success notice
+	Error     string // failure notice
+	Banner    string
+	Checks    []Check // results of the last test, if any
+	User      string  // the signed-in admin
+}
+
+// SettingField is one editable setting on the settings page.
+type SettingField struct {
+	Name     string   // environment variable name, also the form input name
+	Label    string   // human label; Name when empty
+	Value    string   // effective value; for a Secret only whether it is empty matters
+	Source   string   // "saved", "environment" or "default"
+	EnvValue string   // what the environment says, shown for comparison
+	Help     string   // one line of help
+	Secret   bool     // write-only: never rendered, shown as set/not set; empty input keeps it
+	Options  []string // renders a <select> when non-empty
+}
+
+// Check is one result of testing proposed settings, e.g. "discovery" or "issuer match".
+type Check struct {
+	Name   string
+	OK     bool
+	Detail string
+}
