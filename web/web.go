@@ -123,7 +123,6 @@ func setCommonHeaders(h http.Header) {
 	h.Set("X-Frame-Options", "DENY")
 }
 
-
 // Page names accepted by Renderer.Render.
 const (
 	PageError       = "error"
