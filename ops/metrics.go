@@ -1,0 +1,88 @@
+package ops
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Label values used with Metrics. Callers may use others; these keep dashboards stable.
+const (
+	// route_class values for Metrics.Requests.
+	RouteProxy       = "proxy"        // requests proxied to the upstream
+	RouteForwardAuth = "forward_auth" // /oidc/auth checks from an ingress
+	RouteLogin       = "login"        // /oidc/login, /oidc/callback, /oidc/restore
+	RouteLogout      = "logout"       // /logout and back-channel logout
+	RouteGateway     = "gateway"      // every other /oidc/ endpoint
+
+	// outcome values for Metrics.SignIns.
+	OutcomeSuccess = "success"
+	OutcomeDenied  = "denied" // signed in at the IdP but refused by the allow rules
+	OutcomeFailed  = "failed" // the login did not complete (IdP error, bad token, expired state)
+)
+
+// Metrics holds the gateway's Prometheus collectors. Every name starts with "ssogate_".
+// Keep label values to small fixed sets (never user names, paths or error text).
+type Metrics struct {
+	// Requests counts requests on the public listener by route_class and status code.
+	Requests *prometheus.CounterVec
+	// UpstreamLatency observes the time until the upstream's response headers, in seconds.
+	UpstreamLatency prometheus.Histogram
+	// SignIns counts completed logins by outcome and a short reason
+	// (e.g. "ok", "access_denied", "nonce_mismatch", "group_not_allowed").
+	SignIns *prometheus.CounterVec
+	// TokenFailures counts rejected ID, bearer and logout tokens by reason
+	// (e.g. "signature", "expired", "issuer", "audience", "nonce").
+	TokenFailures *prometheus.CounterVec
+	// JWKSRefreshes counts fetches of the IdP's JWKS.
+	JWKSRefreshes prometheus.Counter
+	// ActiveSessions is the number of live sessions, where the session store can count them.
+	ActiveSessions prometheus.Gauge
+}
+
+// NewMetrics creates the gateway's collectors and registers them with reg. A nil reg
+// leaves them unregistered, which suits tests of other packages. Like MustRegister, it
+// panics when the collectors are already registered with reg: create Metrics once.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		Requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ssogate_http_requests_total",
+			Help: "Requests on the public listener by route class and status code.",
+		}, []string{"route_class", "code"}),
+		UpstreamLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "ssogate_upstream_request_duration_seconds",
+			Help:    "Time until the upstream's response headers arrive.",
+			Buckets: prometheus.DefBuckets,
+		}),
+		SignIns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ssogate_sign_ins_total",
+			Help: "Completed logins by outcome (success, denied, failed) and reason.",
+		}, []string{"outcome", "reason"}),
+		TokenFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ssogate_token_failures_total",
+			Help: "Tokens rejected during verification, by reason.",
+		}, []string{"reason"}),
+		JWKSRefreshes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ssogate_jwks_refreshes_total",
+			Help: "Fetches of the identity provider's JWKS.",
+		}),
+		ActiveSessions: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "ssogate_active_sessions",
+			Help: "Live sessions, where the session store can count them.",
+		}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.Requests, m.UpstreamLatency, m.SignIns, m.TokenFailures, m.JWKSRefreshes, m.ActiveSessions)
+	}
+	return m
+}
+
+// NewRegistry returns a registry holding the standard Go runtime and process collectors,
+// ready for NewMetrics and Options.Registry.
+func NewRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	return reg
+}

@@ -1,0 +1,101 @@
+package ops
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+)
+
+func TestMetricsEndpointExposesCounters(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg)
+	m.Requests.WithLabelValues(RouteProxy, "200").Inc()
+	m.Requests.WithLabelValues(RouteProxy, "200").Inc()
+	m.SignIns.WithLabelValues(OutcomeDenied, "group_not_allowed").Inc()
+	m.TokenFailures.WithLabelValues("expired").Inc()
+	m.JWKSRefreshes.Inc()
+	m.ActiveSessions.Set(3)
+	m.UpstreamLatency.Observe(0.2)
+
+	rec := get(t, New(Options{Registry: reg}).Handler(), http.MethodGet, "/metrics")
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status: got %d, want 200", rec.Code)
+	}
+	body := rec.Body.String()
+	for _, want := range []string{
+		`ssogate_http_requests_total{code="200",route_class="proxy"} 2`,
+		`ssogate_sign_ins_total{outcome="denied",reason="group_not_allowed"} 1`,
+		`ssogate_token_failures_total{reason="expired"} 1`,
+		`ssogate_jwks_refreshes_total 1`,
+		`ssogate_active_sessions 3`,
+		`ssogate_upstream_request_duration_seconds_count 1`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+}
+
+func TestMetricNamesArePrefixed(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg)
+	// Vectors only appear once a label set is used.
+	m.Requests.WithLabelValues(RouteLogin, "302").Inc()
+	m.SignIns.WithLabelValues(OutcomeSuccess, "ok").Inc()
+	m.TokenFailures.WithLabelValues("nonce").Inc()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatalf("Gather error: %v", err)
+	}
+	if got, want := len(families), 6; got != want {
+		t.Errorf("metric families: got %d, want %d", got, want)
+	}
+	for _, f := range families {
+		if !strings.HasPrefix(f.GetName(), "ssogate_") {
+			t.Errorf("metric %q: want the ssogate_ prefix", f.GetName())
+		}
+	}
+}
+
+func TestMetricsRoute(t *testing.T) {
+	tests := []struct {
+		name       string
+		reg        *prometheus.Registry
+		wantStatus int
+		want       string
+	}{
+		{"no registry", nil, http.StatusNotFound, ""},
+		{"standard registry", NewRegistry(), http.StatusOK, "go_goroutines"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := get(t, New(Options{Registry: tt.reg}).Handler(), http.MethodGet, "/metrics")
+			if rec.Code != tt.wantStatus {
+				t.Errorf("status: got %d, want %d", rec.Code, tt.wantStatus)
+			}
+			if !strings.Contains(rec.Body.String(), tt.want) {
+				t.Errorf("body lacks %q", tt.want)
+			}
+		})
+	}
+}
+
+// TestNewMetricsWithoutRegistry: a nil registerer must not fall back to a global
+// registry, or a second call would panic with a duplicate registration.
+func TestNewMetricsWithoutRegistry(t *testing.T) {
+	for i := range 2 {
+		m := NewMetrics(nil)
+		m.JWKSRefreshes.Inc()
+		m.Requests.WithLabelValues(RouteGateway, "200").Inc()
+		var out dto.Metric
+		if err := m.JWKSRefreshes.Write(&out); err != nil {
+			t.Fatalf("call %d: Write error: %v", i+1, err)
+		}
+		if got := out.GetCounter().GetValue(); got != 1 {
+			t.Errorf("call %d: JWKSRefreshes got %v, want 1", i+1, got)
+		}
+	}
+}
