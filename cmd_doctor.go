@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/ssogate/ssogate/config"
+	"github.com/ssogate/ssogate/doctor"
+)
+
+// doctorCommand checks the configuration against the real IdP and explains each problem.
+func doctorCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cfg, err := config.Load(args, os.LookupEnv)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, config.Usage())
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stdout, "✗ configuration:\n%s\n", indent(err.Error()))
+		return 1
+	}
+	ok := true
+	client := &http.Client{Timeout: 10 * time.Second}
+	for _, c := range doctor.Run(ctx, cfg, client, time.Now) {
+		mark := "✓"
+		if !c.OK {
+			mark, ok = "✗", false
+		}
+		fmt.Fprintf(stdout, "%s %s: %s\n", mark, c.Name, c.Detail)
+	}
+	if !ok {
+		return 1
+	}
+	return 0
+}
+
+func indent(s string) string { return "  " + strings.ReplaceAll(s, "\n", "\n  ") }
+
+func urlText(u *url.URL) string {
+	if u == nil {
+		return "derived from each request"
+	}
+	return u.String()
+}

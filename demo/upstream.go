@@ -1,0 +1,50 @@
+package demo
+
+import (
+	"html/template"
+	"net/http"
+	"sort"
+	"strings"
+)
+
+// upstreamPage shows what the application behind the gateway received.
+var upstreamPage = template.Must(template.New("upstream").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Demo application</title>
+<style>body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1f2933}
+table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;vertical-align:top}
+code{word-break:break-all;font-size:.85rem}.ok{color:#0a7d32}.bad{color:#b42318}</style></head>
+<body><h1>Demo application</h1>
+<p>This page stands for the application behind ssogate. It shows the identity the gateway forwarded.</p>
+<p id="user">Signed in as <strong>{{.User}}</strong>{{if .Email}} ({{.Email}}){{end}}, role <strong id="role">{{.Role}}</strong>.</p>
+<table><tr><th>Header</th><th>Value</th></tr>
+{{range .Headers}}<tr><td>{{.Name}}</td><td><code>{{.Value}}</code></td></tr>{{end}}
+</table>
+<p><a href="/logout">Sign out</a> · <a href="/oidc/userinfo">/oidc/userinfo</a></p>
+</body></html>`))
+
+type header struct{ Name, Value string }
+
+type pageData struct {
+	User, Email, Role string
+	Headers           []header
+}
+
+// newUpstream returns the demo application: it lists the identity headers it received.
+func newUpstream(gatewayURL string) http.Handler {
+	_ = gatewayURL
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d := pageData{
+			User:  r.Header.Get("X-Auth-Request-User"),
+			Email: r.Header.Get("X-Auth-Request-Email"),
+			Role:  r.Header.Get("X-Auth-Request-Role"),
+		}
+		for name, values := range r.Header {
+			if strings.HasPrefix(strings.ToLower(name), "x-auth-request-") || strings.HasPrefix(name, "X-Forwarded-") {
+				d.Headers = append(d.Headers, header{name, strings.Join(values, ", ")})
+			}
+		}
+		sort.Slice(d.Headers, func(i, j int) bool { return d.Headers[i].Name < d.Headers[j].Name })
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_ = upstreamPage.Execute(w, d)
+	})
+}

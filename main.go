@@ -1,0 +1,75 @@
+// Command ssogate is an OpenID Connect authentication gateway: it signs users in with
+// the organisation's identity provider and forwards their requests, with identity
+// headers and a signed identity assertion, to the application behind it.
+//
+//	ssogate [serve] [flags]   run the gateway (settings: ssogate --help)
+//	ssogate demo              a complete local demonstration, no setup
+//	ssogate doctor            check the configuration against the real IdP
+//	ssogate version           print the version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/ssogate/ssogate/config"
+)
+
+// version is stamped at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run dispatches the subcommand and returns the process exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serveCommand(ctx, args, stdout, stderr)
+	case "demo":
+		return demoCommand(ctx, args, stdout, stderr)
+	case "doctor":
+		return doctorCommand(ctx, args, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "ssogate", version)
+		return 0
+	case "help":
+		fmt.Fprint(stdout, config.Usage())
+		return 0
+	}
+	fmt.Fprintf(stderr, "ssogate: unknown command %q; commands: serve, demo, doctor, version (ssogate --help lists the settings)\n", cmd)
+	return 2
+}
+
+// serveCommand loads and validates the settings, then runs the gateway.
+func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cfg, err := config.Load(args, os.LookupEnv)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, config.Usage())
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "ssogate: the configuration has problems; nothing was started:\n%s\n", indent(err.Error()))
+		return 2
+	}
+	logger := newLogger(cfg, stdout)
+	if err := serve(ctx, cfg, logger, nil); err != nil {
+		logger.Error("ssogate stopped", "error", err.Error())
+		return 1
+	}
+	return 0
+}

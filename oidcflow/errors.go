@@ -1,0 +1,97 @@
+package oidcflow
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+)
+
+// Errors a callback can fail with. Handlers map them to a status and a page; Reason
+// turns any of them into a short code for audit logs and metrics.
+var (
+	ErrStateMismatch = errors.New("oidcflow: state does not match this browser's login")
+	ErrStateExpired  = errors.New("oidcflow: login expired, please sign in again")
+	ErrStateReplayed = errors.New("oidcflow: login response already used")
+	ErrNonceMismatch = errors.New("oidcflow: ID token nonce does not match this browser's login")
+	ErrNoIDToken     = errors.New("oidcflow: the IdP returned no ID token")
+	ErrNoCode        = errors.New("oidcflow: the IdP returned neither a code nor an error")
+	ErrWrongFlow     = errors.New("oidcflow: the response does not fit the configured auth method")
+	ErrNotReady      = errors.New("oidcflow: identity provider not reachable yet")
+	ErrSettingsMoved = errors.New("oidcflow: sign-in settings changed during this login")
+)
+
+// IdPError is an error the identity provider returned to the redirect URI or the
+// token endpoint, with its own code and description.
+type IdPError struct {
+	Code        string
+	Description string
+}
+
+func (e *IdPError) Error() string {
+	if e.Description == "" {
+		return "identity provider error: " + e.Code
+	}
+	return fmt.Sprintf("identity provider error: %s: %s", e.Code, e.Description)
+}
+
+// TokenError is an ID token that failed verification, with a short reason code.
+type TokenError struct {
+	Reason string // e.g. "signature", "issuer", "audience", "expired", "nonce"
+	Err    error
+}
+
+func (e *TokenError) Error() string { return "ID token rejected (" + e.Reason + "): " + e.Err.Error() }
+func (e *TokenError) Unwrap() error { return e.Err }
+
+// IssuerMismatchError is a discovery document whose issuer differs from the configured one.
+type IssuerMismatchError struct{ Configured, Discovered string }
+
+func (e *IssuerMismatchError) Error() string {
+	return fmt.Sprintf("OIDC_ISSUER=%q but the IdP's discovery document says issuer %q: set OIDC_ISSUER to exactly %q",
+		e.Configured, e.Discovered, e.Discovered)
+}
+
+// MethodError is an auth method the IdP does not offer.
+type MethodError struct{ Method, Missing, Fix string }
+
+func (e *MethodError) Error() string {
+	return fmt.Sprintf("OIDC_AUTH_METHOD=%s needs %s, which the IdP's discovery document does not list: %s",
+		e.Method, e.Missing, e.Fix)
+}
+
+// Reason returns a short, stable code for err, for audit logs and metric labels.
+func Reason(err error) string {
+	var te *TokenError
+	var ie *IdPError
+	var re *oauth2.RetrieveError
+	var exp *oidc.TokenExpiredError
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.As(err, &te):
+		return te.Reason
+	case errors.As(err, &ie):
+		return "idp_" + ie.Code
+	case errors.As(err, &re):
+		return "token_endpoint"
+	case errors.As(err, &exp):
+		return "expired"
+	case errors.Is(err, ErrStateMismatch):
+		return "state_mismatch"
+	case errors.Is(err, ErrStateExpired):
+		return "state_expired"
+	case errors.Is(err, ErrStateReplayed):
+		return "replayed"
+	case errors.Is(err, ErrNonceMismatch):
+		return "nonce"
+	case errors.Is(err, ErrNoIDToken), errors.Is(err, ErrNoCode), errors.Is(err, ErrWrongFlow):
+		return "bad_response"
+	case errors.Is(err, ErrNotReady):
+		return "idp_unreachable"
+	case errors.Is(err, ErrSettingsMoved):
+		return "settings_changed"
+	}
+	return "other"
+}

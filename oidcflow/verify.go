@@ -1,0 +1,147 @@
+package oidcflow
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/sha512"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"strings"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+
+	"github.com/ssogate/ssogate/claims"
+)
+
+type verifyOptions struct {
+	nonce       string // required when login is set
+	accessToken string // checked against at_hash when both are present
+	code        string // checked against c_hash when both are present
+	login       bool   // a token fresh from a login: nonce and iat bounds apply
+}
+
+// tokenClaims are the registered claims the gateway checks itself.
+type tokenClaims struct {
+	AZP    string  `json:"azp"`
+	TID    string  `json:"tid"`
+	CHash  string  `json:"c_hash"`
+	AtHash string  `json:"at_hash"`
+	IAT    float64 `json:"iat"`
+}
+
+// verifyIDToken checks raw as DESIGN §1 says and returns the token and its claims.
+func (f *Flow) verifyIDToken(ctx context.Context, raw string, vo verifyOptions) (*oidc.IDToken, map[string]any, error) {
+	tok, err := f.verifier.Verify(ctx, raw)
+	if err != nil {
+		return nil, nil, &TokenError{Reason: verifyReason(err), Err: err}
+	}
+	var tc tokenClaims
+	var all map[string]any
+	if err := tok.Claims(&tc); err != nil {
+		return nil, nil, &TokenError{Reason: "claims", Err: err}
+	}
+	if err := tok.Claims(&all); err != nil {
+		return nil, nil, &TokenError{Reason: "claims", Err: err}
+	}
+	if f.tenantTemplated() && !claims.EntraIssuerMatches(f.disc.Issuer, tok.Issuer, tc.TID) {
+		return nil, nil, &TokenError{Reason: "issuer", Err: fmt.Errorf("issuer %q does not match the token's tenant %q", tok.Issuer, tc.TID)}
+	}
+	if len(tok.Audience) > 1 && tc.AZP != f.opts.ClientID {
+		return nil, nil, &TokenError{Reason: "audience", Err: fmt.Errorf("several audiences and azp %q is not this client", tc.AZP)}
+	}
+	if tc.AZP != "" && tc.AZP != f.opts.ClientID {
+		return nil, nil, &TokenError{Reason: "audience", Err: fmt.Errorf("azp %q is not this client", tc.AZP)}
+	}
+	now := f.opts.Now()
+	if tok.IssuedAt.After(now.Add(f.opts.ClockSkew)) {
+		return nil, nil, &TokenError{Reason: "iat", Err: fmt.Errorf("issued in the future (%s); check the clocks", tok.IssuedAt)}
+	}
+	if vo.login {
+		if tok.IssuedAt.Before(now.Add(-f.opts.LoginTTL - f.opts.ClockSkew)) {
+			return nil, nil, &TokenError{Reason: "iat", Err: fmt.Errorf("issued too long ago (%s)", tok.IssuedAt)}
+		}
+		if tok.Nonce == "" || subtle.ConstantTimeCompare([]byte(tok.Nonce), []byte(vo.nonce)) != 1 {
+			return nil, nil, &TokenError{Reason: "nonce", Err: ErrNonceMismatch}
+		}
+	}
+	if tc.AtHash != "" && vo.accessToken != "" {
+		if err := tok.VerifyAccessToken(vo.accessToken); err != nil {
+			return nil, nil, &TokenError{Reason: "at_hash", Err: err}
+		}
+	}
+	if tc.CHash != "" && vo.code != "" {
+		if err := checkHalfHash(headerAlg(raw), vo.code, tc.CHash); err != nil {
+			return nil, nil, &TokenError{Reason: "c_hash", Err: err}
+		}
+	}
+	return tok, all, nil
+}
+
+// checkHalfHash verifies an OIDC c_hash: the left half of the hash of value, with the
+// hash that goes with the signing algorithm.
+func checkHalfHash(alg, value, want string) error {
+	var h hash.Hash
+	switch {
+	case strings.HasSuffix(alg, "256"), alg == "EdDSA":
+		h = sha256.New()
+	case strings.HasSuffix(alg, "384"):
+		h = sha512.New384()
+	case strings.HasSuffix(alg, "512"):
+		h = sha512.New()
+	default:
+		return fmt.Errorf("no hash for algorithm %q", alg)
+	}
+	h.Write([]byte(value))
+	sum := h.Sum(nil)
+	if base64URL(sum[:len(sum)/2]) != want {
+		return errors.New("hash does not match")
+	}
+	return nil
+}
+
+// headerAlg returns the alg of a compact JWS whose signature is already verified.
+func headerAlg(raw string) string {
+	head, _, _ := strings.Cut(raw, ".")
+	b, err := base64.RawURLEncoding.DecodeString(head)
+	if err != nil {
+		return ""
+	}
+	var h struct {
+		Alg string `json:"alg"`
+	}
+	_ = json.Unmarshal(b, &h)
+	return h.Alg
+}
+
+// verifyReason turns a go-oidc error into a short reason code.
+func verifyReason(err error) string {
+	var exp *oidc.TokenExpiredError
+	if errors.As(err, &exp) {
+		return "expired"
+	}
+	msg := err.Error()
+	for _, c := range []struct{ substr, reason string }{
+		{"malformed jwt", "malformed"},
+		{"unexpected signature algorithm", "algorithm"},
+		{"signing method", "algorithm"},
+		{"different provider", "issuer"},
+		{"expected audience", "audience"},
+		{"nbf", "not_yet_valid"},
+	} {
+		if strings.Contains(msg, c.substr) {
+			return c.reason
+		}
+	}
+	if errors.Is(err, ErrUnknownKey) {
+		return "unknown_key"
+	}
+	return "signature"
+}
+
+func issuerHasTenantPlaceholder(issuer string) bool {
+	return strings.Contains(issuer, tenantPlaceholder)
+}

@@ -1,0 +1,120 @@
+package proxy
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+
+	"github.com/ssogate/ssogate/oidcflow"
+	"github.com/ssogate/ssogate/session"
+)
+
+// callback serves the redirect URI of both flows: GET ?code=&state= (pkce) and the
+// cross-site form_post of id_token and state (implicit).
+func (g *Gateway) callback(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Cache-Control", "no-store")
+	cb, err := oidcflow.ParseCallback(w, r)
+	if err != nil {
+		return g.signInFailed(r, err, http.StatusBadRequest, "The sign-in response could not be read.")
+	}
+	if cb.Error != "" && cb.State == "" {
+		return g.signInFailed(r, &oidcflow.IdPError{Code: cb.Error, Description: cb.ErrorDescription}, http.StatusBadRequest, "")
+	}
+	ls, err := g.takeLoginState(w, r, cb.State)
+	if err != nil {
+		return g.signInFailed(r, err, http.StatusBadRequest,
+			"This sign-in response does not belong to a sign-in started in this browser, or it was already used.")
+	}
+	if !g.replays.consume(ls.State, ls.Expires) {
+		return g.signInFailed(r, oidcflow.ErrStateReplayed, http.StatusBadRequest, "This sign-in response was already used.")
+	}
+	retry := "/oidc/login?rd=" + url.QueryEscape(ls.ReturnTo)
+	flow, err := g.opts.Flows.Flow()
+	if err != nil {
+		return g.signInFailed(r, err, http.StatusServiceUnavailable, "The identity provider cannot be reached right now.", retry)
+	}
+	res, err := flow.Complete(r.Context(), ls, cb)
+	if err != nil {
+		return g.signInFailed(r, err, callbackStatus(err), "", retry)
+	}
+	for _, warn := range res.Warnings {
+		g.opts.Logger.Warn(warn.Message, "request_id", requestIDFrom(r.Context()), "code", warn.Code, "sub", res.Identity.Subject)
+	}
+	now := g.opts.Now()
+	s := &session.Session{
+		ID: newSessionID(), Identity: res.Identity, CreatedAt: now, ExpiresAt: now.Add(g.opts.SessionLength),
+		IDToken: res.IDToken, RefreshToken: res.RefreshToken, RefreshedAt: now,
+	}
+	if err := g.opts.Sessions.Save(w, r, s); err != nil {
+		return storeError(err)
+	}
+	id := res.Identity
+	g.opts.Logger.LogAttrs(r.Context(), slog.LevelInfo, "sign-in succeeded",
+		slog.Bool("audit", true), slog.String("event", "sign_in"), slog.String("outcome", "success"),
+		slog.String("request_id", requestIDFrom(r.Context())), slog.String("user", id.Username),
+		slog.String("email", id.Email), slog.String("sub", id.Subject), slog.String("idp", id.IdP),
+		slog.String("issuer", id.Issuer), slog.String("method", ls.Method), slog.String("role", id.Role),
+		slog.Int("groups", len(id.Groups)), slog.String("client_ip", clientIP(r)))
+	if h := g.opts.Hooks.SignIn; h != nil {
+		h("success", "ok")
+	}
+	http.Redirect(w, r, ls.ReturnTo, http.StatusSeeOther)
+	return nil
+}
+
+// signInFailed writes the audit line for a failed sign-in and returns the page to show.
+func (g *Gateway) signInFailed(r *http.Request, err error, status int, message string, retry ...string) error {
+	reason := oidcflow.Reason(err)
+	g.opts.Logger.LogAttrs(r.Context(), slog.LevelWarn, "sign-in failed",
+		slog.Bool("audit", true), slog.String("event", "sign_in"), slog.String("outcome", "failure"),
+		slog.String("reason", reason), slog.String("error", err.Error()),
+		slog.String("request_id", requestIDFrom(r.Context())), slog.String("client_ip", clientIP(r)))
+	if h := g.opts.Hooks.SignIn; h != nil {
+		h("failure", reason)
+	}
+	var te *oidcflow.TokenError
+	if h := g.opts.Hooks.TokenFailure; h != nil && errors.As(err, &te) {
+		h(te.Reason)
+	}
+	he := &HTTPError{Status: status, Title: "Sign-in failed", Message: message, Code: "sign_in_failed", RetryURL: "/oidc/login"}
+	if len(retry) > 0 {
+		he.RetryURL = retry[0]
+	}
+	var idpErr *oidcflow.IdPError
+	switch {
+	case errors.As(err, &idpErr):
+		he.Message = "The identity provider did not sign you in (" + idpErr.Code + ")."
+		he.Detail = idpErr.Description
+		he.Code = "idp_error"
+	case errors.Is(err, oidcflow.ErrStateExpired), errors.Is(err, oidcflow.ErrSettingsMoved):
+		he.Message = "This sign-in took too long or the sign-in settings changed meanwhile. Please sign in again."
+	case he.Message == "":
+		he.Message = "The identity provider's answer could not be verified, so you were not signed in."
+	}
+	return he
+}
+
+// callbackStatus maps a Complete error to a status: the IdP's refusals and bad
+// responses are the client's 4xx; an unreachable token endpoint is a 502.
+func callbackStatus(err error) int {
+	var idpErr *oidcflow.IdPError
+	var te *oidcflow.TokenError
+	switch {
+	case errors.As(err, &idpErr), errors.As(err, &te):
+		return http.StatusBadRequest
+	case errors.Is(err, oidcflow.ErrStateExpired), errors.Is(err, oidcflow.ErrSettingsMoved),
+		errors.Is(err, oidcflow.ErrStateMismatch), errors.Is(err, oidcflow.ErrWrongFlow),
+		errors.Is(err, oidcflow.ErrNoIDToken):
+		return http.StatusBadRequest
+	}
+	return http.StatusBadGateway
+}
+
+func newSessionID() string {
+	b := make([]byte, 18)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}

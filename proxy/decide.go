@@ -1,0 +1,127 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/ssogate/ssogate/session"
+)
+
+// verdict is what the gateway decided about a request.
+type verdict int
+
+const (
+	allow verdict = iota
+	unauthenticated
+	forbidden
+	storeDown
+)
+
+// decision is the outcome of decide: the same for the reverse proxy and forward-auth,
+// which differ only in where they put the identity.
+type decision struct {
+	verdict  verdict
+	session  *session.Session
+	reason   string // forbidden: for the user; storeDown: the cause
+	ruleCode string // forbidden: for logs
+	err      error
+}
+
+// decide looks up the request's session and applies the access rules.
+func (g *Gateway) decide(r *http.Request) decision {
+	s, err := g.opts.Sessions.Load(r)
+	if err != nil {
+		if errors.Is(err, session.ErrNoSession) {
+			g.opts.Logger.LogAttrs(r.Context(), slog.LevelDebug, "no valid session",
+				slog.String("request_id", requestIDFrom(r.Context())), slog.String("cause", err.Error()))
+			return decision{verdict: unauthenticated}
+		}
+		return decision{verdict: storeDown, err: err}
+	}
+	if rule := g.opts.Rules.Check(s.Identity); !rule.Allowed {
+		return decision{verdict: forbidden, session: s, reason: rule.Reason, ruleCode: rule.Code}
+	}
+	return decision{verdict: allow, session: s}
+}
+
+// protected serves every path that is not the gateway's own: proxied upstream when
+// signed in and allowed.
+func (g *Gateway) protected(w http.ResponseWriter, r *http.Request) error {
+	if g.upstream == nil {
+		return &HTTPError{Status: http.StatusNotFound, Title: "Not found", Code: "auth_only",
+			Message: "This gateway runs in forward-auth mode (no UPSTREAM_URL): only /oidc/* and /logout are served here. Point your ingress's auth check at /oidc/auth."}
+	}
+	d := g.decide(r)
+	switch d.verdict {
+	case unauthenticated:
+		return g.unauthenticated(w, r)
+	case storeDown:
+		return storeError(d.err)
+	case forbidden:
+		return g.forbid(w, r, d)
+	}
+	h, err := g.identityHeaders(d.session)
+	if err != nil {
+		return err
+	}
+	g.upstream.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), upstreamHeadersKey, h)))
+	return nil
+}
+
+// forbid answers a signed-in user the rules refuse, with an audit line.
+func (g *Gateway) forbid(w http.ResponseWriter, r *http.Request, d decision) error {
+	id := d.session.Identity
+	g.opts.Logger.LogAttrs(r.Context(), slog.LevelWarn, "access denied",
+		slog.Bool("audit", true), slog.String("event", "access_denied"), slog.String("reason", d.ruleCode),
+		slog.String("request_id", requestIDFrom(r.Context())), slog.String("user", id.Username),
+		slog.String("sub", id.Subject), slog.String("path", r.URL.Path))
+	if !wantsHTML(r) {
+		writeJSON(w, http.StatusForbidden, map[string]string{"error": "forbidden", "message": d.reason, "request_id": requestIDFrom(r.Context())})
+		return nil
+	}
+	return g.renderForbidden(w, r, id, d.reason)
+}
+
+// identityHeaders returns the headers that carry id upstream (and on forward-auth
+// responses): user, email, groups, role and the signed assertion.
+func (g *Gateway) identityHeaders(s *session.Session) (http.Header, error) {
+	id := s.Identity
+	h := make(http.Header, 5)
+	h[HeaderUser] = []string{id.Username}
+	h[HeaderEmail] = []string{id.Email}
+	h[HeaderGroups] = []string{joinGroups(id.Groups)}
+	h[HeaderRole] = []string{id.Role}
+	if g.opts.Assert != nil {
+		a, err := g.opts.Assert(id, s.ID)
+		if err != nil {
+			return nil, err
+		}
+		h[HeaderAssertion] = []string{a}
+	}
+	return h, nil
+}
+
+// clientIP is the client's address: from X-Forwarded-For when the peer is a trusted
+// proxy that set it, else the peer itself.
+func clientIP(r *http.Request) string {
+	if ip := middleware.GetClientIP(r.Context()); ip != "" {
+		return ip
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// storeError is the page for a session store that cannot be reached.
+func storeError(err error) error {
+	return &HTTPError{Status: http.StatusServiceUnavailable, Title: "Temporarily unavailable",
+		Message:    "The session store cannot be reached right now. Please try again in a moment.",
+		RetryAfter: 5, Code: "session_store_unavailable", Err: err}
+}

@@ -1,0 +1,63 @@
+package proxy
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// forwardAuth serves GET /oidc/auth for an ingress's auth check: 200 with the identity
+// headers on the response, 401 when not signed in, 403 when not allowed. It is the
+// same decision as the reverse proxy's; only the output differs. With ?redirect=true a
+// browser gets a 302 to the IdP instead of a 401, returning to the original URL, which
+// is rebuilt from X-Forwarded-Proto/Host/Uri when the peer is a trusted proxy.
+func (g *Gateway) forwardAuth(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Cache-Control", "no-store")
+	d := g.decide(r)
+	switch d.verdict {
+	case storeDown:
+		return storeError(d.err)
+	case unauthenticated:
+		if r.URL.Query().Get("redirect") == "true" && !g.opts.LoginDisabled {
+			return g.startLogin(w, r, g.originalURL(r))
+		}
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthenticated",
+			"login_url": g.absURL(r, "/oidc/login?rd="+url.QueryEscape(g.originalURL(r)))})
+		return nil
+	case forbidden:
+		return g.forbid(w, r, d)
+	}
+	h, err := g.identityHeaders(d.session)
+	if err != nil {
+		return err
+	}
+	for k, v := range h {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// originalURL is the URL the user asked the ingress for, checked against the public
+// host and ALLOWED_REDIRECT_DOMAINS; "/" when unknown or not allowed.
+func (g *Gateway) originalURL(r *http.Request) string {
+	if !peerTrusted(r, g.opts.Trusted) {
+		return "/"
+	}
+	uri := r.Header.Get("X-Forwarded-Uri")
+	if uri == "" {
+		uri = r.Header.Get("X-Original-Uri")
+	}
+	if uri == "" || !strings.HasPrefix(uri, "/") {
+		uri = "/"
+	}
+	host := firstValue(r.Header.Get("X-Forwarded-Host"))
+	proto := firstValue(r.Header.Get("X-Forwarded-Proto"))
+	if host == "" {
+		return safeReturn(uri, "", nil)
+	}
+	if proto != "https" && proto != "http" {
+		proto = "https"
+	}
+	return safeReturn(proto+"://"+host+uri, g.publicBase(r).Host, g.opts.AllowedRedirectDomains)
+}

@@ -1,0 +1,65 @@
+package proxy
+
+import (
+	"net/http"
+	"strings"
+)
+
+// The identity headers the gateway sets (DESIGN §5).
+const (
+	HeaderUser      = "X-Auth-Request-User"
+	HeaderEmail     = "X-Auth-Request-Email"
+	HeaderGroups    = "X-Auth-Request-Groups"
+	HeaderRole      = "X-Auth-Request-Role"
+	HeaderAssertion = "X-Auth-Request-Assertion"
+)
+
+// spoofablePrefix covers every header the gateway owns; a client's copy of any of
+// them, in any letter case and with "_" for "-", is deleted before proxying.
+const spoofablePrefix = "x-auth-request-"
+
+// stripIdentityHeaders deletes every header that could impersonate the gateway. Go
+// canonicalises "x-auth-request-user" but keeps "X_Auth_Request_User" as its own key,
+// and many upstream frameworks read "_" as "-", so both spellings go.
+func stripIdentityHeaders(h http.Header) {
+	for name := range h {
+		if isSpoofable(name) {
+			delete(h, name)
+		}
+	}
+}
+
+func isSpoofable(name string) bool {
+	if len(name) < len(spoofablePrefix) {
+		return false
+	}
+	for i := 0; i < len(spoofablePrefix); i++ {
+		c := name[i]
+		if c == '_' {
+			c = '-'
+		}
+		if c|0x20 != spoofablePrefix[i] { // ASCII lower-casing; '-' is unchanged by it
+			return false
+		}
+	}
+	return true
+}
+
+// joinGroups renders groups for the Groups header: comma-separated, with commas in a
+// group name escaped so the list stays parseable.
+func joinGroups(groups []string) string {
+	switch len(groups) {
+	case 0:
+		return ""
+	case 1:
+		return strings.ReplaceAll(groups[0], ",", "%2C")
+	}
+	var b strings.Builder
+	for i, g := range groups {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strings.ReplaceAll(g, ",", "%2C"))
+	}
+	return b.String()
+}

@@ -1,0 +1,49 @@
+package proxy
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/ssogate/ssogate/web"
+)
+
+// login serves GET /oidc/login?rd=…: it starts a sign-in that returns to rd.
+func (g *Gateway) login(w http.ResponseWriter, r *http.Request) error {
+	if g.opts.LoginDisabled {
+		return g.opts.Renderer.Render(w, http.StatusServiceUnavailable, "restore-mode", web.RestoreModePage{Banner: g.opts.Banner})
+	}
+	rd := safeReturn(r.URL.Query().Get("rd"), g.publicBase(r).Host, g.opts.AllowedRedirectDomains)
+	return g.startLogin(w, r, rd)
+}
+
+// startLogin remembers a new login in a cookie and sends the browser to the IdP.
+func (g *Gateway) startLogin(w http.ResponseWriter, r *http.Request, returnTo string) error {
+	flow, err := g.opts.Flows.Flow()
+	if err != nil {
+		return &HTTPError{Status: http.StatusServiceUnavailable, Title: "Sign-in is unavailable",
+			Message:  "The identity provider cannot be reached right now. The gateway keeps trying; please try again in a moment.",
+			RetryURL: "/oidc/login?rd=" + url.QueryEscape(returnTo), RetryAfter: 5, Code: "idp_unavailable", Err: err}
+	}
+	ls, authURL := flow.Start(returnTo, g.absURL(r, "/oidc/callback"))
+	if err := g.saveLoginState(w, r, ls); err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, authURL, http.StatusFound)
+	return nil
+}
+
+// unauthenticated answers a request that needs a session and has none: browsers
+// navigating are sent to sign in; anything else gets 401 JSON naming the login URL.
+func (g *Gateway) unauthenticated(w http.ResponseWriter, r *http.Request) error {
+	returnTo := r.URL.RequestURI()
+	if isNavigation(r) && !g.opts.LoginDisabled {
+		return g.startLogin(w, r, safeReturn(returnTo, "", nil))
+	}
+	loginURL := g.absURL(r, "/oidc/login?rd="+url.QueryEscape(returnTo))
+	if g.opts.LoginDisabled {
+		loginURL = g.absURL(r, "/oidc/restore")
+	}
+	writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthenticated", "login_url": loginURL})
+	return nil
+}

@@ -1,0 +1,127 @@
+package proxy
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ssogate/ssogate/oidcflow"
+	"github.com/ssogate/ssogate/session"
+)
+
+// Login-state cookies: one per login attempt, named after its state, so two tabs
+// signing in at once do not overwrite each other. Over https the cookie is
+// SameSite=None; Secure, because with form_post the IdP's page POSTs the response
+// cross-site and a Lax cookie would not come back. Over plain http (local development)
+// SameSite is left unset: browsers then treat it as Lax, which covers the code flow's
+// top-level GET, and Chromium still sends it on a cross-site POST within two minutes.
+const (
+	loginCookiePrefix = "ssogate_login_"
+	maxLoginCookies   = 6
+)
+
+func (g *Gateway) loginCookieName(state string) string {
+	if len(state) > 16 {
+		state = state[:16]
+	}
+	name := loginCookiePrefix + state
+	if g.opts.Secure {
+		return "__Host-" + name
+	}
+	return name
+}
+
+// saveLoginState seals ls into its own cookie, dropping the oldest surplus login
+// cookies so abandoned attempts cannot grow the request headers without bound.
+func (g *Gateway) saveLoginState(w http.ResponseWriter, r *http.Request, ls oidcflow.LoginState) error {
+	plain, err := json.Marshal(ls)
+	if err != nil {
+		return fmt.Errorf("encoding login state: %w", err)
+	}
+	var existing []string
+	for _, c := range r.Cookies() {
+		if strings.Contains(c.Name, loginCookiePrefix) {
+			existing = append(existing, c.Name)
+		}
+	}
+	for i := 0; i+maxLoginCookies <= len(existing); i++ {
+		g.expireCookie(w, existing[i])
+	}
+	c := &http.Cookie{
+		Name:     g.loginCookieName(ls.State),
+		Value:    g.opts.Codec.Seal(session.PurposeLoginState, plain),
+		Path:     "/",
+		MaxAge:   int(ls.Expires.Sub(g.opts.Now()).Seconds()) + 1,
+		HttpOnly: true,
+		Secure:   g.opts.Secure,
+	}
+	if g.opts.Secure {
+		c.SameSite = http.SameSiteNoneMode
+	}
+	http.SetCookie(w, c)
+	return nil
+}
+
+// takeLoginState opens and deletes the login cookie that belongs to state.
+func (g *Gateway) takeLoginState(w http.ResponseWriter, r *http.Request, state string) (oidcflow.LoginState, error) {
+	var ls oidcflow.LoginState
+	if state == "" {
+		return ls, oidcflow.ErrStateMismatch
+	}
+	name := g.loginCookieName(state)
+	c, err := r.Cookie(name)
+	if err != nil {
+		return ls, oidcflow.ErrStateMismatch
+	}
+	g.expireCookie(w, name)
+	plain, err := g.opts.Codec.Open(session.PurposeLoginState, c.Value)
+	if err != nil {
+		return ls, fmt.Errorf("%w: %w", oidcflow.ErrStateMismatch, err)
+	}
+	if err := json.Unmarshal(plain, &ls); err != nil {
+		return ls, fmt.Errorf("%w: %w", oidcflow.ErrStateMismatch, err)
+	}
+	return ls, nil
+}
+
+func (g *Gateway) expireCookie(w http.ResponseWriter, name string) {
+	c := &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: g.opts.Secure}
+	if g.opts.Secure {
+		c.SameSite = http.SameSiteNoneMode
+	}
+	http.SetCookie(w, c)
+}
+
+// replayGuard remembers consumed login states until they expire, so a captured
+// callback cannot be played again on this replica even with the cookie.
+type replayGuard struct {
+	now  func() time.Time
+	mu   sync.Mutex
+	seen map[string]time.Time
+}
+
+func newReplayGuard(now func() time.Time) *replayGuard {
+	return &replayGuard{now: now, seen: make(map[string]time.Time)}
+}
+
+// consume records state and reports whether it was fresh.
+func (rg *replayGuard) consume(state string, until time.Time) bool {
+	rg.mu.Lock()
+	defer rg.mu.Unlock()
+	now := rg.now()
+	if len(rg.seen) > 1024 {
+		for s, exp := range rg.seen {
+			if now.After(exp) {
+				delete(rg.seen, s)
+			}
+		}
+	}
+	if exp, ok := rg.seen[state]; ok && now.Before(exp) {
+		return false
+	}
+	rg.seen[state] = until
+	return true
+}

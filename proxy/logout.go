@@ -1,0 +1,42 @@
+package proxy
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/ssogate/ssogate/session"
+	"github.com/ssogate/ssogate/web"
+)
+
+// logout serves GET and POST /logout: it ends the session here, then sends the browser
+// to the IdP's end-session endpoint (RP-initiated logout) when there is one. A browser
+// the IdP sends back to /logout has no session left and gets the signed-out page, so
+// there is no redirect loop.
+func (g *Gateway) logout(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Cache-Control", "no-store")
+	s, err := g.opts.Sessions.Load(r)
+	if err != nil && !errors.Is(err, session.ErrNoSession) {
+		return storeError(err)
+	}
+	if err := g.opts.Sessions.Delete(w, r); err != nil {
+		return storeError(err)
+	}
+	signedOut := web.SignedOutPage{LoginURL: "/oidc/login", Banner: g.opts.Banner}
+	if s == nil {
+		return g.opts.Renderer.Render(w, http.StatusOK, "signed-out", signedOut)
+	}
+	g.opts.Logger.LogAttrs(r.Context(), slog.LevelInfo, "signed out",
+		slog.Bool("audit", true), slog.String("event", "sign_out"),
+		slog.String("request_id", requestIDFrom(r.Context())), slog.String("user", s.Identity.Username),
+		slog.String("sub", s.Identity.Subject))
+	if g.opts.Flows != nil && !g.opts.LoginDisabled {
+		if flow, err := g.opts.Flows.Flow(); err == nil {
+			if u := flow.EndSessionURL(s.IDToken, g.absURL(r, "/")); u != "" {
+				http.Redirect(w, r, u, http.StatusFound)
+				return nil
+			}
+		}
+	}
+	return g.opts.Renderer.Render(w, http.StatusOK, "signed-out", signedOut)
+}

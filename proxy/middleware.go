@@ -1,0 +1,101 @@
+package proxy
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5/middleware"
+)
+
+type ctxKey int
+
+const (
+	requestIDKey       ctxKey = iota
+	upstreamHeadersKey        // http.Header to set on the upstream request
+)
+
+// requestIDFrom returns the request's ID, set by the requestID middleware.
+func requestIDFrom(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// requestID gives every request a random ID, echoed in X-Request-Id and in every log
+// line and error page about it. An incoming X-Request-Id is not trusted.
+func (g *Gateway) requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		id := hex.EncodeToString(b[:])
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
+	})
+}
+
+// accessLog writes one line per request and feeds the request metric.
+func (g *Gateway) accessLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := g.opts.Now()
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		next.ServeHTTP(ww, r)
+		elapsed := g.opts.Now().Sub(start)
+		status := ww.Status()
+		if status == 0 {
+			status = http.StatusOK
+		}
+		if h := g.opts.Hooks.Request; h != nil {
+			h(routeClass(r.URL.Path), status, elapsed)
+		}
+		g.opts.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("request_id", requestIDFrom(r.Context())),
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", status),
+			slog.Int("bytes", ww.BytesWritten()),
+			slog.Duration("duration", elapsed),
+			slog.String("client_ip", clientIP(r)),
+		)
+	})
+}
+
+// recoverer turns a panic into a logged 500 page instead of a dropped connection.
+func (g *Gateway) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				g.opts.Logger.Error("panic serving request", "request_id", requestIDFrom(r.Context()),
+					"panic", v, "stack", string(debug.Stack()))
+				g.renderError(w, r, &HTTPError{Status: http.StatusInternalServerError, Title: "Something went wrong",
+					Message: "The gateway hit an unexpected error."})
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// routeClass groups paths for metrics, so labels stay few.
+func routeClass(path string) string {
+	switch {
+	case path == "/oidc/auth":
+		return "forward_auth"
+	case path == "/oidc/callback", path == "/oidc/login":
+		return "sign_in"
+	case path == "/logout", strings.HasPrefix(path, "/oidc/backchannel"):
+		return "logout"
+	case strings.HasPrefix(path, "/oidc/"):
+		return "gateway"
+	}
+	return "upstream"
+}
+
+// since is a small helper for elapsed-time hooks.
+func (g *Gateway) since(t time.Time) time.Duration { return g.opts.Now().Sub(t) }

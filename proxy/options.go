@@ -1,0 +1,76 @@
+// Package proxy is the gateway's HTTP surface: the route table, middleware, the
+// authenticated reverse proxy, sign-in and sign-out handlers, forward-auth and the
+// handling of requests that are not signed in. Every other package plugs in here.
+package proxy
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"time"
+
+	"github.com/ssogate/ssogate/claims"
+	"github.com/ssogate/ssogate/oidcflow"
+	"github.com/ssogate/ssogate/session"
+	"github.com/ssogate/ssogate/web"
+)
+
+// Options wire the gateway's parts together. main fills it from config.Config.
+type Options struct {
+	Flows    *oidcflow.Manager // the live IdP configuration
+	Sessions session.Store
+	Codec    *session.Codec // seals login-state cookies
+	Renderer *web.Renderer
+	Logger   *slog.Logger
+
+	Upstream  *url.URL       // nil: auth-only (forward-auth) mode
+	PublicURL *url.URL       // nil: derived from each request
+	Trusted   []netip.Prefix // peers whose X-Forwarded-* headers are believed
+	// AllowedRedirectDomains are hosts (or ".suffix") return URLs may point to besides
+	// the public host.
+	AllowedRedirectDomains []string
+	SessionLength          time.Duration
+	Rules                  claims.Rules
+	Secure                 bool // cookies are Secure (PUBLIC_URL is https or TLS is on)
+
+	// Assert returns the signed identity assertion for a session; nil: none is sent.
+	Assert func(id claims.Identity, sessionID string) (string, error)
+	// JWKS serves the assertion keys at /oidc/jwks.json; nil: 404.
+	JWKS http.Handler
+	// Restore and Settings serve /oidc/restore and /oidc/settings; nil: 404.
+	Restore, Settings http.Handler
+	// Banner, when set, is shown on every gateway page (LOCAL_RESTORE).
+	Banner string
+	// LoginDisabled explains why /oidc/login does not start an SSO login (LOCAL_RESTORE).
+	LoginDisabled bool
+
+	Hooks Hooks
+	Now   func() time.Time
+}
+
+// Hooks let the caller observe the gateway (metrics). Any of them may be nil.
+type Hooks struct {
+	Request      func(routeClass string, status int, elapsed time.Duration)
+	Upstream     func(elapsed time.Duration)
+	SignIn       func(outcome, reason string)
+	TokenFailure func(reason string)
+}
+
+func (o *Options) check() error {
+	var errs []error
+	if o.Flows == nil && !o.LoginDisabled {
+		errs = append(errs, errors.New("proxy: Options.Flows is required"))
+	}
+	if o.Sessions == nil || o.Codec == nil || o.Renderer == nil || o.Logger == nil {
+		errs = append(errs, errors.New("proxy: Options.Sessions, Codec, Renderer and Logger are required"))
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.SessionLength == 0 {
+		o.SessionLength = 720 * time.Hour
+	}
+	return errors.Join(errs...)
+}

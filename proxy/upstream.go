@@ -1,0 +1,85 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/netip"
+	"net/url"
+	"time"
+)
+
+// newUpstream returns the reverse proxy to target (http, https or unix:///path).
+// Bodies stream both ways (never buffered), upgrades (websockets) and server-sent
+// events pass through, and the client's identity headers never reach the upstream.
+func newUpstream(target *url.URL, trusted []netip.Prefix, logger *slog.Logger, onError func(http.ResponseWriter, *http.Request, error)) (http.Handler, error) {
+	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
+	transport := &http.Transport{
+		Proxy:                 nil, // never route upstream traffic through HTTP_PROXY
+		DialContext:           dialer.DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          1024,
+		MaxIdleConnsPerHost:   1024, // Go's default of 2 reconnects under any concurrency
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   5 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+	dest := *target
+	switch target.Scheme {
+	case "http", "https":
+	case "unix":
+		socket := target.Path
+		if socket == "" {
+			return nil, fmt.Errorf("UPSTREAM_URL=%q: unix:// needs a socket path, e.g. unix:///run/app.sock", target.String())
+		}
+		transport.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return dialer.DialContext(ctx, "unix", socket)
+		}
+		transport.ForceAttemptHTTP2 = false
+		dest = url.URL{Scheme: "http", Host: "localhost"}
+	default:
+		return nil, fmt.Errorf("UPSTREAM_URL=%q: scheme must be http, https or unix", target.String())
+	}
+
+	rp := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(&dest)
+			pr.Out.Host = pr.In.Host // the upstream sees the host users typed
+			trustedPeer := peerTrusted(pr.In, trusted)
+			if trustedPeer {
+				// Keep the chain a trusted ingress started.
+				pr.Out.Header["X-Forwarded-For"] = pr.In.Header["X-Forwarded-For"]
+			}
+			pr.SetXForwarded()
+			if trustedPeer {
+				if v := pr.In.Header.Get("X-Forwarded-Proto"); v != "" {
+					pr.Out.Header.Set("X-Forwarded-Proto", v)
+				}
+				if v := pr.In.Header.Get("X-Forwarded-Host"); v != "" {
+					pr.Out.Header.Set("X-Forwarded-Host", v)
+				}
+			}
+			stripIdentityHeaders(pr.Out.Header)
+			if h, ok := pr.In.Context().Value(upstreamHeadersKey).(http.Header); ok {
+				for k, v := range h {
+					pr.Out.Header[k] = v
+				}
+			}
+		},
+		Transport: transport,
+		ErrorLog:  slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			if errors.Is(err, context.Canceled) {
+				return // the client went away; nothing to tell it
+			}
+			onError(w, r, &HTTPError{Status: http.StatusBadGateway, Title: "The application is not responding",
+				Message: "The gateway could not reach the application behind it. Please try again in a moment.",
+				Code:    "upstream_unavailable", RetryAfter: 5, Err: err})
+		},
+	}
+	return rp, nil
+}
