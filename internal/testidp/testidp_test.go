@@ -1,0 +1,252 @@
+package testidp
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+)
+
+const (
+	rpCallback = "http://rp.example/oidc/callback"
+	rpHome     = "http://rp.example/"
+	rpSecret   = "gateway-secret"
+)
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// env is a running provider with its server and clock.
+type env struct {
+	p     *Provider
+	srv   *httptest.Server
+	clock *clock
+}
+
+// start runs a provider at issuer path /idp with the demo users, a confidential client
+// "gateway" and a public client "spa"; mod may change the options first.
+func start(t *testing.T, mod func(*Options)) *env {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	clk := &clock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
+	opts := Options{
+		Issuer: "http://" + srv.Listener.Addr().String() + "/idp",
+		Users:  DemoUsers(),
+		Clients: []Client{
+			{ID: "gateway", Secret: rpSecret, RedirectURIs: []string{rpCallback}, PostLogoutRedirectURIs: []string{rpHome}},
+			{ID: "spa", RedirectURIs: []string{rpCallback}},
+		},
+		Now: clk.Now,
+	}
+	if mod != nil {
+		mod(&opts)
+	}
+	p, err := New(opts)
+	if err != nil {
+		srv.Listener.Close()
+		t.Fatalf("New: %v", err)
+	}
+	srv.Config.Handler = p
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return &env{p: p, srv: srv, clock: clk}
+}
+
+// browser returns a client with a cookie jar that does not follow redirects.
+func (e *env) browser(t *testing.T) *http.Client {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
+}
+
+// authURL is an authorization request URL for params.
+func (e *env) authURL(params url.Values) string {
+	return e.p.Issuer() + "/authorize?" + params.Encode()
+}
+
+// codeParams is a valid code+PKCE request for client with the given verifier.
+func codeParams(client, verifier string) url.Values {
+	return url.Values{
+		"client_id": {client}, "redirect_uri": {rpCallback}, "response_type": {"code"},
+		"scope": {"openid profile email"}, "state": {"st-1"}, "nonce": {"n-1"},
+		"code_challenge": {s256(verifier)}, "code_challenge_method": {"S256"},
+	}
+}
+
+// fetch sends req with c and returns the response with its body read.
+func fetch(t *testing.T, c *http.Client, req *http.Request) (*http.Response, string) {
+	t.Helper()
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(b)
+}
+
+func get(t *testing.T, c *http.Client, u string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fetch(t, c, req)
+}
+
+func postForm(t *testing.T, c *http.Client, u string, form url.Values) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return fetch(t, c, req)
+}
+
+var (
+	formRE  = regexp.MustCompile(`<form method="post" action="([^"]*)">`)
+	inputRE = regexp.MustCompile(`<input type="hidden" name="([^"]*)" value="([^"]*)">`)
+)
+
+// parseForm returns the action and hidden fields of the first form in page.
+func parseForm(t *testing.T, page string) (string, url.Values) {
+	t.Helper()
+	m := formRE.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no post form in page:\n%s", page)
+	}
+	fields := url.Values{}
+	for _, in := range inputRE.FindAllStringSubmatch(page, -1) {
+		fields.Add(html.UnescapeString(in[1]), html.UnescapeString(in[2]))
+	}
+	return html.UnescapeString(m[1]), fields
+}
+
+// login opens the login form for params and submits it with the given credentials
+// and action ("login" or "cancel"), returning the provider's answer.
+func (e *env) login(t *testing.T, c *http.Client, params url.Values, user, pass, action string) (*http.Response, string) {
+	t.Helper()
+	resp, page := get(t, c, e.authURL(params))
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET authorize: got status %d, want 200; body:\n%s", resp.StatusCode, page)
+	}
+	action0, fields := parseForm(t, page)
+	fields.Set("username", user)
+	fields.Set("password", pass)
+	fields.Set("action", action)
+	return postForm(t, c, action0, fields)
+}
+
+// redirectParams checks resp is a 302 to the registered callback and returns its query.
+func redirectParams(t *testing.T, resp *http.Response) url.Values {
+	t.Helper()
+	if resp.StatusCode != http.StatusFound {
+		t.Fatalf("got status %d, want 302", resp.StatusCode)
+	}
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := loc.Scheme + "://" + loc.Host + loc.Path; got != rpCallback {
+		t.Fatalf("redirected to %q, want %q", got, rpCallback)
+	}
+	return loc.Query()
+}
+
+// payload decodes a compact JWS's claims without verifying it.
+func payload(t *testing.T, tok string) map[string]any {
+	t.Helper()
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		t.Fatalf("token has %d parts, want 3", len(parts))
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c map[string]any
+	if err := json.Unmarshal(b, &c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// verifier discovers the provider with go-oidc and returns an ID-token verifier for client.
+func (e *env) verifier(t *testing.T, client string) (*oidc.Provider, *oidc.IDTokenVerifier) {
+	t.Helper()
+	ctx := oidc.ClientContext(context.Background(), e.srv.Client())
+	prov, err := oidc.NewProvider(ctx, e.p.Issuer())
+	if err != nil {
+		t.Fatalf("oidc.NewProvider: %v", err)
+	}
+	return prov, prov.Verifier(&oidc.Config{ClientID: client, Now: e.clock.Now})
+}
+
+func Example() {
+	srv := httptest.NewUnstartedServer(nil)
+	p, err := New(Options{
+		Issuer:  "http://" + srv.Listener.Addr().String(),
+		Users:   DemoUsers(),
+		Clients: []Client{{ID: "demo", RedirectURIs: []string{"http://127.0.0.1:4180/oidc/callback"}}},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	srv.Config.Handler = p
+	srv.Start()
+	defer srv.Close()
+
+	resp, err := http.Get(p.Issuer() + "/.well-known/openid-configuration")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer resp.Body.Close()
+	var doc struct {
+		AuthorizationEndpoint string `json:"authorization_endpoint"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(strings.TrimPrefix(doc.AuthorizationEndpoint, p.Issuer()))
+	// Output: /authorize
+}
