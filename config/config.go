@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/netip"
 	"net/url"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -58,6 +60,14 @@ type Config struct {
 
 	// Sources records where each setting's value came from, by variable name.
 	Sources map[string]Source
+
+	// SavedError, when not nil, says why the saved settings (DATA_DIR/settings.json)
+	// were not applied; the other sources still were. The gateway starts and reports
+	// it on /readyz.
+	SavedError error
+
+	// problems are the values Load could not use; Validate reports them.
+	problems []*SettingError
 }
 
 // Source says where a setting's value came from.
@@ -89,5 +99,26 @@ func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
 // MarshalText hides the value from encoders.
 func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
+// GoString hides the value from %#v.
+func (s Secret) GoString() string { return "config.Secret(" + strconv.Quote(s.String()) + ")" }
+
 // Reveal returns the secret's value, for the one place that must use it.
 func (s Secret) Reveal() string { return string(s) }
+
+// RedirectURL is the redirect URI to register at the IdP: $PUBLIC_URL/oidc/callback,
+// or "" when PUBLIC_URL is not set and the URI is derived from each request.
+func (c Config) RedirectURL() string {
+	if c.PublicURL == nil {
+		return ""
+	}
+	return strings.TrimSuffix(c.PublicURL.String(), "/") + "/oidc/callback"
+}
+
+// HTTPS reports whether users reach the gateway over HTTPS: PUBLIC_URL is https://,
+// or the gateway serves TLS itself. Cookies are marked Secure when it is true.
+func (c Config) HTTPS() bool {
+	if c.PublicURL != nil && strings.EqualFold(c.PublicURL.Scheme, "https") {
+		return true
+	}
+	return c.TLSCertFile != "" && c.TLSKeyFile != ""
+}

@@ -1,0 +1,267 @@
+package config
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// Problem texts shared by parsing and validation.
+const (
+	upstreamProblem = "must be an absolute http(s):// or unix:// URL (for example http://wandb:8080)"
+	publicProblem   = "must be an absolute http(s):// URL without query or fragment (for example https://wandb.mycompany.com)"
+	issuerProblem   = "must be an absolute https:// URL without query or fragment, e.g. https://login.microsoftonline.com/TENANT/v2.0"
+	levelProblem    = "must be debug, info, warn or error"
+	roleProblem     = "must be admin, member or viewer"
+)
+
+// Roles a group may map to (the same names as package claims).
+const (
+	roleAdmin  = "admin"
+	roleMember = "member"
+	roleViewer = "viewer"
+)
+
+// SettingError is one problem with one setting, worded for the operator: the variable,
+// the offending value (never a secret's) and what to do.
+type SettingError struct {
+	Name    string // the variable or flag at fault, e.g. "OIDC_ISSUER"
+	Value   string // the offending value as shown; "" when missing or secret
+	Problem string // what is wrong and how to fix it
+}
+
+// Error reads NAME="value": problem, or NAME problem when no value is shown.
+func (e *SettingError) Error() string {
+	if e.Value == "" {
+		return e.Name + " " + e.Problem
+	}
+	return fmt.Sprintf("%s=%q: %s", e.Name, e.Value, e.Problem)
+}
+
+// Validate reports every problem of the configuration at once, joined with
+// errors.Join, each a *SettingError: the values Load could not parse and every rule
+// broken. With LOCAL_RESTORE=true the SSO settings that can be fixed on the settings
+// page (Savable) are not checked, so that the break-glass admin can get in.
+// Validate has no side effects.
+func (c Config) Validate() error { return errors.Join(c.report()...) }
+
+// report lists the problems Validate reports.
+func (c Config) report() []error {
+	var errs []error
+	for _, p := range c.allProblems() {
+		if c.LocalRestore && isSavable(p.Name) {
+			continue
+		}
+		errs = append(errs, p)
+	}
+	return errs
+}
+
+// ValidateSSO reports the problems of the settings that can be saved on the settings
+// page, whether or not LOCAL_RESTORE is set: the check a proposed change must pass.
+func (c Config) ValidateSSO() error {
+	var errs []error
+	for _, p := range c.allProblems() {
+		if isSavable(p.Name) {
+			errs = append(errs, p)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// allProblems lists the load problems and broken rules in the order of specs.
+func (c Config) allProblems() []*SettingError {
+	ps := slices.Clone(c.problems)
+	ps = append(ps, c.checkSSO()...)
+	ps = append(ps, c.checkServing()...)
+	ps = append(ps, c.checkSessions()...)
+	order := map[string]int{}
+	for i, s := range specs() {
+		order[s.name] = i
+	}
+	slices.SortStableFunc(ps, func(a, b *SettingError) int {
+		return cmp.Compare(order[baseName(a.Name)], order[baseName(b.Name)])
+	})
+	return ps
+}
+
+// checkSSO checks the identity-provider settings.
+func (c Config) checkSSO() []*SettingError {
+	var ps []*SettingError
+	if c.Issuer == "" {
+		ps = append(ps, &SettingError{Name: "OIDC_ISSUER", Problem: "is required (unless LOCAL_RESTORE=true): set it to your IdP's issuer URL, e.g. https://login.microsoftonline.com/TENANT/v2.0"})
+	} else if p := issuerProblemFor(c.Issuer); p != "" {
+		ps = append(ps, &SettingError{Name: "OIDC_ISSUER", Value: showURLText(c.Issuer), Problem: p})
+	}
+	if c.ClientID == "" {
+		ps = append(ps, &SettingError{Name: "OIDC_CLIENT_ID", Problem: "is required (unless LOCAL_RESTORE=true): set it to the client (application) ID registered at your IdP"})
+	}
+	if c.AuthMethod != MethodImplicit && c.AuthMethod != MethodPKCE {
+		ps = append(ps, &SettingError{Name: "OIDC_AUTH_METHOD", Value: c.AuthMethod, Problem: `must be "implicit" or "pkce"`})
+	}
+	if !slices.Contains(c.Scopes, "openid") {
+		ps = append(ps, &SettingError{Name: "OIDC_SCOPES", Value: strings.Join(c.Scopes, " "), Problem: `must include "openid", e.g. "openid profile email"`})
+	}
+	for _, g := range slices.Sorted(maps.Keys(c.RoleMap)) {
+		if r := c.RoleMap[g]; !validRole(r) {
+			ps = append(ps, &SettingError{Name: "ROLE_MAP", Value: showRoleMap(c.RoleMap), Problem: fmt.Sprintf("the role %q of group %q %s", r, g, roleProblem)})
+		}
+	}
+	return ps
+}
+
+// issuerProblemFor says what is wrong with a non-empty issuer, or "".
+func issuerProblemFor(iss string) string {
+	u, err := url.Parse(iss)
+	switch {
+	case err != nil || !u.IsAbs() || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
+		return issuerProblem
+	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+		return "must use https:// (http:// is allowed only for localhost, for development)"
+	case u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+		return issuerProblem
+	case strings.HasSuffix(strings.TrimSuffix(u.Path, "/"), "/.well-known/openid-configuration"):
+		return "must be the issuer itself: remove /.well-known/openid-configuration"
+	case strings.HasSuffix(u.Hostname(), ".amazoncognito.com"):
+		return "is a Cognito domain, not the issuer: use https://cognito-idp.REGION.amazonaws.com/POOL_ID"
+	}
+	return ""
+}
+
+// isLoopback reports whether host is localhost or a loopback address.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.IsLoopback()
+}
+
+// validRole reports whether r is a role a user can have.
+func validRole(r string) bool {
+	return r == roleAdmin || r == roleMember || r == roleViewer
+}
+
+// checkServing checks the listeners, URLs and files of the gateway.
+func (c Config) checkServing() []*SettingError {
+	var ps []*SettingError
+	if u := c.UpstreamURL; u != nil && !validUpstream(u) {
+		ps = append(ps, &SettingError{Name: "UPSTREAM_URL", Value: showURL(u), Problem: upstreamProblem})
+	}
+	if u := c.PublicURL; u != nil && (u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") ||
+		u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "") {
+		ps = append(ps, &SettingError{Name: "PUBLIC_URL", Value: showURL(u), Problem: publicProblem})
+	}
+	for _, a := range []struct{ name, addr, eg string }{{"LISTEN_ADDR", c.ListenAddr, ":4180"}, {"OPS_ADDR", c.OpsAddr, ":9180"}} {
+		if _, port, err := net.SplitHostPort(a.addr); err != nil || port == "" {
+			ps = append(ps, &SettingError{Name: a.name, Value: a.addr, Problem: fmt.Sprintf("must be host:port, e.g. %s or 0.0.0.0%s", a.eg, a.eg)})
+		}
+	}
+	if c.ListenAddr != "" && c.ListenAddr == c.OpsAddr {
+		ps = append(ps, &SettingError{Name: "OPS_ADDR", Value: c.OpsAddr, Problem: "must differ from LISTEN_ADDR"})
+	}
+	if c.TLSCertFile != "" && c.TLSKeyFile == "" {
+		ps = append(ps, &SettingError{Name: "TLS_KEY_FILE", Problem: "is not set but TLS_CERT_FILE is: set both to serve HTTPS, or neither"})
+	}
+	if c.TLSKeyFile != "" && c.TLSCertFile == "" {
+		ps = append(ps, &SettingError{Name: "TLS_CERT_FILE", Problem: "is not set but TLS_KEY_FILE is: set both to serve HTTPS, or neither"})
+	}
+	if !validRole(c.DefaultRole) {
+		ps = append(ps, &SettingError{Name: "DEFAULT_ROLE", Value: c.DefaultRole, Problem: roleProblem})
+	}
+	for _, d := range c.AllowedRedirectDomains {
+		if strings.ContainsAny(d, "/:*@ ") {
+			ps = append(ps, &SettingError{Name: "ALLOWED_REDIRECT_DOMAINS", Value: strings.Join(c.AllowedRedirectDomains, ","),
+				Problem: fmt.Sprintf("%q must be a host name or a .suffix (for *.example.com write .example.com), without scheme, port or path", d)})
+		}
+	}
+	if c.LogoutURL != "" {
+		if p := logoutProblem(c.LogoutURL); p != "" {
+			ps = append(ps, &SettingError{Name: "OIDC_LOGOUT_URL", Value: showURLText(c.LogoutURL), Problem: p})
+		}
+	}
+	if lv := c.LogLevel; lv != slog.LevelDebug && lv != slog.LevelInfo && lv != slog.LevelWarn && lv != slog.LevelError {
+		ps = append(ps, &SettingError{Name: "LOG_LEVEL", Value: strings.ToLower(lv.String()), Problem: levelProblem})
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		ps = append(ps, &SettingError{Name: "LOG_FORMAT", Value: c.LogFormat, Problem: `must be "json" or "text"`})
+	}
+	if c.DataDir == "" {
+		ps = append(ps, &SettingError{Name: "DATA_DIR", Problem: "must not be empty: set it to a writable directory, e.g. ./data"})
+	}
+	return ps
+}
+
+// validUpstream reports whether u is an http(s) URL with a host or a unix socket path.
+func validUpstream(u *url.URL) bool {
+	switch u.Scheme {
+	case "http", "https":
+		return u.Host != "" && u.Opaque == ""
+	case "unix":
+		return u.Host == "" && strings.HasPrefix(u.Path, "/")
+	}
+	return false
+}
+
+// logoutProblem says what is wrong with a logout URL template, or "".
+func logoutProblem(tmpl string) string {
+	for _, p := range placeholders(tmpl) {
+		if p != "{client_id}" && p != "{post_logout_redirect_uri}" && p != "{id_token_hint}" {
+			return fmt.Sprintf("unknown placeholder %s: use {client_id}, {post_logout_redirect_uri} or {id_token_hint}", p)
+		}
+	}
+	filled := strings.NewReplacer("{client_id}", "x", "{post_logout_redirect_uri}", "x", "{id_token_hint}", "x").Replace(tmpl)
+	u, err := url.Parse(filled)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname()))) {
+		return "must be an absolute https:// URL, e.g. https://DOMAIN.auth.REGION.amazoncognito.com/logout?client_id={client_id}&logout_uri={post_logout_redirect_uri}"
+	}
+	return ""
+}
+
+// placeholders lists the {name} parts of a logout URL template; an unclosed one is
+// listed as it stands.
+func placeholders(tmpl string) []string {
+	var out []string
+	for {
+		i := strings.IndexByte(tmpl, '{')
+		if i < 0 {
+			return out
+		}
+		j := strings.IndexByte(tmpl[i:], '}')
+		if j < 0 {
+			return append(out, tmpl[i:])
+		}
+		out = append(out, tmpl[i:i+j+1])
+		tmpl = tmpl[i+j+1:]
+	}
+}
+
+// checkSessions checks the session settings.
+func (c Config) checkSessions() []*SettingError {
+	var ps []*SettingError
+	if n := len(c.CookieSecret); n > 0 && n < 32 {
+		ps = append(ps, &SettingError{Name: "COOKIE_SECRET", Problem: fmt.Sprintf(
+			`is too short: it decodes to %d bytes and must have at least 32; generate one with "openssl rand -base64 32"`, n)})
+	}
+	if s := c.SessionStore; s != "cookie" {
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			ps = append(ps, &SettingError{Name: "SESSION_STORE", Value: showURLText(s),
+				Problem: `must be "cookie" or a redis:// or rediss:// URL (for example redis://redis:6379/0)`})
+		}
+	}
+	if c.SessionLength <= 0 {
+		ps = append(ps, &SettingError{Name: "SESSION_LENGTH", Value: shortDuration(c.SessionLength), Problem: "must be longer than zero, e.g. 720h"})
+	}
+	if c.RefreshInterval <= 0 {
+		ps = append(ps, &SettingError{Name: "REFRESH_INTERVAL", Value: shortDuration(c.RefreshInterval), Problem: "must be longer than zero, e.g. 1h"})
+	}
+	return ps
+}
