@@ -61,7 +61,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, bound *l
 		Upstream: cfg.UpstreamURL, PublicURL: cfg.PublicURL, Trusted: cfg.TrustedProxies,
 		AllowedRedirectDomains: cfg.AllowedRedirectDomains, SessionLength: cfg.SessionLength,
 		Rules:  claims.Rules{AllowedGroups: cfg.AllowedGroups, AllowedEmailDomains: cfg.AllowedEmailDomains},
-		Secure: secure,
+		Secure: secure, APIKeyPassthrough: cfg.APIKeyPassthrough,
 		Hooks: proxy.Hooks{
 			Request: func(class string, status int, _ time.Duration) {
 				metrics.Requests.WithLabelValues(class, fmt.Sprint(status)).Inc()

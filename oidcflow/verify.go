@@ -5,8 +5,6 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"crypto/subtle"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -74,7 +72,7 @@ func (f *Flow) verifyIDToken(ctx context.Context, raw string, vo verifyOptions) 
 		}
 	}
 	if tc.CHash != "" && vo.code != "" {
-		if err := checkHalfHash(headerAlg(raw), vo.code, tc.CHash); err != nil {
+		if err := checkHalfHash(headerField(raw, "alg"), vo.code, tc.CHash); err != nil {
 			return nil, nil, &TokenError{Reason: "c_hash", Err: err}
 		}
 	}
@@ -101,20 +99,6 @@ func checkHalfHash(alg, value, want string) error {
 		return errors.New("hash does not match")
 	}
 	return nil
-}
-
-// headerAlg returns the alg of a compact JWS whose signature is already verified.
-func headerAlg(raw string) string {
-	head, _, _ := strings.Cut(raw, ".")
-	b, err := base64.RawURLEncoding.DecodeString(head)
-	if err != nil {
-		return ""
-	}
-	var h struct {
-		Alg string `json:"alg"`
-	}
-	_ = json.Unmarshal(b, &h)
-	return h.Alg
 }
 
 // verifyReason turns a go-oidc error into a short reason code.

@@ -20,6 +20,8 @@ const (
 	unauthenticated
 	forbidden
 	storeDown
+	passthrough         // API key: upstream without identity, for the application to check
+	unauthorizedMachine // Authorization header present but not accepted
 )
 
 // decision is the outcome of decide: the same for the reverse proxy and forward-auth,
@@ -34,6 +36,9 @@ type decision struct {
 
 // decide looks up the request's session and applies the access rules.
 func (g *Gateway) decide(r *http.Request) decision {
+	if d, ok := g.decideMachine(r); ok {
+		return d
+	}
 	s, err := g.opts.Sessions.Load(r)
 	if err != nil {
 		if errors.Is(err, session.ErrNoSession) {
@@ -64,6 +69,11 @@ func (g *Gateway) protected(w http.ResponseWriter, r *http.Request) error {
 		return storeError(d.err)
 	case forbidden:
 		return g.forbid(w, r, d)
+	case unauthorizedMachine:
+		return g.refuseMachine(w, r, d)
+	case passthrough:
+		g.upstream.ServeHTTP(w, r)
+		return nil
 	}
 	h, err := g.identityHeaders(d.session)
 	if err != nil {

@@ -26,6 +26,11 @@ func (g *Gateway) forwardAuth(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	case forbidden:
 		return g.forbid(w, r, d)
+	case unauthorizedMachine:
+		return g.refuseMachine(w, r, d)
+	case passthrough:
+		w.WriteHeader(http.StatusOK) // no identity: the application checks the API key
+		return nil
 	}
 	h, err := g.identityHeaders(d.session)
 	if err != nil {

@@ -34,6 +34,9 @@ type Options struct {
 	SessionLength          time.Duration
 	Rules                  claims.Rules
 	Secure                 bool // cookies are Secure (PUBLIC_URL is https or TLS is on)
+	// APIKeyPassthrough sends requests with HTTP Basic credentials upstream without
+	// SSO and without identity headers (API_KEY_PASSTHROUGH).
+	APIKeyPassthrough bool
 
 	// Assert returns the signed identity assertion for a session; nil: none is sent.
 	Assert func(id claims.Identity, sessionID string) (string, error)

@@ -16,6 +16,8 @@ func (g *Gateway) userinfo(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	case storeDown:
 		return storeError(d.err)
+	case unauthorizedMachine, passthrough:
+		return g.refuseMachine(w, r, decision{verdict: unauthorizedMachine, reason: "no_identity"})
 	}
 	writeJSON(w, http.StatusOK, userInfo{Identity: d.session.Identity, Allowed: d.verdict == allow, ExpiresAt: d.session.ExpiresAt.Unix()})
 	return nil
