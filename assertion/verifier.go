@@ -66,7 +66,8 @@ type Verifier struct {
 
 	mu        sync.Mutex // held while fetching, so fetches never overlap
 	keys      jwk.Set
-	fetchedAt time.Time
+	fetchedAt time.Time // of the last attempt, successful or not
+	fetchErr  error     // of the last attempt
 }
 
 // NewVerifier returns a Verifier that fetches keys from jwksURL (the gateway's
@@ -143,15 +144,20 @@ func (v *Verifier) key(ctx context.Context, kid string) (jwk.Key, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	now := v.now()
+	due := v.fetchedAt.IsZero() || now.Sub(v.fetchedAt) >= refetchInterval
 	if v.keys == nil || now.Sub(v.fetchedAt) > maxKeySetAge {
+		if v.keys == nil && !due {
+			return nil, v.fetchErr // the last fetch failed moments ago
+		}
 		if err := v.fetch(ctx, now); err != nil && v.keys == nil {
 			return nil, err
 		}
+		due = false
 	}
 	if key, ok := v.keys.LookupKeyID(kid); ok {
 		return key, nil
 	}
-	if now.Sub(v.fetchedAt) >= refetchInterval {
+	if due {
 		if err := v.fetch(ctx, now); err != nil {
 			return nil, err
 		}
@@ -162,10 +168,19 @@ func (v *Verifier) key(ctx context.Context, kid string) (jwk.Key, error) {
 	return nil, ErrUnknownKey
 }
 
-// fetch loads the JWKS; v.mu is held. fetchedAt advances even on failure, so a
-// broken JWKS endpoint is not hammered.
+// fetch loads the JWKS; v.mu is held. A failure counts as an attempt, so a broken
+// JWKS endpoint is not hammered, unless the caller's context ended it.
 func (v *Verifier) fetch(ctx context.Context, now time.Time) error {
-	v.fetchedAt = now
+	err := v.load(ctx)
+	if err != nil && ctx.Err() != nil {
+		return err
+	}
+	v.fetchedAt, v.fetchErr = now, err
+	return err
+}
+
+// load fetches and parses the JWKS into v.keys; v.mu is held.
+func (v *Verifier) load(ctx context.Context) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, v.jwksURL, nil)
 	if err != nil {
 		return fmt.Errorf("assertion: JWKS request: %w", err)

@@ -198,7 +198,11 @@ func TestVerifierKeyRotation(t *testing.T) {
 }
 
 func TestVerifierJWKSUnavailable(t *testing.T) {
-	srv := httptest.NewServer(http.NotFoundHandler())
+	var fetches atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetches.Add(1)
+		http.NotFound(w, r)
+	}))
 	defer srv.Close()
 	clock := newClock()
 	s := newTestSigner(t, jwkOf(t, newTestKeys(t).ed), clock)
@@ -208,7 +212,38 @@ func TestVerifierJWKSUnavailable(t *testing.T) {
 	}
 	v := NewVerifier(srv.URL, srv.Client(), testIssuer, testAudience)
 	v.Now = clock.Now
-	if _, err := v.Verify(context.Background(), token); err == nil || !strings.Contains(err.Error(), "404") {
-		t.Errorf("Verify error = %v, want the JWKS status", err)
+	for range 3 {
+		if _, err := v.Verify(context.Background(), token); err == nil || !strings.Contains(err.Error(), "404") {
+			t.Errorf("Verify error = %v, want the JWKS status", err)
+		}
+	}
+	if got := fetches.Load(); got != 1 {
+		t.Errorf("JWKS fetched %d times, want 1: a failing endpoint is retried at most every 30s", got)
+	}
+	clock.Advance(31 * time.Second)
+	if _, err := v.Verify(context.Background(), token); err == nil {
+		t.Error("Verify succeeded against a failing JWKS endpoint")
+	}
+	if got := fetches.Load(); got != 2 {
+		t.Errorf("JWKS fetched %d times after 31s, want 2", got)
+	}
+}
+
+func TestVerifierCanceledFetchIsNotAnAttempt(t *testing.T) {
+	clock := newClock()
+	s := newTestSigner(t, jwkOf(t, newTestKeys(t).ed), clock)
+	srv := newJWKSServer(t, s)
+	v := srv.verifier(clock, testIssuer, testAudience)
+	token, _, err := s.Sign(testIdentity(), "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := v.Verify(canceled, token); err == nil {
+		t.Fatal("Verify with a canceled context succeeded, want an error")
+	}
+	if _, err := v.Verify(context.Background(), token); err != nil {
+		t.Errorf("Verify after a canceled fetch: %v, want success without waiting 30s", err)
 	}
 }
