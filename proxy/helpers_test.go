@@ -1,0 +1,235 @@
+package proxy
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ssogate/ssogate/claims"
+	"github.com/ssogate/ssogate/internal/testidp"
+	"github.com/ssogate/ssogate/oidcflow"
+	"github.com/ssogate/ssogate/session"
+	"github.com/ssogate/ssogate/web"
+)
+
+// testClientID is the gateway's client at the test IdP.
+const testClientID = "gateway"
+
+// fixtureOptions change the gateway a test builds; the zero value is the usual one.
+type fixtureOptions struct {
+	method                 string       // oidcflow.MethodImplicit (default) or MethodPKCE
+	upstream               http.Handler // nil: the echo upstream
+	upstreamURL            *url.URL     // overrides the upstream server, e.g. a closed port
+	trusted                []netip.Prefix
+	allowedRedirectDomains []string
+	// idpDown starts the gateway while the IdP's port is closed; startIdP opens it.
+	idpDown bool
+}
+
+// fixture is a gateway in front of an upstream, signing users in at a test IdP, all
+// on 127.0.0.1.
+type fixture struct {
+	t        testing.TB
+	gw       *Gateway
+	srv      *httptest.Server // the gateway
+	idp      *testidp.Provider
+	idpSrv   *httptest.Server
+	up       *httptest.Server
+	hits     *atomic.Int64 // requests the echo upstream received
+	logs     *logBuffer
+	store    *session.CookieStore
+	attempts chan error // discovery attempts, when idpDown
+}
+
+// newFixture builds and starts a gateway with opts.
+func newFixture(t testing.TB, opts fixtureOptions) *fixture {
+	t.Helper()
+	f := &fixture{t: t, hits: new(atomic.Int64), logs: new(logBuffer), attempts: make(chan error, 64)}
+	upHandler := opts.upstream
+	if upHandler == nil {
+		upHandler = echoUpstream(f.hits)
+	}
+	f.up = httptest.NewServer(upHandler)
+	t.Cleanup(f.up.Close)
+	upURL := opts.upstreamURL
+	if upURL == nil {
+		upURL = mustParse(t, f.up.URL)
+	}
+
+	f.srv = httptest.NewUnstartedServer(nil)
+	gwURL := "http://" + f.srv.Listener.Addr().String()
+	f.idpSrv = httptest.NewUnstartedServer(nil)
+	issuer := "http://" + f.idpSrv.Listener.Addr().String()
+	idp, err := testidp.New(testidp.Options{
+		Issuer: issuer, Users: testidp.DemoUsers(),
+		Clients: []testidp.Client{{ID: testClientID, RedirectURIs: []string{gwURL + "/oidc/callback"},
+			PostLogoutRedirectURIs: []string{gwURL + "/"}}},
+	})
+	if err != nil {
+		t.Fatalf("testidp.New: %v", err)
+	}
+	f.idp = idp
+	f.idpSrv.Config.Handler = idp
+	if opts.idpDown {
+		f.idpSrv.Listener.Close() // the port is closed until startIdP
+	} else {
+		f.idpSrv.Start()
+	}
+	t.Cleanup(f.idpSrv.Close)
+
+	method := opts.method
+	if method == "" {
+		method = oidcflow.MethodImplicit
+	}
+	flowOpts := oidcflow.Options{
+		Issuer: issuer, ClientID: testClientID, Method: method,
+		HTTPClient: &http.Client{Timeout: 5 * time.Second},
+		Normalizer: claims.Normalizer{RoleMap: map[string]string{"wandb-admins": claims.RoleAdmin}},
+	}
+	build := func(ctx context.Context) (*oidcflow.Flow, error) { return oidcflow.New(ctx, flowOpts) }
+	flows := oidcflow.NewManager(oidcflow.ManagerOptions{
+		Build: build,
+		// Only a sign-in attempt retries discovery in these tests, never the timer.
+		MinBackoff: time.Hour, MaxBackoff: time.Hour,
+		OnAttempt: func(err error, _ time.Duration) {
+			select {
+			case f.attempts <- err:
+			default:
+			}
+		},
+	})
+	if opts.idpDown {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); flows.Run(ctx) }()
+		t.Cleanup(func() { cancel(); <-done })
+	} else if err := flows.Replace(context.Background(), build); err != nil {
+		t.Fatalf("discovery: %v", err)
+	}
+
+	codec := newCodec(t)
+	f.store = session.NewCookieStore(session.CookieOptions{Codec: codec})
+	renderer, err := web.New()
+	if err != nil {
+		t.Fatalf("web.New: %v", err)
+	}
+	f.gw, err = New(Options{
+		Flows: flows, Sessions: f.store, Codec: codec, Renderer: renderer,
+		Logger:   f.logs.logger(),
+		Upstream: upURL, Trusted: opts.trusted, AllowedRedirectDomains: opts.allowedRedirectDomains,
+		Assert: func(id claims.Identity, sid string) (string, error) { return "test-assertion." + id.Username, nil },
+	})
+	if err != nil {
+		t.Fatalf("proxy.New: %v", err)
+	}
+	f.srv.Config.Handler = f.gw
+	f.srv.Start()
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// startIdP opens the IdP's port that idpDown left closed, on the same address.
+func (f *fixture) startIdP() {
+	f.t.Helper()
+	ln, err := net.Listen("tcp", f.idpSrv.Listener.Addr().String())
+	if err != nil {
+		f.t.Fatalf("reopening the IdP's port: %v", err)
+	}
+	f.idpSrv.Listener = ln
+	f.idpSrv.Start()
+}
+
+// url is the gateway's absolute URL for path.
+func (f *fixture) url(path string) string { return f.srv.URL + path }
+
+func newCodec(t testing.TB) *session.Codec {
+	t.Helper()
+	secret := make([]byte, 32)
+	_, _ = rand.Read(secret)
+	c, err := session.NewCodec(secret)
+	if err != nil {
+		t.Fatalf("NewCodec: %v", err)
+	}
+	return c
+}
+
+func mustParse(t testing.TB, raw string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatalf("parse %q: %v", raw, err)
+	}
+	return u
+}
+
+// echoed is what the echo upstream received, sent back as its JSON body.
+type echoed struct {
+	Method string      `json:"method"`
+	URI    string      `json:"uri"`
+	Header http.Header `json:"header"`
+}
+
+// echoUpstream answers every request with the method, URI and headers it received.
+func echoUpstream(hits *atomic.Int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(echoed{Method: r.Method, URI: r.RequestURI, Header: r.Header})
+	})
+}
+
+func decodeEcho(t testing.TB, body string) echoed {
+	t.Helper()
+	var e echoed
+	if err := json.Unmarshal([]byte(body), &e); err != nil {
+		t.Fatalf("upstream echo %q: %v", body, err)
+	}
+	return e
+}
+
+// logBuffer collects the gateway's JSON log lines.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// logger returns a JSON logger at debug level writing to l.
+func (l *logBuffer) logger() *slog.Logger {
+	return slog.New(slog.NewJSONHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// records returns every log line whose msg is msg, decoded.
+func (l *logBuffer) records(t testing.TB, msg string) []map[string]any {
+	t.Helper()
+	l.mu.Lock()
+	data := bytes.Clone(l.buf.Bytes())
+	l.mu.Unlock()
+	var out []map[string]any
+	for line := range bytes.Lines(data) {
+		var rec map[string]any
+		if err := json.Unmarshal(line, &rec); err != nil {
+			t.Fatalf("log line %q is not JSON: %v", line, err)
+		}
+		if rec["msg"] == msg {
+			out = append(out, rec)
+		}
+	}
+	return out
+}
