@@ -12,6 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lestrrat-go/jwx/v2/jwk"
+
+	"github.com/ssogate/ssogate/assertion"
 	"github.com/ssogate/ssogate/claims"
 	"github.com/ssogate/ssogate/config"
 	"github.com/ssogate/ssogate/internal/certreload"
@@ -53,6 +56,10 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, bound *l
 	if err != nil {
 		return err
 	}
+	signer, err := newSigner(cfg)
+	if err != nil {
+		return err
+	}
 	flows := newFlowManager(cfg, logger, metrics)
 	go flows.Run(ctx)
 
@@ -62,6 +69,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, bound *l
 		AllowedRedirectDomains: cfg.AllowedRedirectDomains, SessionLength: cfg.SessionLength,
 		Rules:  claims.Rules{AllowedGroups: cfg.AllowedGroups, AllowedEmailDomains: cfg.AllowedEmailDomains},
 		Secure: secure, APIKeyPassthrough: cfg.APIKeyPassthrough,
+		Assertions: assertion.NewCache(signer, 100_000), JWKS: signer.JWKSHandler(),
 		Hooks: proxy.Hooks{
 			Request: func(class string, status int, _ time.Duration) {
 				metrics.Requests.WithLabelValues(class, fmt.Sprint(status)).Inc()
@@ -128,6 +136,36 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, bound *l
 		logger.Info("shutdown complete")
 	}
 	return err
+}
+
+// newSigner loads (or creates once, in DATA_DIR) the key that signs identity assertions.
+func newSigner(cfg config.Config) (*assertion.Signer, error) {
+	var key, previous jwk.Key
+	var err error
+	if cfg.SigningKeyFile != "" {
+		key, err = assertion.LoadKeyFile(cfg.SigningKeyFile)
+	} else {
+		key, err = assertion.LoadOrCreateKey(cfg.DataDir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("signing key: %w", err)
+	}
+	if cfg.SigningKeyPreviousFile != "" {
+		if previous, err = assertion.LoadKeyFile(cfg.SigningKeyPreviousFile); err != nil {
+			return nil, fmt.Errorf("SIGNING_KEY_PREVIOUS_FILE: %w", err)
+		}
+	}
+	// Without PUBLIC_URL the external URL varies by request; the assertion still needs
+	// one fixed issuer, so it is "ssogate" until PUBLIC_URL is set.
+	issuer := "ssogate"
+	if cfg.PublicURL != nil {
+		issuer = cfg.PublicURL.String()
+	}
+	audience := cfg.AssertionAudience
+	if audience == "" {
+		audience = issuer
+	}
+	return assertion.NewSigner(assertion.SignerOptions{Key: key, Previous: previous, Issuer: issuer, Audience: audience, TTL: 5 * time.Minute})
 }
 
 // newFlowManager discovers the IdP lazily and retries with backoff.

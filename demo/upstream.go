@@ -5,6 +5,9 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"time"
+
+	"github.com/ssogate/ssogate/assertion"
 )
 
 // upstreamPage shows what the application behind the gateway received.
@@ -16,10 +19,13 @@ code{word-break:break-all;font-size:.85rem}.ok{color:#0a7d32}.bad{color:#b42318}
 <body><h1>Demo application</h1>
 <p>This page stands for the application behind ssogate. It shows the identity the gateway forwarded.</p>
 <p id="user">Signed in as <strong>{{.User}}</strong>{{if .Email}} ({{.Email}}){{end}}, role <strong id="role">{{.Role}}</strong>.</p>
+{{if .Verified}}<p id="assertion" class="ok">✓ The signed identity assertion verified against /oidc/jwks.json
+(subject {{.Claims.Subject}}, groups {{range $i, $g := .Claims.Groups}}{{if $i}}, {{end}}{{$g}}{{end}}, expires {{.Claims.Expiry.Format "15:04:05"}}).</p>
+{{else}}<p id="assertion" class="bad">✗ The identity assertion did not verify: {{.VerifyError}}</p>{{end}}
 <table><tr><th>Header</th><th>Value</th></tr>
 {{range .Headers}}<tr><td>{{.Name}}</td><td><code>{{.Value}}</code></td></tr>{{end}}
 </table>
-<p><a href="/logout">Sign out</a> · <a href="/oidc/userinfo">/oidc/userinfo</a></p>
+<p><a href="/logout">Sign out</a> · <a href="/oidc/userinfo">/oidc/userinfo</a> · <a href="/oidc/jwks.json">/oidc/jwks.json</a></p>
 </body></html>`))
 
 type header struct{ Name, Value string }
@@ -27,16 +33,27 @@ type header struct{ Name, Value string }
 type pageData struct {
 	User, Email, Role string
 	Headers           []header
+	Verified          bool
+	VerifyError       string
+	Claims            *assertion.Claims
 }
 
-// newUpstream returns the demo application: it lists the identity headers it received.
+// newUpstream returns the demo application: it lists the identity headers it received
+// and verifies X-Auth-Request-Assertion against the gateway's JWKS, as a real
+// application should.
 func newUpstream(gatewayURL string) http.Handler {
-	_ = gatewayURL
+	verifier := assertion.NewVerifier(gatewayURL+"/oidc/jwks.json", &http.Client{Timeout: 5 * time.Second}, gatewayURL, gatewayURL)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		d := pageData{
 			User:  r.Header.Get("X-Auth-Request-User"),
 			Email: r.Header.Get("X-Auth-Request-Email"),
 			Role:  r.Header.Get("X-Auth-Request-Role"),
+		}
+		claims, err := verifier.Verify(r.Context(), r.Header.Get("X-Auth-Request-Assertion"))
+		if err != nil {
+			d.VerifyError = err.Error()
+		} else {
+			d.Verified, d.Claims = true, claims
 		}
 		for name, values := range r.Header {
 			if strings.HasPrefix(strings.ToLower(name), "x-auth-request-") || strings.HasPrefix(name, "X-Forwarded-") {

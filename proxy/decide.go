@@ -106,8 +106,8 @@ func (g *Gateway) identityHeaders(s *session.Session) (http.Header, error) {
 	h[HeaderEmail] = []string{id.Email}
 	h[HeaderGroups] = []string{joinGroups(id.Groups)}
 	h[HeaderRole] = []string{id.Role}
-	if g.opts.Assert != nil {
-		a, err := g.opts.Assert(id, s.ID)
+	if g.opts.Assertions != nil {
+		a, err := g.opts.Assertions.Get(id, s.ID)
 		if err != nil {
 			return nil, err
 		}

@@ -22,6 +22,9 @@ func (g *Gateway) logout(w http.ResponseWriter, r *http.Request) error {
 	if err := g.opts.Sessions.Delete(w, r); err != nil {
 		return storeError(err)
 	}
+	if s != nil && g.opts.Assertions != nil {
+		g.opts.Assertions.Forget(s.ID)
+	}
 	signedOut := web.SignedOutPage{LoginURL: "/oidc/login", Banner: g.opts.Banner}
 	if s == nil {
 		return g.opts.Renderer.Render(w, http.StatusOK, "signed-out", signedOut)

@@ -38,8 +38,8 @@ type Options struct {
 	// SSO and without identity headers (API_KEY_PASSTHROUGH).
 	APIKeyPassthrough bool
 
-	// Assert returns the signed identity assertion for a session; nil: none is sent.
-	Assert func(id claims.Identity, sessionID string) (string, error)
+	// Assertions sign the identity assertion sent upstream; nil: none is sent.
+	Assertions Asserter
 	// JWKS serves the assertion keys at /oidc/jwks.json; nil: 404.
 	JWKS http.Handler
 	// Restore and Settings serve /oidc/restore and /oidc/settings; nil: 404.
@@ -51,6 +51,13 @@ type Options struct {
 
 	Hooks Hooks
 	Now   func() time.Time
+}
+
+// Asserter returns the signed identity assertion of a session, reusing it while it is
+// fresh (assertion.Cache), and forgets a session that ended.
+type Asserter interface {
+	Get(id claims.Identity, sessionID string) (string, error)
+	Forget(sessionID string)
 }
 
 // Hooks let the caller observe the gateway (metrics). Any of them may be nil.
