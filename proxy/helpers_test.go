@@ -33,6 +33,7 @@ type fixtureOptions struct {
 	upstreamURL            *url.URL     // overrides the upstream server, e.g. a closed port
 	trusted                []netip.Prefix
 	allowedRedirectDomains []string
+	apiKeyPassthrough      bool
 	// idpDown starts the gateway while the IdP's port is closed; startIdP opens it.
 	idpDown bool
 }
@@ -50,12 +51,13 @@ type fixture struct {
 	logs     *logBuffer
 	store    *session.CookieStore
 	attempts chan error // discovery attempts, when idpDown
+	asserter *fakeAsserter
 }
 
 // newFixture builds and starts a gateway with opts.
 func newFixture(t testing.TB, opts fixtureOptions) *fixture {
 	t.Helper()
-	f := &fixture{t: t, hits: new(atomic.Int64), logs: new(logBuffer), attempts: make(chan error, 64)}
+	f := &fixture{t: t, hits: new(atomic.Int64), logs: new(logBuffer), attempts: make(chan error, 64), asserter: new(fakeAsserter)}
 	upHandler := opts.upstream
 	if upHandler == nil {
 		upHandler = echoUpstream(f.hits)
@@ -128,7 +130,7 @@ func newFixture(t testing.TB, opts fixtureOptions) *fixture {
 		Flows: flows, Sessions: f.store, Codec: codec, Renderer: renderer,
 		Logger:   f.logs.logger(),
 		Upstream: upURL, Trusted: opts.trusted, AllowedRedirectDomains: opts.allowedRedirectDomains,
-		Assert: func(id claims.Identity, sid string) (string, error) { return "test-assertion." + id.Username, nil },
+		APIKeyPassthrough: opts.apiKeyPassthrough, Assertions: f.asserter,
 	})
 	if err != nil {
 		t.Fatalf("proxy.New: %v", err)
@@ -232,4 +234,27 @@ func (l *logBuffer) records(t testing.TB, msg string) []map[string]any {
 		}
 	}
 	return out
+}
+
+// fakeAsserter stands in for assertion.Cache: its assertion names the user, and it
+// records the sessions it was told to forget.
+type fakeAsserter struct {
+	mu        sync.Mutex
+	forgotten []string
+}
+
+func (a *fakeAsserter) Get(id claims.Identity, _ string) (string, error) {
+	return "test-assertion." + id.Username, nil
+}
+
+func (a *fakeAsserter) Forget(sessionID string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.forgotten = append(a.forgotten, sessionID)
+}
+
+func (a *fakeAsserter) forgottenCount() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.forgotten)
 }

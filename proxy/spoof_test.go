@@ -131,3 +131,30 @@ func TestIsSpoofable(t *testing.T) {
 		}
 	}
 }
+
+// With API_KEY_PASSTHROUGH a Basic request reaches the upstream for it to check the
+// key, but carries no identity at all: not the client's, not a session's.
+func TestAPIKeyPassthroughStripsIdentity(t *testing.T) {
+	f := newFixture(t, fixtureOptions{apiKeyPassthrough: true})
+	b := f.browser()
+	b.signIn("/") // a session in the jar must not lend the API request an identity
+	req := b.request(http.MethodGet, "/api/runs", "application/json", nil)
+	req.SetBasicAuth("api", "local-key")
+	for k, v := range spoofedHeaders {
+		req.Header[k] = []string{v}
+	}
+	resp, body := b.do(req)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("got status %d, want 200; body %q", resp.StatusCode, body)
+	}
+	e := decodeEcho(t, body)
+	if got := identityHeadersSeen(e.Header); len(got) != 0 {
+		t.Errorf("upstream identity headers: got %v, want none", got)
+	}
+	if got, want := e.Header.Get("Authorization"), req.Header.Get("Authorization"); got != want {
+		t.Errorf("upstream Authorization: got %q, want %q", got, want)
+	}
+	if got := len(f.logs.records(t, "API key passed through")); got != 1 {
+		t.Errorf("audit lines %q: got %d, want 1", "API key passed through", got)
+	}
+}
