@@ -1,0 +1,93 @@
+package proxy
+
+import (
+	"strings"
+	"testing"
+)
+
+// openRedirects are return URLs a browser could read as another origin.
+var openRedirects = []string{
+	"//evil.com",
+	"//evil.com/path",
+	`/\evil.com`,
+	`\\evil.com`,
+	"https://evil.com",
+	"HTTPS://evil.com/",
+	"%2F%2Fevil.com",
+	"/%2F/evil.com",
+	"/%2f%2fevil.com",
+	"/%5Cevil.com",
+	"/\t/evil.com",
+	"/\r\n/evil.com",
+	"/\n/evil.com",
+	"/%0d%0aLocation:%20https://evil.com",
+	"/%09/evil.com",
+	"javascript:alert(1)",
+	"JavaScript:alert(1)",
+	"data:text/html,<script>alert(1)</script>",
+	"http:evil.com",
+	"https:/evil.com",
+	"https://gw.example.com@evil.com/",
+	"https://user:pass@gw.example.com/",
+	"evil.com",
+	"ftp://gw.example.com/",
+}
+
+func TestOpenRedirectRefused(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	cases := map[string]string{"/ok?x=1": "/ok?x=1", "/runs/a%20b#top": "/runs/a%20b#top", "": "/"}
+	for _, rd := range openRedirects {
+		cases[rd] = "/"
+	}
+	for rd, want := range cases {
+		t.Run(strings.ToValidUTF8(rd, "?"), func(t *testing.T) {
+			b := f.browser()
+			if got := b.signIn(rd); got != want {
+				t.Errorf("rd=%q: final Location got %q, want %q", rd, got, want)
+			}
+		})
+	}
+}
+
+func TestSafeReturn(t *testing.T) {
+	const public = "gw.example.com:8443"
+	allowed := []string{".example.com", "wandb.internal"}
+	good := map[string]string{
+		"/":                                 "/",
+		"/ok?x=1":                           "/ok?x=1",
+		"/a/b?rd=//evil.com":                "/a/b?rd=//evil.com",
+		"https://gw.example.com/runs":       "https://gw.example.com/runs",
+		"https://gw.example.com:8443/runs":  "https://gw.example.com:8443/runs",
+		"https://app.example.com/x":         "https://app.example.com/x",
+		"http://deep.app.example.com/x?y=1": "http://deep.app.example.com/x?y=1",
+		"https://example.com/":              "https://example.com/",
+		"https://wandb.internal/":           "https://wandb.internal/",
+		"https://APP.Example.com/x":         "https://APP.Example.com/x",
+	}
+	bad := append([]string{
+		"https://evilexample.com",
+		"https://app.example.com.evil.com/",
+		"https://wandb.internal.evil.com/",
+		"https://sub.wandb.internal/",
+		"https://evil.com/?https://app.example.com",
+		"https://evil.com#@app.example.com",
+		"/" + strings.Repeat("a", 2048),
+	}, openRedirects...)
+	for _, rd := range bad {
+		good[rd] = "/"
+	}
+	for rd, want := range good {
+		if got := safeReturn(rd, public, allowed); got != want {
+			t.Errorf("safeReturn(%q): got %q, want %q", rd, got, want)
+		}
+	}
+	// Without an allow-list only the public host is allowed.
+	for rd, want := range map[string]string{
+		"https://gw.example.com/x":  "https://gw.example.com/x",
+		"https://app.example.com/x": "/",
+	} {
+		if got := safeReturn(rd, public, nil); got != want {
+			t.Errorf("safeReturn(%q) without allow-list: got %q, want %q", rd, got, want)
+		}
+	}
+}
