@@ -49,6 +49,7 @@ type fixture struct {
 	up       *httptest.Server
 	hits     *atomic.Int64 // requests the echo upstream received
 	logs     *logBuffer
+	codec    *session.Codec
 	store    *session.CookieStore
 	attempts chan error // discovery attempts, when idpDown
 	asserter *fakeAsserter
@@ -120,14 +121,14 @@ func newFixture(t testing.TB, opts fixtureOptions) *fixture {
 		t.Fatalf("discovery: %v", err)
 	}
 
-	codec := newCodec(t)
-	f.store = session.NewCookieStore(session.CookieOptions{Codec: codec})
+	f.codec = newCodec(t)
+	f.store = session.NewCookieStore(session.CookieOptions{Codec: f.codec})
 	renderer, err := web.New()
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
 	f.gw, err = New(Options{
-		Flows: flows, Sessions: f.store, Codec: codec, Renderer: renderer,
+		Flows: flows, Sessions: f.store, Codec: f.codec, Renderer: renderer,
 		Logger:   f.logs.logger(),
 		Upstream: upURL, Trusted: opts.trusted, AllowedRedirectDomains: opts.allowedRedirectDomains,
 		APIKeyPassthrough: opts.apiKeyPassthrough, Assertions: f.asserter,
