@@ -1,0 +1,207 @@
+// Package testenv starts the real processes that ssogate's integration tests run against:
+// an OpenID Connect provider (panva/oidc-provider under Node.js, from testdata/oidc-provider),
+// the gateway binary itself, redis-server (redis.go), and a headless Chromium driven by chromedp.
+//
+// It is test support: only _test.go files may import it. Every process it starts listens on
+// 127.0.0.1 only and is stopped by PID in t.Cleanup (SIGTERM, then SIGKILL after a grace
+// period). Waits poll with bounded deadlines and fail the test with the process's log.
+package testenv
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago. Another process may
+// take it before the caller binds it; prefer letting a child choose port 0 where it can.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("testenv: find a free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// FreeAddr returns "127.0.0.1:PORT" for a port from FreePort.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(FreePort(t)))
+}
+
+// RepoRoot returns the directory holding go.mod, found by walking up from the working
+// directory (a test's working directory is its package directory).
+func RepoRoot(t testing.TB) string {
+	t.Helper()
+	root, err := findRepoRoot()
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	return root
+}
+
+// findRepoRoot walks up from the working directory to the directory holding go.mod.
+func findRepoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for range 64 {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			break
+		}
+		dir = parent
+	}
+	return "", fmt.Errorf("no go.mod above the working directory")
+}
+
+// stopGrace is how long a child gets to exit after SIGTERM before it is killed.
+const stopGrace = 5 * time.Second
+
+// logBuffer collects a child's combined output and wakes waiters on every write.
+type logBuffer struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	changed chan struct{} // closed and replaced on every write
+}
+
+func newLogBuffer() *logBuffer {
+	return &logBuffer{changed: make(chan struct{})}
+}
+
+// Write implements io.Writer.
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n, err := b.buf.Write(p)
+	close(b.changed)
+	b.changed = make(chan struct{})
+	return n, err
+}
+
+// snapshot returns the output so far and a channel closed on the next write.
+func (b *logBuffer) snapshot() (string, <-chan struct{}) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String(), b.changed
+}
+
+// process is a child process started by a test, stopped by PID in t.Cleanup.
+type process struct {
+	name string
+	cmd  *exec.Cmd
+	logs *logBuffer
+	done chan struct{} // closed when the process has exited
+	err  error         // Wait's result, valid after done is closed
+
+	stopOnce sync.Once
+}
+
+// startProcess starts cmd with its stdout and stderr captured, and registers its stop.
+func startProcess(t testing.TB, name string, cmd *exec.Cmd) *process {
+	t.Helper()
+	p := &process{name: name, cmd: cmd, logs: newLogBuffer(), done: make(chan struct{})}
+	cmd.Stdout = p.logs
+	cmd.Stderr = p.logs
+	cmd.WaitDelay = time.Second // do not hang on a pipe held open by a grandchild
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("testenv: start %s: %v", name, err)
+	}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() { p.stop(t) })
+	return p
+}
+
+// Logs returns everything the process has printed so far (stdout and stderr).
+func (p *process) Logs() string {
+	s, _ := p.logs.snapshot()
+	return s
+}
+
+// exited reports whether the process has ended.
+func (p *process) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// waitFor waits until match accepts the output, the process exits, or timeout passes.
+func (p *process) waitFor(timeout time.Duration, match func(string) bool) (string, error) {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		out, changed := p.logs.snapshot()
+		if match(out) {
+			return out, nil
+		}
+		select {
+		case <-changed:
+		case <-p.done:
+			out, _ = p.logs.snapshot()
+			if match(out) {
+				return out, nil
+			}
+			return out, fmt.Errorf("%s exited (%v)", p.name, p.err)
+		case <-deadline.C:
+			return out, fmt.Errorf("%s: timed out after %v", p.name, timeout)
+		}
+	}
+}
+
+// WaitLog waits up to timeout for substring to appear in the output, failing the test if
+// it does not.
+func (p *process) WaitLog(t testing.TB, substring string, timeout time.Duration) {
+	t.Helper()
+	out, err := p.waitFor(timeout, func(s string) bool { return strings.Contains(s, substring) })
+	if err != nil {
+		t.Fatalf("testenv: waiting for %q in the log of %s: %v\n--- log ---\n%s", substring, p.name, err, out)
+	}
+}
+
+// stop sends SIGTERM, then SIGKILL if the process is still running after stopGrace.
+// It is safe to call more than once.
+func (p *process) stop(t testing.TB) {
+	t.Helper()
+	p.stopOnce.Do(func() {
+		if p.exited() {
+			return
+		}
+		if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
+			t.Errorf("testenv: SIGTERM %s (pid %d): %v", p.name, p.cmd.Process.Pid, err)
+		}
+		grace := time.NewTimer(stopGrace)
+		defer grace.Stop()
+		select {
+		case <-p.done:
+			return
+		case <-grace.C:
+		}
+		t.Logf("testenv: %s (pid %d) ignored SIGTERM for %v; killing it", p.name, p.cmd.Process.Pid, stopGrace)
+		if err := p.cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
+			t.Errorf("testenv: SIGKILL %s (pid %d): %v", p.name, p.cmd.Process.Pid, err)
+		}
+		<-p.done
+	})
+}
