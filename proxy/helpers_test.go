@@ -218,7 +218,7 @@ func (l *logBuffer) logger() *slog.Logger {
 	return slog.New(slog.NewJSONHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
-// records returns every log line whose msg is msg, decoded.
+// records returns every log line whose msg is msg (any line when msg is ""), decoded.
 func (l *logBuffer) records(t testing.TB, msg string) []map[string]any {
 	t.Helper()
 	l.mu.Lock()
@@ -230,7 +230,7 @@ func (l *logBuffer) records(t testing.TB, msg string) []map[string]any {
 		if err := json.Unmarshal(line, &rec); err != nil {
 			t.Fatalf("log line %q is not JSON: %v", line, err)
 		}
-		if rec["msg"] == msg {
+		if msg == "" || rec["msg"] == msg {
 			out = append(out, rec)
 		}
 	}
