@@ -1,0 +1,119 @@
+package restore
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/ssogate/ssogate/claims"
+	"github.com/ssogate/ssogate/session"
+)
+
+// identity is the break-glass administrator every successful sign-in becomes.
+func identity(now time.Time) claims.Identity {
+	return claims.Identity{
+		Subject:  "local-restore:" + Username,
+		Username: Username,
+		Name:     "Break-glass administrator",
+		Role:     claims.RoleAdmin,
+		AMR:      []string{claims.AMRLocalRestore},
+		IdP:      "local_restore",
+		AuthTime: now,
+	}
+}
+
+// signIn checks a posted sign-in form: CSRF, the client's rate limit, then user
+// name and password. It writes one audit line for every attempt it counts.
+func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := h.opts.CSRF.Check(r); err != nil {
+		h.opts.Logger.Warn("break-glass sign-in refused: CSRF check failed", "request_id", requestID(w),
+			"client_ip", clientIP(r), "error", err.Error())
+		h.renderError(w, r, http.StatusForbidden, "Form expired",
+			"This form expired or was sent from another site. Reload the page and try again.")
+		return
+	}
+	ip := clientIP(r)
+	now := h.opts.Now()
+	ok, wait := h.limits.begin(ip, now)
+	if !ok {
+		h.audit(r, w, slog.LevelWarn, "failure", "rate_limited", ip)
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		h.renderError(w, r, http.StatusTooManyRequests, "Too many attempts",
+			"Too many wrong passwords from your address. Wait a few minutes and try again.")
+		return
+	}
+	if !h.credentialsMatch(r.PostForm.Get("username"), r.PostForm.Get("password")) {
+		h.audit(r, w, slog.LevelWarn, "failure", "wrong_credentials", ip)
+		h.opts.Delay(r.Context())
+		h.renderForm(w, r, http.StatusUnauthorized, wrongMessage)
+		return
+	}
+	h.limits.succeeded(ip)
+	s := &session.Session{ID: newSessionID(), Identity: identity(now), CreatedAt: now,
+		ExpiresAt: now.Add(h.opts.SessionLength)}
+	if err := h.opts.Sessions.Save(w, r, s); err != nil {
+		h.opts.Logger.Error("break-glass sign-in: saving the session failed", "request_id", requestID(w),
+			"error", err.Error())
+		h.renderError(w, r, http.StatusInternalServerError, "Something went wrong",
+			"The session could not be saved. Try again; the gateway's log says why.")
+		return
+	}
+	h.audit(r, w, slog.LevelInfo, "success", "ok", ip)
+	http.Redirect(w, r, SettingsPath, http.StatusSeeOther)
+}
+
+// credentialsMatch compares in constant time. Both sides are hashed first so that
+// not even the password's length leaks through timing.
+func (h *Handler) credentialsMatch(user, password string) bool {
+	got := sha256.Sum256([]byte(password))
+	want := sha256.Sum256([]byte(h.password))
+	userOK := subtle.ConstantTimeCompare([]byte(user), []byte(Username))
+	passOK := subtle.ConstantTimeCompare(got[:], want[:])
+	return userOK&passOK == 1
+}
+
+// audit writes the audit line of one attempt. It never includes the password, nor
+// the submitted user name (a password typed into the wrong field must not be logged).
+func (h *Handler) audit(r *http.Request, w http.ResponseWriter, level slog.Level, outcome, reason, ip string) {
+	msg := "break-glass sign-in failed"
+	if outcome == "success" {
+		msg = "break-glass sign-in succeeded"
+	}
+	attrs := []slog.Attr{slog.Bool("audit", true), slog.String("event", "local_restore_sign_in"),
+		slog.String("outcome", outcome), slog.String("reason", reason),
+		slog.String("request_id", requestID(w)), slog.String("client_ip", ip)}
+	if outcome == "success" {
+		attrs = append(attrs, slog.String("user", Username))
+	}
+	h.opts.Logger.LogAttrs(r.Context(), level, msg, attrs...)
+}
+
+// clientIP is the client's address as the gateway's client-IP middleware found it,
+// else the connection's peer.
+func clientIP(r *http.Request) string {
+	if ip := middleware.GetClientIP(r.Context()); ip != "" {
+		return ip
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// newSessionID returns a random session ID.
+func newSessionID() string {
+	b := make([]byte, 18)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return base64.RawURLEncoding.EncodeToString(b)
+}
