@@ -114,10 +114,18 @@ type callback struct {
 // send delivers the callback to the gateway from b.
 func (b *browser) send(cb callback) (*http.Response, string) {
 	b.t.Helper()
+	return b.do(b.callbackRequest(cb))
+}
+
+// callbackRequest is the request that delivers cb.
+func (b *browser) callbackRequest(cb callback) *http.Request {
+	b.t.Helper()
 	if cb.method == http.MethodPost {
-		return b.postForm(cb.url, cb.form)
+		req := b.request(http.MethodPost, cb.url, acceptHTML, strings.NewReader(cb.form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		return req
 	}
-	return b.navigate(cb.url)
+	return b.request(http.MethodGet, cb.url, acceptHTML, nil)
 }
 
 // idpLogin signs in at the IdP's login page for authURL and returns the callback the
