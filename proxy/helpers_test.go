@@ -32,6 +32,7 @@ type fixtureOptions struct {
 	upstream               http.Handler // nil: the echo upstream
 	upstreamURL            *url.URL     // overrides the upstream server, e.g. a closed port
 	trusted                []netip.Prefix
+	publicURL              string
 	allowedRedirectDomains []string
 	apiKeyPassthrough      bool
 	// idpDown starts the gateway while the IdP's port is closed; startIdP opens it.
@@ -121,6 +122,10 @@ func newFixture(t testing.TB, opts fixtureOptions) *fixture {
 		t.Fatalf("discovery: %v", err)
 	}
 
+	var publicURL *url.URL
+	if opts.publicURL != "" {
+		publicURL = mustParse(t, opts.publicURL)
+	}
 	f.codec = newCodec(t)
 	f.store = session.NewCookieStore(session.CookieOptions{Codec: f.codec})
 	renderer, err := web.New()
@@ -130,7 +135,7 @@ func newFixture(t testing.TB, opts fixtureOptions) *fixture {
 	f.gw, err = New(Options{
 		Flows: flows, Sessions: f.store, Codec: f.codec, Renderer: renderer,
 		Logger:   f.logs.logger(),
-		Upstream: upURL, Trusted: opts.trusted, AllowedRedirectDomains: opts.allowedRedirectDomains,
+		Upstream: upURL, PublicURL: publicURL, Trusted: opts.trusted, AllowedRedirectDomains: opts.allowedRedirectDomains,
 		APIKeyPassthrough: opts.apiKeyPassthrough, Assertions: f.asserter,
 	})
 	if err != nil {
