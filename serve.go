@@ -74,6 +74,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, bound *l
 			Request: func(class string, status int, _ time.Duration) {
 				metrics.Requests.WithLabelValues(class, fmt.Sprint(status)).Inc()
 			},
+			Upstream:     func(d time.Duration) { metrics.UpstreamLatency.Observe(d.Seconds()) },
 			SignIn:       func(outcome, reason string) { metrics.SignIns.WithLabelValues(outcome, reason).Inc() },
 			TokenFailure: func(reason string) { metrics.TokenFailures.WithLabelValues(reason).Inc() },
 		},

@@ -79,7 +79,11 @@ func (g *Gateway) protected(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	start := g.opts.Now()
 	g.upstream.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), upstreamHeadersKey, h)))
+	if hook := g.opts.Hooks.Upstream; hook != nil {
+		hook(g.since(start))
+	}
 	return nil
 }
 
