@@ -33,6 +33,10 @@ type KeySet struct {
 
 var _ oidc.KeySet = (*KeySet)(nil)
 
+// errJWKSUnavailable starts the error of a signature check for which no keys could be
+// loaded; verifyReason recognises it.
+const errJWKSUnavailable = "JWKS unavailable"
+
 // ErrUnknownKey is a token signed with a key the IdP does not publish.
 var ErrUnknownKey = errors.New("oidcflow: token signed with a key the IdP does not publish")
 
@@ -79,7 +83,7 @@ func (k *KeySet) keysFor(ctx context.Context, kid string) ([]jose.JSONWebKey, er
 		keys := k.keys
 		k.mu.Unlock()
 		if len(keys) == 0 {
-			return nil, fmt.Errorf("JWKS unavailable: %w", k.fetchErr)
+			return nil, fmt.Errorf("%s: %w", errJWKSUnavailable, k.fetchErr)
 		}
 		return nil, ErrUnknownKey
 	}
@@ -100,7 +104,7 @@ func (k *KeySet) keysFor(ctx context.Context, kid string) ([]jose.JSONWebKey, er
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.fetchErr != nil && len(k.keys) == 0 {
-		return nil, fmt.Errorf("JWKS unavailable: %w", k.fetchErr)
+		return nil, fmt.Errorf("%s: %w", errJWKSUnavailable, k.fetchErr)
 	}
 	if !hasKid(k.keys, kid) {
 		return nil, ErrUnknownKey

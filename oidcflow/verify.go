@@ -80,15 +80,16 @@ func (f *Flow) verifyIDToken(ctx context.Context, raw string, vo verifyOptions) 
 }
 
 // checkHalfHash verifies an OIDC c_hash: the left half of the hash of value, with the
-// hash that goes with the signing algorithm.
+// hash that goes with the signing algorithm. EdDSA (Ed25519) uses SHA-512, as the
+// OpenID Connect working group settled and go-oidc's at_hash check does.
 func checkHalfHash(alg, value, want string) error {
 	var h hash.Hash
 	switch {
-	case strings.HasSuffix(alg, "256"), alg == "EdDSA":
+	case strings.HasSuffix(alg, "256"):
 		h = sha256.New()
 	case strings.HasSuffix(alg, "384"):
 		h = sha512.New384()
-	case strings.HasSuffix(alg, "512"):
+	case strings.HasSuffix(alg, "512"), alg == "EdDSA":
 		h = sha512.New()
 	default:
 		return fmt.Errorf("no hash for algorithm %q", alg)
@@ -107,8 +108,11 @@ func verifyReason(err error) string {
 	if errors.As(err, &exp) {
 		return "expired"
 	}
+	// go-oidc flattens the KeySet's error with %v, so ErrUnknownKey survives only as text.
 	msg := err.Error()
 	for _, c := range []struct{ substr, reason string }{
+		{ErrUnknownKey.Error(), "unknown_key"},
+		{errJWKSUnavailable, "jwks_unavailable"},
 		{"malformed jwt", "malformed"},
 		{"unexpected signature algorithm", "algorithm"},
 		{"signing method", "algorithm"},
@@ -119,9 +123,6 @@ func verifyReason(err error) string {
 		if strings.Contains(msg, c.substr) {
 			return c.reason
 		}
-	}
-	if errors.Is(err, ErrUnknownKey) {
-		return "unknown_key"
 	}
 	return "signature"
 }

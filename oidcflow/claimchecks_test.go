@@ -1,0 +1,139 @@
+package oidcflow
+
+import (
+	"context"
+	"crypto/sha256"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/ssogate/ssogate/internal/testidp"
+)
+
+func TestCheckHalfHash(t *testing.T) {
+	// Vectors published with the oidc-token-hash library; the EdDSA (Ed25519) one uses
+	// SHA-512 as settled in OpenID Connect issue 1125.
+	const token = "YmJiZTAwYmYtMzgyOC00NzhkLTkyOTItNjJjNDM3MGYzOWIy9sFhvH8K_x8UIHj1osisS57f5DduL-ar_qw5jl3lthwpMjm283aVMQXDmoqqqydDSqJfbhptzw8rUVwkuQbolw"
+	for _, tc := range []struct {
+		alg, want string
+		ok        bool
+	}{
+		{"RS256", "x7vk7f6BvQj0jQHYFIk4ag", true},
+		{"ES256", "x7vk7f6BvQj0jQHYFIk4ag", true},
+		{"PS384", "ups_76_7CCye_J1WIyGHKVG7AAs2olYm", true},
+		{"RS512", "EGEAhGYyfuwDaVTifvrWSoD5MSy_5hZPy6I7Vm-7pTQ", true},
+		{"EdDSA", "EGEAhGYyfuwDaVTifvrWSoD5MSy_5hZPy6I7Vm-7pTQ", true},
+		{"EdDSA", "x7vk7f6BvQj0jQHYFIk4ag", false},
+		{"RS256", "x7vk7f6BvQj0jQHYFIk4ah", false},
+		{"none", "x7vk7f6BvQj0jQHYFIk4ag", false},
+	} {
+		err := checkHalfHash(tc.alg, token, tc.want)
+		if got := err == nil; got != tc.ok {
+			t.Errorf("checkHalfHash(%s, token, %s) = %v, want ok %v", tc.alg, tc.want, err, tc.ok)
+		}
+	}
+}
+
+func TestPKCETokenHashes(t *testing.T) {
+	var mu sync.Mutex
+	var hook func(map[string]any)
+	env := startIdP(t, func(o *testidp.Options) {
+		o.TokenHook = func(c map[string]any) {
+			mu.Lock()
+			defer mu.Unlock()
+			if hook != nil {
+				hook(c)
+			}
+		}
+	})
+	f := newFlow(t, env.options(MethodPKCE))
+	halfSHA256 := func(s string) string {
+		sum := sha256.Sum256([]byte(s))
+		return base64URL(sum[:16])
+	}
+	for _, tc := range []struct {
+		name       string
+		mod        func(c map[string]any, code string)
+		wantReason string
+	}{
+		{"at_hash matches", func(map[string]any, string) {}, ""},
+		{"no at_hash", func(c map[string]any, _ string) { delete(c, "at_hash") }, ""},
+		{"at_hash of another token", func(c map[string]any, _ string) { c["at_hash"] = halfSHA256("another-access-token") }, "at_hash"},
+		{"c_hash matches", func(c map[string]any, code string) { c["c_hash"] = halfSHA256(code) }, ""},
+		{"c_hash of another code", func(c map[string]any, code string) { c["c_hash"] = halfSHA256(code + "x") }, "c_hash"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ls, authURL := f.Start("/", redirectURI)
+			cb := callbackFrom(t, browserLogin(t, authURL, "alice", "alice", "login"))
+			mu.Lock()
+			hook = func(c map[string]any) { tc.mod(c, cb.Code) }
+			mu.Unlock()
+			_, err := f.Complete(context.Background(), ls, cb)
+			if got := Reason(err); tc.wantReason == "" && err != nil || tc.wantReason != "" && got != tc.wantReason {
+				t.Fatalf("Complete = %v (reason %q), want reason %q", err, got, tc.wantReason)
+			}
+		})
+	}
+}
+
+func TestEntraTenantIssuer(t *testing.T) {
+	const (
+		home  = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+		other = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
+	)
+	key := newSigner(t, jose.RS256, "entra-key")
+	idp := startFakeIdP(t, "login.microsoftonline.com", func(f *fakeIdP) http.Handler {
+		mux := http.NewServeMux()
+		for _, tenant := range []string{"common", "organizations"} {
+			mux.HandleFunc("/"+tenant+"/v2.0/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+				serveJSON(w, discoveryDoc(f.base, f.base+"/{tenantid}/v2.0"))
+			})
+		}
+		mux.Handle("/jwks", f.jwksHandler(key.jwk()))
+		return mux
+	})
+	clk := newClock()
+	issFor := func(tid string) string { return idp.base + "/" + tid + "/v2.0" }
+	for _, tc := range []struct {
+		name, configured, iss, tid string
+		ok                         bool
+	}{
+		{"common, home tenant", "/common/v2.0", issFor(home), home, true},
+		{"organizations, other tenant", "/organizations/v2.0", issFor(other), other, true},
+		{"iss of another tenant than tid", "/common/v2.0", issFor(other), home, false},
+		{"no tid", "/common/v2.0", issFor(home), "", false},
+		{"tid that rewrites the path", "/common/v2.0", idp.base + "/evil/v2.0", "evil", false},
+		{"tid with a slash", "/common/v2.0", issFor(home + "/x"), home + "/x", false},
+		{"another host", "/common/v2.0", "https://evil.example.com/" + home + "/v2.0", home, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFlow(t, Options{Issuer: idp.base + tc.configured, ClientID: "entra-app", Method: MethodImplicit,
+				HTTPClient: idp.client, Now: clk.Now})
+			ls, _ := f.Start("/", redirectURI)
+			c := map[string]any{
+				"iss": tc.iss, "aud": "entra-app", "sub": "entra-sub", "nonce": ls.Nonce,
+				"iat": clk.Now().Unix(), "exp": clk.Now().Add(time.Hour).Unix(),
+				"preferred_username": "alice@contoso.com",
+			}
+			if tc.tid != "" {
+				c["tid"] = tc.tid
+			}
+			res, err := f.Complete(context.Background(), ls, Callback{State: ls.State, IDToken: key.sign(t, c, "")})
+			if !tc.ok {
+				if got := Reason(err); got != "issuer" {
+					t.Fatalf("Complete = %v (reason %q), want reason issuer", err, got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Complete: %v", err)
+			}
+			if res.Identity.Issuer != tc.iss {
+				t.Errorf("Identity.Issuer = %q, want the token's %q", res.Identity.Issuer, tc.iss)
+			}
+		})
+	}
+}
