@@ -112,7 +112,9 @@ func (k *KeySet) keysFor(ctx context.Context, kid string) ([]jose.JSONWebKey, er
 	return k.keys, nil
 }
 
-// fetch loads the JWKS on its own context, so one caller giving up does not fail the others.
+// fetch loads the JWKS on its own context, so one caller giving up does not fail the
+// others. onFetch runs before the waiters wake, so a caller that saw the fetch end
+// also sees it counted.
 func (k *KeySet) fetch(done chan struct{}) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -124,10 +126,10 @@ func (k *KeySet) fetch(done chan struct{}) {
 	k.fetchErr = err
 	k.inflight = nil
 	k.mu.Unlock()
-	close(done)
 	if k.onFetch != nil {
 		k.onFetch(err)
 	}
+	close(done)
 }
 
 func (k *KeySet) download(ctx context.Context) ([]jose.JSONWebKey, error) {
