@@ -1,0 +1,170 @@
+package settings
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"maps"
+	"net/http"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/ssogate/ssogate/claims"
+	"github.com/ssogate/ssogate/config"
+)
+
+// applyTimeout bounds saving and applying one change.
+const applyTimeout = 30 * time.Second
+
+// test runs the checks on the proposed settings and shows the results. Nothing is
+// saved or applied.
+func (h *Handler) test(w http.ResponseWriter, r *http.Request, id claims.Identity) {
+	cur := h.current()
+	saved, newSecret := proposal(r.PostForm, cur, h.readSaved())
+	next, _ := h.opts.Load(saved) // problems of the proposal are the first check
+	v := view{cfg: cur, form: r.PostForm, newSecret: newSecret, checks: h.runChecks(r.Context(), next)}
+	if passed(v.checks) {
+		v.message = "Every check passed. Save to apply these settings."
+	} else {
+		v.err = "Some checks failed; nothing was saved."
+	}
+	h.render(w, r, http.StatusOK, id, v)
+}
+
+// save tests the proposed settings and, when every check passes, saves and applies
+// them. A change that fails its test, or that cannot be applied, leaves both the live
+// settings and the saved file as they were.
+func (h *Handler) save(w http.ResponseWriter, r *http.Request, id claims.Identity) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	cur := h.current()
+	saved, newSecret := proposal(r.PostForm, cur, h.readSaved())
+	next, _ := h.opts.Load(saved)
+	changed := changedFields(cur, next)
+	v := view{cfg: cur, form: r.PostForm, newSecret: newSecret, checks: h.runChecks(r.Context(), next)}
+	if !passed(v.checks) {
+		h.audit(r, w, id, "save", "refused", changed, slog.Any("failed_checks", failedNames(v.checks)))
+		v.err = "Not saved: the settings failed the test below. Nothing was changed."
+		h.render(w, r, http.StatusUnprocessableEntity, id, v)
+		return
+	}
+	if err := h.commit(r.Context(), next, func() error { return config.WriteSaved(h.opts.DataDir, saved) }); err != nil {
+		h.audit(r, w, id, "save", "failed", changed, slog.String("error", err.Error()))
+		v.err = "Not saved: " + err.Error() + ". Nothing was changed: the previous settings stay live."
+		h.render(w, r, http.StatusInternalServerError, id, v)
+		return
+	}
+	h.audit(r, w, id, "save", "applied", changed)
+	v = view{cfg: next, checks: v.checks, message: "Saved and applied."}
+	if next.LocalRestore {
+		v.message = "Saved. Single sign-on stays off while LOCAL_RESTORE is on: remove LOCAL_RESTORE and restart to sign in with these settings."
+	}
+	h.render(w, r, http.StatusOK, id, v)
+}
+
+// revert removes the saved settings and applies those of flags, environment and
+// defaults, when they pass the same checks as a save.
+func (h *Handler) revert(w http.ResponseWriter, r *http.Request, id claims.Identity) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	cur := h.current()
+	changed := slices.Sorted(maps.Keys(h.readSaved()))
+	next, _ := h.opts.Load(config.Saved{})
+	v := view{cfg: cur, checks: h.runChecks(r.Context(), next)}
+	if !passed(v.checks) {
+		h.audit(r, w, id, "revert", "refused", changed, slog.Any("failed_checks", failedNames(v.checks)))
+		v.err = "Not reverted: the settings from the environment failed the test below. Nothing was changed."
+		h.render(w, r, http.StatusUnprocessableEntity, id, v)
+		return
+	}
+	if err := h.commit(r.Context(), next, h.removeSaved); err != nil {
+		h.audit(r, w, id, "revert", "failed", changed, slog.String("error", err.Error()))
+		v.err = "Not reverted: " + err.Error() + ". Nothing was changed: the previous settings stay live."
+		h.render(w, r, http.StatusInternalServerError, id, v)
+		return
+	}
+	h.audit(r, w, id, "revert", "applied", changed)
+	h.render(w, r, http.StatusOK, id, view{cfg: next, checks: v.checks,
+		message: "Reverted: the saved settings were removed and those from the environment applied."})
+}
+
+// commit changes the settings file with write, then applies next. When applying
+// fails, the file is put back as it was before, so that the next start does not pick
+// up a change that never went live. On success next becomes the page's current
+// configuration.
+func (h *Handler) commit(ctx context.Context, next config.Config, write func() error) error {
+	ctx, cancel := context.WithTimeout(ctx, applyTimeout)
+	defer cancel()
+	before, existed := h.snapshot()
+	if err := write(); err != nil {
+		return fmt.Errorf("writing the settings file failed (%w)", err)
+	}
+	if err := h.opts.Apply(ctx, next); err != nil {
+		applyErr := fmt.Errorf("the settings could not be applied (%w)", err)
+		if rerr := h.restore(before, existed); rerr != nil {
+			h.opts.Logger.Error("restoring the previous settings file failed: fix or delete it before the next start",
+				"path", config.SavedPath(h.opts.DataDir), "error", rerr.Error())
+			return fmt.Errorf("%w, and the previous settings file could not be restored (%v)", applyErr, rerr)
+		}
+		return applyErr
+	}
+	h.latest.Store(&next)
+	return nil
+}
+
+// readSaved returns the saved settings, or none when the file cannot be used (the
+// live configuration then did not use it either).
+func (h *Handler) readSaved() config.Saved {
+	s, err := config.ReadSaved(h.opts.DataDir)
+	if err != nil {
+		h.opts.Logger.Warn("the saved settings cannot be read; a save replaces them", "error", err.Error())
+		return config.Saved{}
+	}
+	return s
+}
+
+// snapshot returns the saved settings and whether a usable settings file exists.
+// An unusable file counts as absent: the live configuration ignored it too.
+func (h *Handler) snapshot() (config.Saved, bool) {
+	if _, err := os.Stat(config.SavedPath(h.opts.DataDir)); err != nil {
+		return nil, false
+	}
+	s, err := config.ReadSaved(h.opts.DataDir)
+	return s, err == nil
+}
+
+// restore puts the settings file back as snapshot found it.
+func (h *Handler) restore(before config.Saved, existed bool) error {
+	if existed {
+		return config.WriteSaved(h.opts.DataDir, before)
+	}
+	return h.removeSaved()
+}
+
+// removeSaved deletes the settings file; a missing file is not an error.
+func (h *Handler) removeSaved() error {
+	err := os.Remove(config.SavedPath(h.opts.DataDir))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove saved settings: %w", err)
+	}
+	return nil
+}
+
+// audit writes the one audit line of a change: who, what, which settings (names
+// only, never values) and how it ended.
+func (h *Handler) audit(r *http.Request, w http.ResponseWriter, id claims.Identity, action, outcome string, changed []string, extra ...slog.Attr) {
+	level := slog.LevelInfo
+	if outcome != "applied" {
+		level = slog.LevelWarn
+	}
+	if changed == nil {
+		changed = []string{}
+	}
+	attrs := append([]slog.Attr{slog.Bool("audit", true), slog.String("event", "settings_change"),
+		slog.String("action", action), slog.String("outcome", outcome), slog.String("user", displayName(id)),
+		slog.Any("amr", id.AMR), slog.Any("changed", changed), slog.String("request_id", requestID(w))}, extra...)
+	h.opts.Logger.LogAttrs(r.Context(), level, "settings "+action+" "+outcome, attrs...)
+}

@@ -1,0 +1,151 @@
+// Package settings is the admin page /oidc/settings: it shows each SSO setting with
+// where its value came from (saved on this page, flag, environment, file or default)
+// and what the environment says underneath, tests proposed settings against the IdP,
+// and saves and applies them without a restart.
+//
+// Only fields whose submitted value differs from the live one are saved, on top of the
+// values saved before; the others keep following flags and environment. A change is
+// saved (DATA_DIR/settings.json, atomically, mode 0600) only when every check passes,
+// and then applied; when applying fails the previous settings file is restored, so a
+// change that fails is neither live nor waiting for the next restart. "Revert" removes
+// the saved values and applies the environment's settings, under the same checks.
+package settings
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ssogate/ssogate/claims"
+	"github.com/ssogate/ssogate/config"
+	"github.com/ssogate/ssogate/internal/csrf"
+	"github.com/ssogate/ssogate/web"
+)
+
+// maxFormBytes bounds the settings form.
+const maxFormBytes = 64 << 10
+
+// Options configure a Handler. Current, Load, DataDir, Renderer, Logger and CSRF are
+// required.
+type Options struct {
+	// Current returns the live configuration.
+	Current func() config.Config
+	// Load builds a configuration from flags, environment and defaults with saved on
+	// top, as the process would at start (config.LoadWithSaved).
+	Load func(saved config.Saved) (config.Config, error)
+	// DataDir is where settings.json is saved.
+	DataDir string
+	// Apply makes cfg live: a complete new sign-in flow swapped in, or nothing (nil)
+	// while LOCAL_RESTORE is on. When it fails, the old settings must stay live.
+	Apply func(ctx context.Context, cfg config.Config) error
+	// HTTPClient tests proposed IdPs; nil means a client with a 10s timeout.
+	HTTPClient *http.Client
+	Renderer   *web.Renderer
+	Logger     *slog.Logger
+	CSRF       *csrf.Protector
+	Banner     string           // shown on the page, e.g. while LOCAL_RESTORE is on
+	Now        func() time.Time // nil means time.Now
+}
+
+// Handler serves GET and POST /oidc/settings to a signed-in admin, whose identity the
+// gateway has put in the request context (claims.NewContext). It is safe for
+// concurrent use; saves and reverts run one at a time.
+type Handler struct {
+	opts Options
+
+	mu     sync.Mutex                    // serialises save and revert
+	latest atomic.Pointer[config.Config] // the configuration last applied here
+}
+
+var _ http.Handler = (*Handler)(nil)
+
+// New checks opts and returns a Handler.
+func New(opts Options) (*Handler, error) {
+	if opts.Current == nil || opts.Load == nil || opts.DataDir == "" || opts.Renderer == nil ||
+		opts.Logger == nil || opts.CSRF == nil {
+		return nil, errors.New("settings: Options.Current, Load, DataDir, Renderer, Logger and CSRF are required")
+	}
+	if opts.Apply == nil {
+		opts.Apply = func(context.Context, config.Config) error { return nil }
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Handler{opts: opts}, nil
+}
+
+// ServeHTTP shows the page on GET and runs action=test, save or revert on POST.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	id, ok := claims.FromContext(r.Context())
+	if !ok || !isAdmin(id) {
+		h.opts.Logger.Warn("settings page refused: not signed in as an admin", "request_id", requestID(w),
+			"user", id.Username, "path", r.URL.Path)
+		h.renderError(w, http.StatusForbidden, "Access denied", "Only administrators can change the sign-in settings.")
+		return
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		h.render(w, r, http.StatusOK, id, view{cfg: h.current()})
+	case http.MethodPost:
+		h.post(w, r, id)
+	default:
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		h.renderError(w, http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
+	}
+}
+
+// post checks the form's CSRF protection, then runs its action.
+func (h *Handler) post(w http.ResponseWriter, r *http.Request, id claims.Identity) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := h.opts.CSRF.Check(r); err != nil {
+		h.opts.Logger.Warn("settings change refused: CSRF check failed", "request_id", requestID(w),
+			"user", id.Username, "error", err.Error())
+		h.renderError(w, http.StatusForbidden, "Form expired",
+			"This form expired or was sent from another site. Reload the page and try again.")
+		return
+	}
+	switch action := r.PostForm.Get("action"); action {
+	case "test":
+		h.test(w, r, id)
+	case "save":
+		h.save(w, r, id)
+	case "revert":
+		h.revert(w, r, id)
+	default:
+		h.renderError(w, http.StatusBadRequest, "Unknown action", "The form asked for an action this page does not have.")
+	}
+}
+
+// current is the configuration last applied on this page, else the live one.
+func (h *Handler) current() config.Config {
+	if c := h.latest.Load(); c != nil {
+		return *c
+	}
+	return h.opts.Current()
+}
+
+// isAdmin reports whether id may change settings: role admin, or the break-glass
+// admin. The gateway checks this before calling; it is checked again here.
+func isAdmin(id claims.Identity) bool {
+	return id.Role == claims.RoleAdmin || slices.Contains(id.AMR, claims.AMRLocalRestore)
+}
+
+// renderError writes the error page.
+func (h *Handler) renderError(w http.ResponseWriter, status int, title, msg string) {
+	page := web.ErrorPage{Title: title, Message: msg, Status: status, Banner: h.opts.Banner,
+		RequestID: requestID(w), RetryURL: "/oidc/settings"}
+	if err := h.opts.Renderer.Render(w, status, web.PageError, page); err != nil {
+		h.opts.Logger.Error("rendering an error page failed", "error", err.Error())
+	}
+}
+
+// requestID is the request ID the gateway's middleware put on the response.
+func requestID(w http.ResponseWriter) string { return w.Header().Get("X-Request-Id") }
