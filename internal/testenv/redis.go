@@ -1,0 +1,157 @@
+package testenv
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"testing"
+	"time"
+)
+
+const (
+	// redisServerPath is Debian's redis-server, installed by .ci/run.
+	redisServerPath = "/usr/bin/redis-server"
+	// redisStartTimeout bounds how long a starting redis-server may take to answer PING.
+	redisStartTimeout = 15 * time.Second
+	// redisPollInterval is how often a starting redis-server is pinged.
+	redisPollInterval = 20 * time.Millisecond
+)
+
+// Redis is a redis-server process listening on 127.0.0.1, its data in a temporary
+// directory. Stop and Start let a test simulate an outage: Start runs it again on the
+// same port and directory.
+type Redis struct {
+	port    int
+	dir     string
+	durable bool
+	proc    *process
+}
+
+// StartRedis starts a redis-server that keeps nothing on disk (--save "",
+// --appendonly no): a restart loses every key. It stops the server by PID in t.Cleanup.
+// A machine without redis-server fails the test; it never skips.
+func StartRedis(t testing.TB) *Redis {
+	t.Helper()
+	return startRedis(t, false)
+}
+
+// StartDurableRedis starts a redis-server with an append-only file fsynced on every
+// write (--appendonly yes --appendfsync always), so Stop and Start lose nothing.
+func StartDurableRedis(t testing.TB) *Redis {
+	t.Helper()
+	return startRedis(t, true)
+}
+
+func startRedis(t testing.TB, durable bool) *Redis {
+	t.Helper()
+	if _, err := os.Stat(redisServerPath); err != nil {
+		t.Fatalf("testenv: %s: %v: install redis-server (apt-get install redis-server); .ci/run does", redisServerPath, err)
+	}
+	r := &Redis{port: FreePort(t), dir: t.TempDir(), durable: durable}
+	r.Start(t)
+	return r
+}
+
+// Addr returns "127.0.0.1:PORT".
+func (r *Redis) Addr() string {
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(r.port))
+}
+
+// URL returns "redis://127.0.0.1:PORT/0", the form SESSION_STORE takes.
+func (r *Redis) URL() string {
+	return "redis://" + r.Addr() + "/0"
+}
+
+// Logs returns what the current (or last) redis-server process printed.
+func (r *Redis) Logs() string {
+	if r.proc == nil {
+		return ""
+	}
+	return r.proc.Logs()
+}
+
+// Stop shuts the server down (SIGTERM, which flushes the append-only file) and waits for
+// it to exit.
+func (r *Redis) Stop(t testing.TB) {
+	t.Helper()
+	if r.proc != nil {
+		r.proc.stop(t)
+	}
+}
+
+// Start runs redis-server on r's port and directory and waits until it answers PING.
+// StartRedis calls it; call it again after Stop to end a simulated outage.
+func (r *Redis) Start(t testing.TB) {
+	t.Helper()
+	if r.proc != nil && !r.proc.exited() {
+		t.Fatalf("testenv: redis-server on %s is already running", r.Addr())
+	}
+	args := []string{
+		"--port", strconv.Itoa(r.port),
+		"--bind", "127.0.0.1",
+		"--dir", r.dir,
+		"--save", "",
+		"--daemonize", "no",
+		"--loglevel", "notice",
+	}
+	if r.durable {
+		args = append(args, "--appendonly", "yes", "--appendfsync", "always")
+	} else {
+		args = append(args, "--appendonly", "no")
+	}
+	cmd := exec.Command(redisServerPath, args...)
+	cmd.Dir = r.dir
+	r.proc = startProcess(t, "redis-server", cmd)
+	if err := r.waitPing(redisStartTimeout); err != nil {
+		t.Fatalf("testenv: redis-server on %s did not answer PING: %v\n--- log ---\n%s", r.Addr(), err, r.proc.Logs())
+	}
+}
+
+// waitPing pings the server every redisPollInterval until it answers PONG, the process
+// exits, or timeout passes.
+func (r *Redis) waitPing(timeout time.Duration) error {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(redisPollInterval)
+	defer tick.Stop()
+	for {
+		err := ping(r.Addr())
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-r.proc.done:
+			return fmt.Errorf("redis-server exited (%v); last PING: %w", r.proc.err, err)
+		case <-deadline.C:
+			return fmt.Errorf("timed out after %v; last PING: %w", timeout, err)
+		case <-tick.C:
+		}
+	}
+}
+
+// ping sends one RESP PING to addr and expects +PONG.
+func ping(addr string) error {
+	conn, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if err := conn.SetDeadline(time.Now().Add(time.Second)); err != nil {
+		return err
+	}
+	if _, err := conn.Write([]byte("*1\r\n$4\r\nPING\r\n")); err != nil {
+		return fmt.Errorf("write PING: %w", err)
+	}
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil {
+		return fmt.Errorf("read reply: %w", err)
+	}
+	if line != "+PONG\r\n" {
+		// While loading its data, Redis answers -LOADING.
+		return fmt.Errorf("reply %q", line)
+	}
+	return nil
+}

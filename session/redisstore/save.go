@@ -1,0 +1,212 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ssogate/ssogate/session"
+)
+
+// saveScript writes a sealed record and adds it to its index sets and to the
+// active-sessions set, atomically.
+//
+//	KEYS[1] record, KEYS[2] active set, KEYS[3..] index sets
+//	ARGV[1] sealed record, ARGV[2] TTL in ms, ARGV[3] "1" to write only over an
+//	existing record (an update must not revive a deleted session), ARGV[4] member
+//
+// It returns 0 when ARGV[3] is "1" and the record is gone, else 1. Index sets live
+// as long as their longest-lived member.
+var saveScript = redis.NewScript(`
+if ARGV[3] == "1" and redis.call("EXISTS", KEYS[1]) == 0 then
+  return 0
+end
+local ttl = tonumber(ARGV[2])
+redis.call("SET", KEYS[1], ARGV[1], "PX", ttl)
+local t = redis.call("TIME")
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call("ZREMRANGEBYSCORE", KEYS[2], "-inf", now)
+redis.call("ZADD", KEYS[2], now + ttl, ARGV[4])
+for i = 3, #KEYS do
+  redis.call("SADD", KEYS[i], ARGV[4])
+  if redis.call("PTTL", KEYS[i]) < ttl then
+    redis.call("PEXPIRE", KEYS[i], ttl)
+  end
+end
+return 1
+`)
+
+// deleteScript deletes a record and takes it out of its sets.
+//
+//	KEYS[1] record, KEYS[2] active set, KEYS[3..] index sets; ARGV[1] member
+var deleteScript = redis.NewScript(`
+local n = redis.call("DEL", KEYS[1])
+redis.call("ZREM", KEYS[2], ARGV[1])
+for i = 3, #KEYS do
+  redis.call("SREM", KEYS[i], ARGV[1])
+end
+return n
+`)
+
+// Save writes sess to Redis and the ticket cookie to the response. When the
+// request's ticket is for the same session ID, the session is updated in place
+// under the same key (a refresh): if it was deleted or revoked meanwhile, Save
+// fails with session.ErrNoSession instead of reviving it. Otherwise Save starts a
+// new session with a fresh key and deletes the one the request's ticket named.
+// A session whose ExpiresAt has passed is refused; a zero ExpiresAt means
+// SessionLength from now.
+func (s *Store) Save(w http.ResponseWriter, r *http.Request, sess *session.Session) error {
+	ctx := context.Background()
+	var old ticket
+	var hasOld bool
+	if r != nil {
+		ctx = r.Context()
+		old, hasOld = s.requestTicket(r)
+	}
+	update := hasOld && old.id == sess.ID
+	t := old
+	if !update {
+		t = newTicket(sess.ID)
+	}
+	ttl, err := s.write(ctx, t, sess, update)
+	if err != nil {
+		return err
+	}
+	if hasOld && !update {
+		if err := s.remove(ctx, old); err != nil {
+			return fmt.Errorf("redisstore: end the session this browser had before: %w", err)
+		}
+	}
+	maxAge := int((ttl + time.Second - 1) / time.Second)
+	http.SetCookie(w, s.cookie(s.name, t.seal(s.codec), maxAge))
+	s.expireChunks(w, r)
+	return nil
+}
+
+// Update rewrites the request's session as sess (after a token refresh) without
+// touching the cookie: the ticket, and so the key, stay the same. It fails with
+// session.ErrNoSession when the request's ticket is not for sess.ID or the session
+// was deleted or revoked meanwhile.
+func (s *Store) Update(ctx context.Context, r *http.Request, sess *session.Session) error {
+	t, err := s.ticket(r)
+	if err != nil {
+		return err
+	}
+	if t.id != sess.ID {
+		return fmt.Errorf("%w: the request's ticket is for another session", session.ErrNoSession)
+	}
+	_, err = s.write(ctx, t, sess, true)
+	return err
+}
+
+// Delete expires the ticket cookie and deletes the request's session from Redis.
+// The cookie is expired even when Redis fails.
+func (s *Store) Delete(w http.ResponseWriter, r *http.Request) error {
+	http.SetCookie(w, s.cookie(s.name, "", -1))
+	if r == nil {
+		return nil
+	}
+	s.expireChunks(w, r)
+	t, ok := s.requestTicket(r)
+	if !ok {
+		return nil
+	}
+	return s.remove(r.Context(), t)
+}
+
+// write seals sess with t's key and stores it with its indexes. It returns the TTL
+// it set.
+func (s *Store) write(ctx context.Context, t ticket, sess *session.Session, mustExist bool) (time.Duration, error) {
+	if sess.ID == "" || len(sess.ID) > maxIDLen {
+		return 0, fmt.Errorf("redisstore: save session: ID must have 1 to %d bytes, has %d", maxIDLen, len(sess.ID))
+	}
+	now := s.now()
+	stored := *sess
+	if stored.ExpiresAt.IsZero() {
+		stored.ExpiresAt = now.Add(s.length)
+	}
+	ttl := min(stored.ExpiresAt.Sub(now), s.length)
+	if ttl < time.Millisecond {
+		return 0, fmt.Errorf("redisstore: save session: already expired at %s", stored.ExpiresAt.Format(time.RFC3339))
+	}
+	plain, err := json.Marshal(&stored)
+	if err != nil {
+		return 0, fmt.Errorf("redisstore: encode session: %w", err)
+	}
+	member := t.member()
+	keys := append([]string{recordKey(member), activeKey}, indexKeys(&stored)...)
+	flag := "0"
+	if mustExist {
+		flag = "1"
+	}
+	ctx, cancel := opContext(ctx, s.opTimeout)
+	defer cancel()
+	written, err := saveScript.Run(ctx, s.client, keys, t.sealRecord(plain), ttl.Milliseconds(), flag, member).Int()
+	if err != nil {
+		return 0, unavailable("save session", err)
+	}
+	if written == 0 {
+		return 0, fmt.Errorf("%w: session ended while it was being updated", session.ErrNoSession)
+	}
+	return ttl, nil
+}
+
+// remove deletes t's record and its index entries. A record t cannot open (gone,
+// or another ticket's) is left alone.
+func (s *Store) remove(ctx context.Context, t ticket) error {
+	sess, err := s.load(ctx, t)
+	if errors.Is(err, session.ErrNoSession) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	member := t.member()
+	keys := append([]string{recordKey(member), activeKey}, indexKeys(sess)...)
+	ctx, cancel := opContext(ctx, s.opTimeout)
+	defer cancel()
+	if err := deleteScript.Run(ctx, s.client, keys, member).Err(); err != nil {
+		return unavailable("delete session", err)
+	}
+	return nil
+}
+
+// requestTicket returns the request's ticket, if it carries a valid one.
+func (s *Store) requestTicket(r *http.Request) (ticket, bool) {
+	t, err := s.ticket(r)
+	return t, err == nil
+}
+
+// expireChunks expires the chunk cookies (NAME_0, NAME_1, …) a cookie store with
+// the same name left behind, so switching SESSION_STORE does not leave kilobytes
+// of dead cookies on every request.
+func (s *Store) expireChunks(w http.ResponseWriter, r *http.Request) {
+	if r == nil {
+		return
+	}
+	for _, c := range r.Cookies() {
+		suffix, ok := strings.CutPrefix(c.Name, s.name+"_")
+		if ok && len(suffix) > 0 && len(suffix) <= 2 && strings.Trim(suffix, "0123456789") == "" {
+			http.SetCookie(w, s.cookie(c.Name, "", -1))
+		}
+	}
+}
+
+// cookie builds a cookie with the store's attributes; no Domain, as "__Host-" requires.
+func (s *Store) cookie(name, value string, maxAge int) *http.Cookie {
+	return &http.Cookie{
+		Name:     name,
+		Value:    value,
+		Path:     "/",
+		MaxAge:   maxAge,
+		Secure:   s.secure,
+		HttpOnly: true,
+		SameSite: http.SameSiteLaxMode,
+	}
+}

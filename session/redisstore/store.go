@@ -1,0 +1,174 @@
+// Package redisstore is the server-side session.Store (SESSION_STORE=redis://…):
+// the browser holds a small opaque ticket, and the session, raw tokens included,
+// lives in Redis or Valkey, where every replica sees it and logout by IdP session
+// ID or subject ends it everywhere.
+//
+// The ticket cookie, sealed by the session.Codec, carries the session ID and a
+// random 32-byte key of its own. The Redis record ssogate:s:<sha256(id)> is the
+// session's JSON sealed with that key (XChaCha20-Poly1305), expiring with the
+// session, so a dump of Redis alone reveals no identity and no token. The sets
+// ssogate:sid:<sha256(sid)> and ssogate:sub:<sha256(issuer, sub)> index the
+// records for DeleteBySID and DeleteBySubject and are updated in the same script.
+//
+// A Redis that cannot be reached within Options.OpTimeout yields errors wrapping
+// ErrUnavailable, never session.ErrNoSession: an outage is not a sign-out.
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ssogate/ssogate/session"
+)
+
+// Options configures a Store.
+type Options struct {
+	// URL names the Redis or Valkey server (see New). Required.
+	URL string
+	// Codec seals the ticket cookie. Required.
+	Codec *session.Codec
+	// Secure is set when the gateway is reached over HTTPS: the cookie gets the
+	// Secure attribute and the "__Host-" name prefix.
+	Secure bool
+	// CookieName is the cookie name before any prefix; session.DefaultCookieName
+	// when empty.
+	CookieName string
+	// SessionLength caps a session's lifetime and is the lifetime of one saved
+	// without ExpiresAt; session.DefaultMaxAge when zero.
+	SessionLength time.Duration
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// OpTimeout bounds each Redis operation; DefaultOpTimeout when zero.
+	OpTimeout time.Duration
+}
+
+// Store is a session.Store keeping sessions in Redis. It is safe for concurrent
+// use; Close releases its connections.
+type Store struct {
+	client    *redis.Client
+	codec     *session.Codec
+	secure    bool
+	name      string
+	length    time.Duration
+	now       func() time.Time
+	opTimeout time.Duration
+}
+
+var _ session.Store = (*Store)(nil)
+
+// New returns a Store for opts. It does not contact Redis: an unreachable server
+// shows in Ping and in each operation's ErrUnavailable. URL forms:
+//
+//	redis://[user:password@]host:6379/0
+//	rediss://…                                    (TLS)
+//	unix:///run/redis.sock?db=0
+//	redis://sentinel1:26379/0?master_name=mymaster&addr=sentinel2:26379
+func New(opts Options) (*Store, error) {
+	if opts.Codec == nil {
+		return nil, errors.New("redisstore: Options.Codec is required")
+	}
+	s := &Store{
+		codec:     opts.Codec,
+		secure:    opts.Secure,
+		length:    opts.SessionLength,
+		now:       opts.Now,
+		opTimeout: opts.OpTimeout,
+	}
+	if s.length <= 0 {
+		s.length = session.DefaultMaxAge
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.opTimeout <= 0 {
+		s.opTimeout = DefaultOpTimeout
+	}
+	s.name = strings.TrimPrefix(opts.CookieName, "__Host-")
+	if s.name == "" {
+		s.name = session.DefaultCookieName
+	}
+	if s.secure {
+		s.name = "__Host-" + s.name
+	}
+	client, err := newClient(opts.URL, s.opTimeout)
+	if err != nil {
+		return nil, err
+	}
+	s.client = client
+	return s, nil
+}
+
+// Close closes the connections to Redis.
+func (s *Store) Close() error { return s.client.Close() }
+
+// CookieName returns the ticket cookie's name, with its "__Host-" prefix when Secure.
+func (s *Store) CookieName() string { return s.name }
+
+// Ping checks that Redis answers, for /readyz. Its error wraps ErrUnavailable.
+func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := opContext(ctx, s.opTimeout)
+	defer cancel()
+	if err := s.client.Ping(ctx).Err(); err != nil {
+		return unavailable("ping", err)
+	}
+	return nil
+}
+
+// Load returns the request's session. A missing, tampered or foreign ticket, and a
+// record that was deleted, revoked or has expired, yield errors wrapping
+// session.ErrNoSession; a Redis failure yields one wrapping ErrUnavailable.
+func (s *Store) Load(r *http.Request) (*session.Session, error) {
+	t, err := s.ticket(r)
+	if err != nil {
+		return nil, err
+	}
+	sess, err := s.load(r.Context(), t)
+	if err != nil {
+		return nil, err
+	}
+	if now := s.now(); !sess.ExpiresAt.After(now) {
+		return nil, fmt.Errorf("%w: session expired at %s", session.ErrNoSession, sess.ExpiresAt.Format(time.RFC3339))
+	}
+	return sess, nil
+}
+
+// load reads and opens t's record.
+func (s *Store) load(ctx context.Context, t ticket) (*session.Session, error) {
+	ctx, cancel := opContext(ctx, s.opTimeout)
+	defer cancel()
+	sealed, err := s.client.Get(ctx, recordKey(t.member())).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("%w: session ended or expired", session.ErrNoSession)
+	}
+	if err != nil {
+		return nil, unavailable("load session", err)
+	}
+	plain, err := t.openRecord(sealed)
+	if err != nil {
+		return nil, err
+	}
+	sess := new(session.Session)
+	if err := json.Unmarshal(plain, sess); err != nil {
+		return nil, fmt.Errorf("%w: decode session: %w", session.ErrNoSession, err)
+	}
+	if sess.ID != t.id {
+		return nil, fmt.Errorf("%w: record is for another session", session.ErrNoSession)
+	}
+	return sess, nil
+}
+
+// ticket reads and opens the request's ticket cookie.
+func (s *Store) ticket(r *http.Request) (ticket, error) {
+	c, err := r.Cookie(s.name)
+	if err != nil {
+		return ticket{}, fmt.Errorf("%w: %w", session.ErrNoSession, errNoTicket)
+	}
+	return openTicket(s.codec, c.Value)
+}
