@@ -35,6 +35,9 @@ type fixtureOptions struct {
 	publicURL              string
 	allowedRedirectDomains []string
 	apiKeyPassthrough      bool
+	rules                  claims.Rules
+	sessions               func(session.Store) session.Store // wraps the cookie store
+	asserter               Asserter                          // nil: fakeAsserter
 	// idpDown starts the gateway while the IdP's port is closed; startIdP opens it.
 	idpDown bool
 }
@@ -128,15 +131,23 @@ func newFixture(t testing.TB, opts fixtureOptions) *fixture {
 	}
 	f.codec = newCodec(t)
 	f.store = session.NewCookieStore(session.CookieOptions{Codec: f.codec})
+	var sessions session.Store = f.store
+	if opts.sessions != nil {
+		sessions = opts.sessions(f.store)
+	}
+	var asserter Asserter = f.asserter
+	if opts.asserter != nil {
+		asserter = opts.asserter
+	}
 	renderer, err := web.New()
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
 	f.gw, err = New(Options{
-		Flows: flows, Sessions: f.store, Codec: f.codec, Renderer: renderer,
+		Flows: flows, Sessions: sessions, Codec: f.codec, Renderer: renderer,
 		Logger:   f.logs.logger(),
 		Upstream: upURL, PublicURL: publicURL, Trusted: opts.trusted, AllowedRedirectDomains: opts.allowedRedirectDomains,
-		APIKeyPassthrough: opts.apiKeyPassthrough, Assertions: f.asserter,
+		APIKeyPassthrough: opts.apiKeyPassthrough, Assertions: asserter, Rules: opts.rules,
 	})
 	if err != nil {
 		t.Fatalf("proxy.New: %v", err)
