@@ -74,8 +74,8 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, id 
 }
 
 // fields lists the page's rows: the fixed sign-in type, then every savable setting of
-// cfg with its source and the value the environment gives underneath. Secrets show
-// only whether they are set.
+// cfg with its source and, for a saved value, what flags or environment give
+// underneath. Secrets show only whether they are set.
 func fields(cfg, env config.Config, form url.Values, newSecret bool) []web.SettingField {
 	out := []web.SettingField{{Name: "type", Label: "Type", Value: "OIDC", Source: "fixed",
 		Options: []string{"OIDC"}, Help: "Users sign in with OpenID Connect."}}
@@ -89,8 +89,9 @@ func fields(cfg, env config.Config, form url.Values, newSecret bool) []web.Setti
 		}
 		name, help := label(s.Name)
 		f := web.SettingField{Name: s.Name, Label: name, Help: help, Source: string(s.Source), Secret: s.Secret}
+		// Underneath a saved value, show what flags or environment would give.
 		e := under[s.Name]
-		fromEnv := e.Source != "" && e.Source != config.SourceDefault
+		fromEnv := s.Source == config.SourceSaved && e.Source != "" && e.Source != config.SourceDefault
 		switch {
 		case s.Secret:
 			if s.Value != "" {

@@ -23,7 +23,7 @@ const applyTimeout = 30 * time.Second
 // saved or applied.
 func (h *Handler) test(w http.ResponseWriter, r *http.Request, id claims.Identity) {
 	cur := h.current()
-	saved, newSecret := proposal(r.PostForm, cur, h.readSaved())
+	saved, newSecret := proposal(r.PostForm, cur, h.savedIn(cur))
 	next, _ := h.opts.Load(saved) // problems of the proposal are the first check
 	v := view{cfg: cur, form: r.PostForm, newSecret: newSecret, checks: h.runChecks(r.Context(), next)}
 	if passed(v.checks) {
@@ -41,7 +41,7 @@ func (h *Handler) save(w http.ResponseWriter, r *http.Request, id claims.Identit
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	cur := h.current()
-	saved, newSecret := proposal(r.PostForm, cur, h.readSaved())
+	saved, newSecret := proposal(r.PostForm, cur, h.savedIn(cur))
 	next, _ := h.opts.Load(saved)
 	changed := changedFields(cur, next)
 	v := view{cfg: cur, form: r.PostForm, newSecret: newSecret, checks: h.runChecks(r.Context(), next)}
@@ -113,6 +113,15 @@ func (h *Handler) commit(ctx context.Context, next config.Config, write func() e
 	}
 	h.latest.Store(&next)
 	return nil
+}
+
+// savedIn returns the saved settings cur was built with: none when they were set
+// aside at start (cur.SavedError), since the page shows and compares cur's values.
+func (h *Handler) savedIn(cur config.Config) config.Saved {
+	if cur.SavedError != nil {
+		return config.Saved{}
+	}
+	return h.readSaved()
 }
 
 // readSaved returns the saved settings, or none when the file cannot be used (the

@@ -196,3 +196,19 @@ func TestRevertRefusedWhenEnvironmentFails(t *testing.T) {
 	}
 	checkAudit(t, f, "revert", "refused", []string{"OIDC_ISSUER"})
 }
+
+func TestSaveReplacesSettingsSetAsideAtStart(t *testing.T) {
+	good := startIdP(t, nil)
+	f := newFixture(t, goodEnv(good), config.Saved{"ROLE_MAP": "admins=root"})
+	page := f.get(t, &admin).Body.String()
+	if !strings.Contains(page, "were not applied at start") {
+		t.Errorf("page: got no notice that the saved settings were set aside")
+	}
+	rec := f.post(t, "save", map[string]string{"OIDC_CLIENT_ID": "gateway-2"})
+	if rec.Code != http.StatusOK {
+		t.Fatalf("save: got %d, want 200: the set-aside ROLE_MAP must not fail it", rec.Code)
+	}
+	if got, _ := config.ReadSaved(f.dir); !maps.Equal(got, config.Saved{"OIDC_CLIENT_ID": "gateway-2"}) {
+		t.Errorf("saved settings: got %v, want only the new client ID", got)
+	}
+}
