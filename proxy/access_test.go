@@ -49,7 +49,7 @@ type brokenStore struct{ session.Store }
 
 var errStoreDown = errors.New("dial tcp 10.0.0.5:6379: connection refused")
 
-func (brokenStore) Load(*http.Request) (*session.Session, error)   { return nil, errStoreDown }
+func (brokenStore) Load(*http.Request) (*session.Session, error)    { return nil, errStoreDown }
 func (brokenStore) Delete(http.ResponseWriter, *http.Request) error { return errStoreDown }
 
 func TestSessionStoreDownIs503(t *testing.T) {
