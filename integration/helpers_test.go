@@ -1,0 +1,333 @@
+// Package integration runs the built ssogate binary against a real OpenID provider
+// (oidc-provider under Node.js), a headless Chromium and an echo upstream in this process.
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"html"
+	"html/template"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/ssogate/ssogate/internal/testenv"
+)
+
+// builder builds the gateway binary once for the whole test binary.
+var builder testenv.Builder
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	builder.Close()
+	os.Exit(code)
+}
+
+// acceptHTML is what a browser sends when it navigates.
+const acceptHTML = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+// echoed is what the echo upstream received for one request.
+type echoed struct {
+	Path           string              `json:"path"` // request URI
+	Headers        map[string][]string `json:"headers"`
+	Claims         map[string]any      `json:"claims"` // the verified assertion's claims
+	AssertionAlg   string              `json:"assertion_alg"`
+	AssertionError string              `json:"assertion_error"`
+}
+
+// echoUpstream is the application behind the gateway: it verifies the identity
+// assertion against the gateway's JWKS and echoes what it received, as JSON or, to a
+// browser, as a page with the JSON in <pre id="echo">. GET /slow waits for release.
+type echoUpstream struct {
+	*httptest.Server
+	issuer, jwksURL string
+	client          *http.Client
+	slowArrived     chan struct{}
+	release         chan struct{}
+
+	mu  sync.Mutex
+	got []echoed
+}
+
+var echoPage = template.Must(template.New("echo").Parse(`<!DOCTYPE html><meta charset="utf-8"><title>upstream</title>
+<p id="user">{{.User}}</p><p id="groups">{{.Groups}}</p><pre id="echo">{{.JSON}}</pre>`))
+
+// newEchoUpstream starts an upstream that expects assertions with iss and aud equal to
+// publicURL, signed by the keys at jwksURL (fetched with client).
+func newEchoUpstream(t testing.TB, publicURL, jwksURL string, client *http.Client) *echoUpstream {
+	t.Helper()
+	u := &echoUpstream{issuer: publicURL, jwksURL: jwksURL, client: client,
+		slowArrived: make(chan struct{}, 1), release: make(chan struct{})}
+	u.Server = httptest.NewServer(http.HandlerFunc(u.serve))
+	t.Cleanup(u.Close)
+	return u
+}
+
+func (u *echoUpstream) serve(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/slow" {
+		u.slowArrived <- struct{}{}
+		select {
+		case <-u.release:
+		case <-r.Context().Done():
+			return
+		}
+	}
+	e := echoed{Path: r.URL.RequestURI(), Headers: r.Header.Clone()}
+	if raw := r.Header.Get("X-Auth-Request-Assertion"); raw != "" {
+		e.Claims, e.AssertionAlg, e.AssertionError = u.verify(r.Context(), raw)
+	} else {
+		e.AssertionError = "no assertion"
+	}
+	u.mu.Lock()
+	u.got = append(u.got, e)
+	u.mu.Unlock()
+	data, _ := json.Marshal(e)
+	if strings.Contains(r.Header.Get("Accept"), "text/html") {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_ = echoPage.Execute(w, map[string]string{"User": r.Header.Get("X-Auth-Request-User"),
+			"Groups": r.Header.Get("X-Auth-Request-Groups"), "JSON": string(data)})
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(data)
+}
+
+// verify checks the assertion as an application would: signature with the gateway's
+// published key, iss, aud and lifetime.
+func (u *echoUpstream) verify(ctx context.Context, raw string) (map[string]any, string, string) {
+	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.ES256, jose.EdDSA, jose.RS256})
+	if err != nil {
+		return nil, "", "parse: " + err.Error()
+	}
+	alg, kid := tok.Headers[0].Algorithm, tok.Headers[0].KeyID
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.jwksURL, nil)
+	if err != nil {
+		return nil, alg, err.Error()
+	}
+	resp, err := u.client.Do(req)
+	if err != nil {
+		return nil, alg, "fetch JWKS: " + err.Error()
+	}
+	defer resp.Body.Close()
+	var set jose.JSONWebKeySet
+	if err := json.NewDecoder(resp.Body).Decode(&set); err != nil {
+		return nil, alg, "decode JWKS: " + err.Error()
+	}
+	keys := set.Key(kid)
+	if kid == "" || len(keys) == 0 {
+		return nil, alg, fmt.Sprintf("no key with kid %q in the JWKS", kid)
+	}
+	var std jwt.Claims
+	var all map[string]any
+	if err := tok.Claims(keys[0].Key, &std, &all); err != nil {
+		return nil, alg, "signature: " + err.Error()
+	}
+	want := jwt.Expected{Issuer: u.issuer, AnyAudience: jwt.Audience{u.issuer}, Time: time.Now()}
+	if err := std.ValidateWithLeeway(want, time.Minute); err != nil {
+		return nil, alg, "claims: " + err.Error()
+	}
+	return all, alg, ""
+}
+
+// received returns every request the upstream has seen.
+func (u *echoUpstream) received() []echoed {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return append([]echoed(nil), u.got...)
+}
+
+// stack is a provider, an echo upstream and a gateway in front of it on plain http.
+type stack struct {
+	idp *testenv.Provider
+	up  *echoUpstream
+	gw  *testenv.Gateway
+}
+
+// startStack starts the three with the client made by client (given the redirect URI)
+// and the gateway settings in env on top of the defaults.
+func startStack(t *testing.T, client func(redirectURI string) testenv.Client, env map[string]string) *stack {
+	t.Helper()
+	addr := testenv.FreeAddr(t)
+	public := "http://" + addr
+	s := &stack{up: newEchoUpstream(t, public, public+"/oidc/jwks.json", &http.Client{Timeout: 5 * time.Second})}
+	s.idp = testenv.StartOIDCProvider(t, testenv.ProviderConfig{Clients: []testenv.Client{client(public + "/oidc/callback")}})
+	full := map[string]string{
+		"LISTEN_ADDR": addr, "PUBLIC_URL": public, "UPSTREAM_URL": s.up.URL,
+		"OIDC_ISSUER": s.idp.Issuer, "OIDC_SCOPES": "openid profile email groups",
+		"LOG_LEVEL": "debug",
+	}
+	for k, v := range env {
+		full[k] = v
+	}
+	s.gw = testenv.StartGateway(t, builder.Build(t), full)
+	s.gw.WaitReady(t, 30*time.Second)
+	return s
+}
+
+// landOnUpstream waits up to 30 seconds for the browser to show the echo page and
+// returns its URL and what the upstream received for it.
+func landOnUpstream(t *testing.T, ctx context.Context, gw *testenv.Gateway) (string, echoed) {
+	t.Helper()
+	const probe = `(() => { const e = document.getElementById('echo');
+  return JSON.stringify({url: location.href, echo: e ? e.textContent : '', body: document.body ? document.body.innerText : ''}); })()`
+	var page struct{ URL, Echo, Body string }
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		raw, err := chromedp.Run(cctx, chromedp.Evaluate[string](probe))
+		cancel()
+		if err == nil && json.Unmarshal([]byte(raw), &page) == nil && page.Echo != "" {
+			var e echoed
+			if err := json.Unmarshal([]byte(page.Echo), &e); err != nil {
+				t.Fatalf("echo page at %s: %v", page.URL, err)
+			}
+			return page.URL, e
+		}
+		time.Sleep(100 * time.Millisecond) // polling interval, bounded by the deadline
+	}
+	t.Fatalf("the browser did not reach the upstream page within 30s; at %s showing %q\n--- gateway log ---\n%s",
+		page.URL, page.Body, gw.Logs())
+	return "", echoed{}
+}
+
+// browserSignIn navigates to startURL, signs in as user (password = user name) on the
+// provider's login page and returns where the browser lands on the upstream.
+func browserSignIn(t *testing.T, ctx context.Context, s *stack, startURL, user string) (string, echoed) {
+	t.Helper()
+	cctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := chromedp.Do(cctx, chromedp.Navigate(startURL), testenv.LoginOIDCProvider(cctx, user, user)); err != nil {
+		t.Fatalf("sign in as %s from %s: %v\n--- gateway log ---\n%s\n--- provider log ---\n%s",
+			user, startURL, err, s.gw.Logs(), s.idp.Logs())
+	}
+	return landOnUpstream(t, ctx, s.gw)
+}
+
+// logRecords returns the gateway's JSON log lines whose msg is msg.
+func logRecords(logs, msg string) []map[string]any {
+	var out []map[string]any
+	for _, line := range strings.Split(logs, "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == msg {
+			out = append(out, rec)
+		}
+	}
+	return out
+}
+
+// waitRecord waits up to 10 seconds for a log line with msg that match accepts.
+func waitRecord(t *testing.T, gw *testenv.Gateway, msg string, match func(map[string]any) bool) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		for _, rec := range logRecords(gw.Logs(), msg) {
+			if match(rec) {
+				return rec
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no matching %q log line within 10s\n--- gateway log ---\n%s", msg, gw.Logs())
+		}
+		time.Sleep(50 * time.Millisecond) // polling interval, bounded by the deadline
+	}
+}
+
+// str returns rec[key] as a string ("" when absent or not a string).
+func str(rec map[string]any, key string) string {
+	s, _ := rec[key].(string)
+	return s
+}
+
+var (
+	formActionRE = regexp.MustCompile(`<form[^>]*action="([^"]+)"`)
+	hiddenRE     = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)"`)
+)
+
+// newClient returns a script's HTTP client with its own cookie jar. With follow false it
+// returns each redirect instead of following it.
+func newClient(t testing.TB, follow bool) *http.Client {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &http.Client{Jar: jar, Timeout: 20 * time.Second}
+	if !follow {
+		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	}
+	return c
+}
+
+// fetch sends a request (a form POST when form is not nil) and returns the response
+// with its body read.
+func fetch(t testing.TB, c *http.Client, rawURL, accept string, form url.Values, header http.Header) (*http.Response, string) {
+	t.Helper()
+	method, reqBody := http.MethodGet, io.Reader(nil)
+	if form != nil {
+		method, reqBody = http.MethodPost, strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, rawURL, reqBody)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, rawURL, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: reading the body: %v", method, rawURL, err)
+	}
+	return resp, string(body)
+}
+
+// providerLogin navigates c (following redirects) to startURL, which must lead to the
+// provider's login page, submits user's credentials (password = user name) and returns
+// the page the redirects end on: the upstream (pkce) or the provider's form_post page.
+func providerLogin(t testing.TB, c *http.Client, startURL, user string) (*http.Response, string) {
+	t.Helper()
+	resp, body := fetch(t, c, startURL, acceptHTML, nil, nil)
+	m := formActionRE.FindStringSubmatch(body)
+	if resp.StatusCode != http.StatusOK || m == nil || !strings.Contains(m[1], "/interaction/") {
+		t.Fatalf("GET %s: got %d at %s, want the provider's login page; body %q", startURL, resp.StatusCode, resp.Request.URL, body)
+	}
+	creds := url.Values{"prompt": {"login"}, "login": {user}, "password": {user}}
+	return fetch(t, c, html.UnescapeString(m[1]), acceptHTML, creds, nil)
+}
+
+// formPost returns the action and hidden fields of the provider's form_post page.
+func formPost(t testing.TB, page string) (string, url.Values) {
+	t.Helper()
+	m := formActionRE.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no form on the page %q", page)
+	}
+	form := url.Values{}
+	for _, in := range hiddenRE.FindAllStringSubmatch(page, -1) {
+		form.Set(html.UnescapeString(in[1]), html.UnescapeString(in[2]))
+	}
+	return html.UnescapeString(m[1]), form
+}
