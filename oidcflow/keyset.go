@@ -47,7 +47,7 @@ func NewKeySet(jwksURL string, client *http.Client, now func() time.Time, minRef
 
 // VerifySignature checks jwt's signature and returns its payload.
 func (k *KeySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error) {
-	jws, err := jose.ParseSigned(jwt, asymmetricAlgs())
+	jws, err := jose.ParseSignedCompact(jwt, asymmetricAlgs())
 	if err != nil {
 		return nil, fmt.Errorf("malformed JWS: %w", err)
 	}

@@ -96,35 +96,6 @@ func TestJWKSRefreshIsRateLimited(t *testing.T) {
 	wantFetches("second token of the rotated key", 3)
 }
 
-// blockingJWKS serves keys once release is closed, announcing each request on entered.
-func blockingJWKS(t *testing.T, release <-chan struct{}, keys ...jose.JSONWebKey) (*fakeIdP, <-chan struct{}) {
-	t.Helper()
-	entered := make(chan struct{}, 64)
-	idp := startFakeIdP(t, "", func(f *fakeIdP) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			f.jwksFetches.Add(1)
-			entered <- struct{}{}
-			select {
-			case <-release:
-			case <-r.Context().Done():
-				return
-			}
-			serveJSON(w, jose.JSONWebKeySet{Keys: keys})
-		})
-	})
-	return idp, entered
-}
-
-// waitFor fails the test unless ch delivers within a few seconds.
-func waitFor(t *testing.T, ch <-chan struct{}, what string) {
-	t.Helper()
-	select {
-	case <-ch:
-	case <-time.After(5 * time.Second):
-		t.Fatalf("timed out waiting for %s", what)
-	}
-}
-
 func TestKeySetConcurrentFirstUseSharesOneFetch(t *testing.T) {
 	key := newSigner(t, jose.ES256, "k1")
 	release := make(chan struct{})

@@ -16,6 +16,7 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
 )
@@ -59,14 +60,23 @@ func (s *signer) jwk() jose.JSONWebKey {
 	return jose.JSONWebKey{Key: s.pub, KeyID: s.kid, Algorithm: string(s.alg), Use: "sig"}
 }
 
-// sign signs claims with kid in the header (the signer's own when kid is "").
+// sign signs claims with typ JWT and kid in the header (the signer's own when kid is "").
 func (s *signer) sign(t *testing.T, claims map[string]any, kid string) string {
+	t.Helper()
+	return s.signTyped(t, claims, kid, "JWT")
+}
+
+// signTyped is sign with the given typ header ("" for none).
+func (s *signer) signTyped(t *testing.T, claims map[string]any, kid, typ string) string {
 	t.Helper()
 	if kid == "" {
 		kid = s.kid
 	}
-	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: s.alg, Key: jose.JSONWebKey{Key: s.priv, KeyID: kid}},
-		(&jose.SignerOptions{}).WithType("JWT"))
+	opts := &jose.SignerOptions{}
+	if typ != "" {
+		opts = opts.WithType(jose.ContentType(typ))
+	}
+	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: s.alg, Key: jose.JSONWebKey{Key: s.priv, KeyID: kid}}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,5 +171,34 @@ func discoveryDoc(base, iss string) map[string]any {
 		"response_modes_supported":              []string{"query", "form_post"},
 		"code_challenge_methods_supported":      []string{"S256"},
 		"id_token_signing_alg_values_supported": []string{"RS256", "ES256", "EdDSA"},
+	}
+}
+
+// blockingJWKS serves keys once release is closed, announcing each request on entered.
+func blockingJWKS(t *testing.T, release <-chan struct{}, keys ...jose.JSONWebKey) (*fakeIdP, <-chan struct{}) {
+	t.Helper()
+	entered := make(chan struct{}, 64)
+	idp := startFakeIdP(t, "", func(f *fakeIdP) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			f.jwksFetches.Add(1)
+			entered <- struct{}{}
+			select {
+			case <-release:
+			case <-r.Context().Done():
+				return
+			}
+			serveJSON(w, jose.JSONWebKeySet{Keys: keys})
+		})
+	})
+	return idp, entered
+}
+
+// waitFor fails the test unless ch delivers within a few seconds.
+func waitFor(t *testing.T, ch <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("timed out waiting for %s", what)
 	}
 }
