@@ -62,7 +62,7 @@ type fixture struct {
 // newFixture builds and starts a gateway with opts.
 func newFixture(t testing.TB, opts fixtureOptions) *fixture {
 	t.Helper()
-	f := &fixture{t: t, hits: new(atomic.Int64), logs: new(logBuffer), attempts: make(chan error, 64), asserter: new(fakeAsserter)}
+	f := &fixture{t: t, hits: new(atomic.Int64), logs: newLogBuffer(), attempts: make(chan error, 64), asserter: new(fakeAsserter)}
 	upHandler := opts.upstream
 	if upHandler == nil {
 		upHandler = echoUpstream(f.hits)
@@ -219,14 +219,42 @@ func decodeEcho(t testing.TB, body string) echoed {
 
 // logBuffer collects the gateway's JSON log lines.
 type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	wrote chan struct{} // signalled after each line
 }
+
+func newLogBuffer() *logBuffer { return &logBuffer{wrote: make(chan struct{}, 1)} }
 
 func (l *logBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
+	n, err := l.buf.Write(p)
+	l.mu.Unlock()
+	select {
+	case l.wrote <- struct{}{}:
+	default:
+	}
+	return n, err
+}
+
+// waitFor returns the first line with msg that match accepts, waiting up to 10s for
+// the gateway to write it (a line about a request may follow its response).
+func (l *logBuffer) waitFor(t testing.TB, msg string, match func(map[string]any) bool) map[string]any {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		for _, r := range l.records(t, msg) {
+			if match(r) {
+				return r
+			}
+		}
+		select {
+		case <-l.wrote:
+		case <-deadline:
+			t.Fatalf("no %q log line matching within 10s", msg)
+			return nil
+		}
+	}
 }
 
 // logger returns a JSON logger at debug level writing to l.

@@ -48,6 +48,10 @@ func (g *Gateway) accessLog(next http.Handler) http.Handler {
 		status := ww.Status()
 		if status == 0 {
 			status = http.StatusOK
+			if r.Header.Get("Upgrade") != "" {
+				// The reverse proxy wrote a 101 on the hijacked connection, unseen by ww.
+				status = http.StatusSwitchingProtocols
+			}
 		}
 		if h := g.opts.Hooks.Request; h != nil {
 			h(routeClass(r.URL.Path), status, elapsed)

@@ -140,6 +140,11 @@ func TestUpgradeTunnel(t *testing.T) {
 		}
 	}
 
+	conn.Close()
+	line := f.logs.waitFor(t, "request", func(r map[string]any) bool { return r["path"] == "/ws" })
+	if line["status"] != float64(http.StatusSwitchingProtocols) {
+		t.Errorf("access log status of the tunnel: got %v, want 101", line["status"])
+	}
 	// Without a session the upgrade never reaches the upstream.
 	resp, _, _ = dialUpgrade(t, f.browser(), "/ws", false)
 	if resp.StatusCode != http.StatusUnauthorized {
