@@ -48,7 +48,8 @@ func demoCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		"UPSTREAM_URL": env.Upstream, "PUBLIC_URL": gatewayURL, "LISTEN_ADDR": *listen, "OPS_ADDR": *opsAddr,
 		"DATA_DIR": dataDir, "LOG_FORMAT": "text", "ROLE_MAP": "wandb-admins=admin,ml-team=member",
 	}
-	cfg, err := config.Load(nil, func(k string) (string, bool) { v, ok := settings[k]; return v, ok })
+	lookup := func(k string) (string, bool) { v, ok := settings[k]; return v, ok }
+	cfg, err := config.Load(nil, lookup)
 	if err != nil {
 		fmt.Fprintf(stderr, "ssogate demo: %v\n", err)
 		return 1
@@ -68,7 +69,8 @@ func demoCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
   Press Ctrl-C to stop.
 
 `, *method, gatewayURL, env.Issuer, env.Upstream, *opsAddr)
-	if err := serve(ctx, cfg, logger, nil); err != nil {
+	load := func(saved config.Saved) (config.Config, error) { return config.LoadWithSaved(nil, lookup, saved) }
+	if err := serve(ctx, cfg, load, logger, stderr); err != nil {
 		logger.Error("ssogate demo stopped", "error", err.Error())
 		return 1
 	}

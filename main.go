@@ -67,7 +67,8 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return 2
 	}
 	logger := newLogger(cfg, stdout)
-	if err := serve(ctx, cfg, logger, nil); err != nil {
+	load := func(saved config.Saved) (config.Config, error) { return config.LoadWithSaved(args, os.LookupEnv, saved) }
+	if err := serve(ctx, cfg, load, logger, stderr); err != nil {
 		logger.Error("ssogate stopped", "error", err.Error())
 		return 1
 	}

@@ -48,7 +48,7 @@ func (g *Gateway) decide(r *http.Request) decision {
 		}
 		return decision{verdict: storeDown, err: err}
 	}
-	if rule := g.opts.Rules.Check(s.Identity); !rule.Allowed {
+	if rule := g.rules().Check(s.Identity); !rule.Allowed {
 		return decision{verdict: forbidden, session: s, reason: rule.Reason, ruleCode: rule.Code}
 	}
 	return decision{verdict: allow, session: s}

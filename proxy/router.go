@@ -47,7 +47,9 @@ func New(opts Options) (*Gateway, error) {
 	r.HandleFunc("/logout", g.handle(g.logout))
 	mountOptional(r, "/oidc/jwks.json", opts.JWKS)
 	mountOptional(r, "/oidc/restore", opts.Restore)
-	mountOptional(r, "/oidc/settings", opts.Settings)
+	if opts.Settings != nil {
+		r.Handle("/oidc/settings", g.handle(g.adminOnly(opts.Settings)))
+	}
 	r.HandleFunc("/oidc/*", g.handle(g.notFound))
 	r.HandleFunc("/*", g.handle(g.protected))
 	g.handler = r

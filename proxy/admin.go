@@ -1,0 +1,49 @@
+package proxy
+
+import (
+	"net/http"
+	"slices"
+
+	"github.com/ssogate/ssogate/claims"
+)
+
+// rules returns the access rules in force.
+func (g *Gateway) rules() claims.Rules {
+	if g.opts.LiveRules != nil {
+		return g.opts.LiveRules()
+	}
+	return g.opts.Rules
+}
+
+// isAdmin reports whether id may change the gateway's settings: role admin, or the
+// break-glass administrator.
+func isAdmin(id claims.Identity) bool {
+	return id.Role == claims.RoleAdmin || slices.Contains(id.AMR, claims.AMRLocalRestore)
+}
+
+// adminOnly lets signed-in administrators through to h with their identity in the
+// request context (claims.FromContext). Others are sent to sign in (to /oidc/restore
+// while LOCAL_RESTORE is on) or refused with 403.
+func (g *Gateway) adminOnly(h http.Handler) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		d := g.decide(r)
+		switch d.verdict {
+		case storeDown:
+			return storeError(d.err)
+		case unauthenticated, passthrough, unauthorizedMachine:
+			if g.opts.LoginDisabled && isNavigation(r) {
+				http.Redirect(w, r, "/oidc/restore", http.StatusFound)
+				return nil
+			}
+			return g.unauthenticated(w, r)
+		case forbidden:
+			return g.forbid(w, r, d)
+		}
+		if !isAdmin(d.session.Identity) {
+			return g.forbid(w, r, decision{verdict: forbidden, session: d.session, ruleCode: "not_admin",
+				reason: "Only administrators can change the gateway's settings."})
+		}
+		h.ServeHTTP(w, r.WithContext(claims.NewContext(r.Context(), d.session.Identity)))
+		return nil
+	}
+}

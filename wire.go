@@ -1,0 +1,206 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v2/jwk"
+
+	"github.com/ssogate/ssogate/assertion"
+	"github.com/ssogate/ssogate/claims"
+	"github.com/ssogate/ssogate/config"
+	"github.com/ssogate/ssogate/internal/csrf"
+	"github.com/ssogate/ssogate/oidcflow"
+	"github.com/ssogate/ssogate/ops"
+	"github.com/ssogate/ssogate/proxy"
+	"github.com/ssogate/ssogate/restore"
+	"github.com/ssogate/ssogate/session"
+	"github.com/ssogate/ssogate/settings"
+	"github.com/ssogate/ssogate/web"
+)
+
+// gateway is every part of a running gateway, wired from one Config.
+type gateway struct {
+	public   http.Handler
+	ops      http.Handler
+	flows    *oidcflow.Manager // nil with LOCAL_RESTORE
+	restore  *restore.Handler  // nil without LOCAL_RESTORE
+	live     atomic.Pointer[config.Config]
+	idp      *http.Client
+	metrics  *ops.Metrics
+}
+
+// wire builds the gateway's parts from cfg. load rebuilds a configuration with given
+// saved settings on top, for the settings page.
+func wire(cfg config.Config, load func(config.Saved) (config.Config, error), logger *slog.Logger) (*gateway, error) {
+	g := &gateway{idp: newIdPClient()}
+	g.live.Store(&cfg)
+	registry := ops.NewRegistry()
+	g.metrics = ops.NewMetrics(registry)
+
+	secret := []byte(cfg.CookieSecret.Reveal())
+	if len(secret) == 0 {
+		var err error
+		if secret, err = session.LoadOrCreateSecret(cfg.DataDir); err != nil {
+			return nil, err
+		}
+	}
+	codec, err := session.NewCodec(secret)
+	if err != nil {
+		return nil, fmt.Errorf("COOKIE_SECRET: %w", err)
+	}
+	secure := cfg.HTTPS()
+	sessions := session.NewCookieStore(session.CookieOptions{Codec: codec, Secure: secure, MaxAge: cfg.SessionLength})
+	renderer, err := web.New()
+	if err != nil {
+		return nil, err
+	}
+	signer, err := newSigner(cfg)
+	if err != nil {
+		return nil, err
+	}
+	protector := csrf.New(secure)
+
+	opts := proxy.Options{
+		Sessions: sessions, Codec: codec, Renderer: renderer, Logger: logger,
+		Upstream: cfg.UpstreamURL, PublicURL: cfg.PublicURL, Trusted: cfg.TrustedProxies,
+		AllowedRedirectDomains: cfg.AllowedRedirectDomains, SessionLength: cfg.SessionLength,
+		LiveRules: func() claims.Rules {
+			c := g.live.Load()
+			return claims.Rules{AllowedGroups: c.AllowedGroups, AllowedEmailDomains: c.AllowedEmailDomains}
+		},
+		Secure: secure, APIKeyPassthrough: cfg.APIKeyPassthrough,
+		Assertions: assertion.NewCache(signer, 100_000), JWKS: signer.JWKSHandler(),
+		Hooks: g.hooks(),
+	}
+	checks := []ops.Check{{Name: "settings", Func: func(context.Context) error { return cfg.SavedError }}}
+	if cfg.LocalRestore {
+		g.restore, err = restore.New(restore.Options{Sessions: sessions, Renderer: renderer, Logger: logger,
+			CSRF: protector, SessionLength: cfg.SessionLength, Banner: restore.BannerText})
+		if err != nil {
+			return nil, err
+		}
+		opts.Restore, opts.Banner, opts.LoginDisabled = g.restore, restore.BannerText, true
+	} else {
+		g.flows = oidcflow.NewManager(oidcflow.ManagerOptions{
+			Build:     func(ctx context.Context) (*oidcflow.Flow, error) { return oidcflow.New(ctx, g.flowOptions(cfg, logger)) },
+			OnAttempt: discoveryLogger(cfg, logger),
+		})
+		opts.Flows = g.flows
+		checks = append(checks, ops.Check{Name: "idp", Func: g.flows.Ready})
+	}
+	opts.Settings, err = settings.New(settings.Options{
+		Current: func() config.Config { return *g.live.Load() }, Load: load, DataDir: cfg.DataDir,
+		Apply: g.apply(logger), HTTPClient: g.idp, Renderer: renderer, Logger: logger, CSRF: protector, Banner: opts.Banner,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if g.public, err = proxy.New(opts); err != nil {
+		return nil, err
+	}
+	g.ops = ops.New(ops.Options{Checks: checks, Registry: registry, Logger: logger}).Handler()
+	return g, nil
+}
+
+// apply makes a configuration saved on the settings page live: a complete new sign-in
+// flow is built and swapped in; if that fails the old one stays and the page says why.
+// With LOCAL_RESTORE the IdP is not contacted: the settings take effect at the next
+// start without LOCAL_RESTORE.
+func (g *gateway) apply(logger *slog.Logger) func(context.Context, config.Config) error {
+	return func(ctx context.Context, cfg config.Config) error {
+		if g.flows != nil {
+			if err := g.flows.Replace(ctx, func(ctx context.Context) (*oidcflow.Flow, error) {
+				return oidcflow.New(ctx, g.flowOptions(cfg, logger))
+			}); err != nil {
+				return err
+			}
+		}
+		g.live.Store(&cfg)
+		return nil
+	}
+}
+
+// flowOptions are the sign-in settings of cfg.
+func (g *gateway) flowOptions(cfg config.Config, logger *slog.Logger) oidcflow.Options {
+	return oidcflow.Options{
+		Issuer: cfg.Issuer, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret.Reveal(),
+		Method: cfg.AuthMethod, Scopes: cfg.Scopes, HTTPClient: g.idp, LogoutURL: cfg.LogoutURL,
+		Normalizer: claims.Normalizer{GroupsClaim: cfg.GroupsClaim, UsernameClaim: cfg.UsernameClaim,
+			RoleMap: cfg.RoleMap, DefaultRole: cfg.DefaultRole},
+		OnJWKSFetch: func(err error) {
+			g.metrics.JWKSRefreshes.Inc()
+			if err != nil {
+				logger.Warn("fetching the IdP's signing keys failed", "error", err.Error())
+			}
+		},
+	}
+}
+
+// hooks feed the gateway's events into the Prometheus metrics.
+func (g *gateway) hooks() proxy.Hooks {
+	m := g.metrics
+	return proxy.Hooks{
+		Request: func(class string, status int, _ time.Duration) {
+			m.Requests.WithLabelValues(class, strconv.Itoa(status)).Inc()
+		},
+		Upstream:     func(d time.Duration) { m.UpstreamLatency.Observe(d.Seconds()) },
+		SignIn:       func(outcome, reason string) { m.SignIns.WithLabelValues(outcome, reason).Inc() },
+		TokenFailure: func(reason string) { m.TokenFailures.WithLabelValues(reason).Inc() },
+	}
+}
+
+// discoveryLogger reports each discovery attempt.
+func discoveryLogger(cfg config.Config, logger *slog.Logger) func(error, time.Duration) {
+	return func(err error, retryIn time.Duration) {
+		if err == nil {
+			logger.Info("identity provider ready", "issuer", cfg.Issuer, "auth_method", cfg.AuthMethod)
+			return
+		}
+		logger.Warn("identity provider not ready; retrying", "issuer", cfg.Issuer, "error", err.Error(), "retry_in", retryIn.String())
+	}
+}
+
+// newIdPClient is the HTTP client for every call to the identity provider. It honours
+// HTTPS_PROXY/NO_PROXY, for networks whose egress goes through a proxy.
+func newIdPClient() *http.Client {
+	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		Proxy: http.ProxyFromEnvironment, ForceAttemptHTTP2: true, MaxIdleConnsPerHost: 16,
+		TLSHandshakeTimeout: 5 * time.Second, IdleConnTimeout: 90 * time.Second,
+	}}
+}
+
+// newSigner loads (or creates once, in DATA_DIR) the key that signs identity assertions.
+func newSigner(cfg config.Config) (*assertion.Signer, error) {
+	var key, previous jwk.Key
+	var err error
+	if cfg.SigningKeyFile != "" {
+		key, err = assertion.LoadKeyFile(cfg.SigningKeyFile)
+	} else {
+		key, err = assertion.LoadOrCreateKey(cfg.DataDir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("signing key: %w", err)
+	}
+	if cfg.SigningKeyPreviousFile != "" {
+		if previous, err = assertion.LoadKeyFile(cfg.SigningKeyPreviousFile); err != nil {
+			return nil, fmt.Errorf("SIGNING_KEY_PREVIOUS_FILE: %w", err)
+		}
+	}
+	// Without PUBLIC_URL the external URL varies by request; the assertion still needs
+	// one fixed issuer, so it is "ssogate" until PUBLIC_URL is set.
+	issuer := "ssogate"
+	if cfg.PublicURL != nil {
+		issuer = cfg.PublicURL.String()
+	}
+	audience := cfg.AssertionAudience
+	if audience == "" {
+		audience = issuer
+	}
+	return assertion.NewSigner(assertion.SignerOptions{Key: key, Previous: previous, Issuer: issuer, Audience: audience, TTL: 5 * time.Minute})
+}
