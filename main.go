@@ -67,7 +67,9 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return 2
 	}
 	logger := newLogger(cfg, stdout)
-	load := func(saved config.Saved) (config.Config, error) { return config.LoadWithSaved(args, os.LookupEnv, saved) }
+	load := func(saved config.Saved) (config.Config, error) {
+		return config.LoadWithSaved(args, os.LookupEnv, saved)
+	}
 	if err := serve(ctx, cfg, load, logger, stderr); err != nil {
 		logger.Error("ssogate stopped", "error", err.Error())
 		return 1

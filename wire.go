@@ -26,13 +26,13 @@ import (
 
 // gateway is every part of a running gateway, wired from one Config.
 type gateway struct {
-	public   http.Handler
-	ops      http.Handler
-	flows    *oidcflow.Manager // nil with LOCAL_RESTORE
-	restore  *restore.Handler  // nil without LOCAL_RESTORE
-	live     atomic.Pointer[config.Config]
-	idp      *http.Client
-	metrics  *ops.Metrics
+	public  http.Handler
+	ops     http.Handler
+	flows   *oidcflow.Manager // nil with LOCAL_RESTORE
+	restore *restore.Handler  // nil without LOCAL_RESTORE
+	live    atomic.Pointer[config.Config]
+	idp     *http.Client
+	metrics *ops.Metrics
 }
 
 // wire builds the gateway's parts from cfg. load rebuilds a configuration with given
@@ -88,7 +88,9 @@ func wire(cfg config.Config, load func(config.Saved) (config.Config, error), log
 		opts.Restore, opts.Banner, opts.LoginDisabled = g.restore, restore.BannerText, true
 	} else {
 		g.flows = oidcflow.NewManager(oidcflow.ManagerOptions{
-			Build:     func(ctx context.Context) (*oidcflow.Flow, error) { return oidcflow.New(ctx, g.flowOptions(cfg, logger)) },
+			Build: func(ctx context.Context) (*oidcflow.Flow, error) {
+				return oidcflow.New(ctx, g.flowOptions(cfg, logger))
+			},
 			OnAttempt: discoveryLogger(cfg, logger),
 		})
 		opts.Flows = g.flows
