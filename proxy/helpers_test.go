@@ -33,6 +33,7 @@ type fixtureOptions struct {
 	upstreamURL            *url.URL     // overrides the upstream server, e.g. a closed port
 	trusted                []netip.Prefix
 	publicURL              string
+	secure                 bool // cookies are Secure (an https PUBLIC_URL)
 	allowedRedirectDomains []string
 	apiKeyPassthrough      bool
 	rules                  claims.Rules
@@ -130,7 +131,7 @@ func newFixture(t testing.TB, opts fixtureOptions) *fixture {
 		publicURL = mustParse(t, opts.publicURL)
 	}
 	f.codec = newCodec(t)
-	f.store = session.NewCookieStore(session.CookieOptions{Codec: f.codec})
+	f.store = session.NewCookieStore(session.CookieOptions{Codec: f.codec, Secure: opts.secure})
 	var sessions session.Store = f.store
 	if opts.sessions != nil {
 		sessions = opts.sessions(f.store)
@@ -147,7 +148,7 @@ func newFixture(t testing.TB, opts fixtureOptions) *fixture {
 		Flows: flows, Sessions: sessions, Codec: f.codec, Renderer: renderer,
 		Logger:   f.logs.logger(),
 		Upstream: upURL, PublicURL: publicURL, Trusted: opts.trusted, AllowedRedirectDomains: opts.allowedRedirectDomains,
-		APIKeyPassthrough: opts.apiKeyPassthrough, Assertions: asserter, Rules: opts.rules,
+		APIKeyPassthrough: opts.apiKeyPassthrough, Assertions: asserter, Rules: opts.rules, Secure: opts.secure,
 	})
 	if err != nil {
 		t.Fatalf("proxy.New: %v", err)

@@ -186,3 +186,36 @@ func TestUnauthenticatedAPIGets401WithLoginURL(t *testing.T) {
 		t.Errorf("after following login_url: Location got %q, want %q", resp.Header.Get("Location"), path)
 	}
 }
+
+// With form_post the IdP's page POSTs the callback cross-site: over https the login
+// cookie must be SameSite=None (a Lax cookie is not sent on that POST), Secure and
+// host-only; over plain http SameSite is left to the browser's default.
+func TestLoginCookieSurvivesCrossSiteFormPost(t *testing.T) {
+	for _, tc := range []struct {
+		secure     bool
+		wantPrefix string
+		wantSite   http.SameSite
+	}{
+		{true, "__Host-" + loginCookiePrefix, http.SameSiteNoneMode},
+		{false, loginCookiePrefix, 0},
+	} {
+		f := newFixture(t, fixtureOptions{secure: tc.secure, publicURL: "https://gw.example.com"})
+		req := httptest.NewRequest(http.MethodGet, "https://gw.example.com/runs", nil)
+		req.Header.Set("Accept", acceptHTML)
+		rec := httptest.NewRecorder()
+		f.gw.ServeHTTP(rec, req)
+		cookies := rec.Result().Cookies()
+		if rec.Code != http.StatusFound || len(cookies) != 1 {
+			t.Fatalf("secure %v: got %d with cookies %v, want 302 with one login cookie", tc.secure, rec.Code, cookies)
+		}
+		c := cookies[0]
+		if !strings.HasPrefix(c.Name, tc.wantPrefix) || c.SameSite != tc.wantSite || c.Secure != tc.secure ||
+			!c.HttpOnly || c.Path != "/" || c.Domain != "" {
+			t.Errorf("secure %v: login cookie got %q, want name %s…, SameSite %v, Secure %v, HttpOnly, Path=/, no Domain",
+				tc.secure, rec.Header().Get("Set-Cookie"), tc.wantPrefix, tc.wantSite, tc.secure)
+		}
+		if got := mustParse(t, rec.Header().Get("Location")).Query().Get("redirect_uri"); got != "https://gw.example.com/oidc/callback" {
+			t.Errorf("secure %v: redirect_uri got %q, want PUBLIC_URL's callback", tc.secure, got)
+		}
+	}
+}
