@@ -15,6 +15,7 @@ type Manager struct {
 	build     func(context.Context) (*Flow, error)
 	onAttempt func(err error, retryIn time.Duration)
 	min, max  time.Duration
+	kickEvery time.Duration
 
 	cur  atomic.Pointer[Flow]
 	kick chan struct{}
@@ -31,6 +32,10 @@ type ManagerOptions struct {
 	OnAttempt  func(err error, retryIn time.Duration)
 	MinBackoff time.Duration // default 500ms
 	MaxBackoff time.Duration // default 30s
+	// MinKickInterval is the shortest time from the start of one attempt to a retry
+	// that a Flow() call asked for, so a stream of requests cannot hammer an IdP that
+	// is down; default the smaller of MinBackoff and 1s, and never above MinBackoff.
+	MinKickInterval time.Duration
 }
 
 // NewManager returns a Manager; call Run to start discovery.
@@ -41,8 +46,12 @@ func NewManager(o ManagerOptions) *Manager {
 	if o.MaxBackoff == 0 {
 		o.MaxBackoff = 30 * time.Second
 	}
+	if o.MinKickInterval == 0 {
+		o.MinKickInterval = time.Second
+	}
 	return &Manager{
 		build: o.Build, onAttempt: o.OnAttempt, min: o.MinBackoff, max: o.MaxBackoff,
+		kickEvery: min(o.MinKickInterval, o.MinBackoff),
 		kick:    make(chan struct{}, 1),
 		lastErr: fmt.Errorf("%w: discovery has not run yet", ErrNotReady),
 	}
@@ -52,6 +61,7 @@ func NewManager(o ManagerOptions) *Manager {
 func (m *Manager) Run(ctx context.Context) {
 	backoff := m.min
 	for m.cur.Load() == nil {
+		started := time.Now()
 		attemptCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		f, err := m.build(attemptCtx)
 		cancel()
@@ -68,16 +78,30 @@ func (m *Manager) Run(ctx context.Context) {
 		}
 		m.setErr(err)
 		m.report(err, backoff)
-		timer := time.NewTimer(backoff)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
+		if !m.wait(ctx, backoff, started) {
 			return
-		case <-m.kick:
-			timer.Stop()
-		case <-timer.C:
 		}
 		backoff = min(backoff*2, m.max)
+	}
+}
+
+// wait blocks for backoff or, once a Flow() call asks for a retry, until kickEvery has
+// passed since the attempt started (never later than backoff, as kickEvery <= min).
+// It reports false when ctx ends.
+func (m *Manager) wait(ctx context.Context, backoff time.Duration, started time.Time) bool {
+	timer := time.NewTimer(backoff)
+	defer timer.Stop()
+	kick := m.kick
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-kick:
+			kick = nil
+			timer.Reset(max(0, m.kickEvery-time.Since(started)))
+		case <-timer.C:
+			return true
+		}
 	}
 }
 

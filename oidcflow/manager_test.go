@@ -47,8 +47,9 @@ func startManager(t *testing.T, minBackoff, maxBackoff time.Duration) *managerHa
 			}
 		},
 		OnAttempt:  func(err error, retryIn time.Duration) { h.attempts <- attempt{err, retryIn} },
-		MinBackoff: minBackoff,
-		MaxBackoff: maxBackoff,
+		MinBackoff:      minBackoff,
+		MaxBackoff:      maxBackoff,
+		MinKickInterval: time.Millisecond,
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
@@ -210,5 +211,44 @@ func TestManagerRunStopsWithContext(t *testing.T) {
 				t.Errorf("Build called %d times, want 1", got)
 			}
 		})
+	}
+}
+
+func TestManagerKicksDoNotHammerTheIdP(t *testing.T) {
+	const every = 50 * time.Millisecond
+	var builds atomic.Int64
+	first := make(chan struct{}, 1)
+	m := NewManager(ManagerOptions{
+		Build: func(context.Context) (*Flow, error) {
+			builds.Add(1)
+			select {
+			case first <- struct{}{}:
+			default:
+			}
+			return nil, errors.New("connection refused")
+		},
+		MinBackoff: time.Hour, MaxBackoff: time.Hour, MinKickInterval: every,
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		m.Run(ctx)
+	}()
+	defer func() { cancel(); <-done }()
+	waitFor(t, first, "the first build")
+	// A stream of sign-in attempts while the IdP is down.
+	start := time.Now()
+	for time.Since(start) < 3*every {
+		if _, err := m.Flow(); !errors.Is(err, ErrNotReady) {
+			t.Fatalf("Flow = %v, want ErrNotReady", err)
+		}
+	}
+	elapsed := time.Since(start)
+	if got, limit := builds.Load(), 2+int64(elapsed/every); got > limit {
+		t.Errorf("Build ran %d times in %v of requests, want at most %d (one per %v)", got, elapsed, limit, every)
+	}
+	if got := builds.Load(); got < 2 {
+		t.Errorf("Build ran %d times, want the requests to have caused a retry", got)
 	}
 }
