@@ -52,8 +52,8 @@ func NewManager(o ManagerOptions) *Manager {
 	return &Manager{
 		build: o.Build, onAttempt: o.OnAttempt, min: o.MinBackoff, max: o.MaxBackoff,
 		kickEvery: min(o.MinKickInterval, o.MinBackoff),
-		kick:    make(chan struct{}, 1),
-		lastErr: fmt.Errorf("%w: discovery has not run yet", ErrNotReady),
+		kick:      make(chan struct{}, 1),
+		lastErr:   fmt.Errorf("%w: discovery has not run yet", ErrNotReady),
 	}
 }
 

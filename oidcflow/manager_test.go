@@ -46,7 +46,7 @@ func startManager(t *testing.T, minBackoff, maxBackoff time.Duration) *managerHa
 				return nil, ctx.Err()
 			}
 		},
-		OnAttempt:  func(err error, retryIn time.Duration) { h.attempts <- attempt{err, retryIn} },
+		OnAttempt:       func(err error, retryIn time.Duration) { h.attempts <- attempt{err, retryIn} },
 		MinBackoff:      minBackoff,
 		MaxBackoff:      maxBackoff,
 		MinKickInterval: time.Millisecond,
