@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -30,7 +32,8 @@ var ErrUnavailable = session.ErrUnavailable
 //     — Redis Sentinel: the host and every addr are sentinels, NAME the monitored master
 //
 // Other go-redis query parameters (dial_timeout, pool_size, …) are accepted. Timeouts
-// not set in the URL default to timeout. Redis Cluster is not supported: a session and
+// not set in the URL default to timeout, and a failed dial is not retried by the
+// dialer itself. Redis Cluster is not supported: a session and
 // its indexes are updated in one script, which needs them on one node.
 func newClient(rawURL string, timeout time.Duration) (*redis.Client, error) {
 	u, err := url.Parse(rawURL)
@@ -46,6 +49,9 @@ func newClient(rawURL string, timeout time.Duration) (*redis.Client, error) {
 		setDefault(&fo.ReadTimeout, timeout)
 		setDefault(&fo.WriteTimeout, timeout)
 		setDefault(&fo.PoolTimeout, timeout)
+		if fo.DialerRetries == 0 {
+			fo.DialerRetries = 1
+		}
 		fo.ContextTimeoutEnabled = true
 		return redis.NewFailoverClient(fo), nil
 	}
@@ -57,6 +63,11 @@ func newClient(rawURL string, timeout time.Duration) (*redis.Client, error) {
 	setDefault(&o.ReadTimeout, timeout)
 	setDefault(&o.WriteTimeout, timeout)
 	setDefault(&o.PoolTimeout, timeout)
+	if o.DialerRetries == 0 {
+		// A refused connection fails at once; command retries (MaxRetries, with
+		// backoff) still ride out a blip within the operation timeout.
+		o.DialerRetries = 1
+	}
 	o.ContextTimeoutEnabled = true
 	o.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 	return redis.NewClient(o), nil
@@ -86,4 +97,17 @@ func unavailable(op string, err error) error {
 // opContext bounds one Redis operation by timeout.
 func opContext(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, timeout)
+}
+
+// SetLogger sends go-redis's own log lines (failed dials, pool warnings) to l at
+// Warn level instead of the standard logger. go-redis keeps one logger per
+// process, so only main calls this, once.
+func SetLogger(l *slog.Logger) { redis.SetLogger(slogAdapter{l}) }
+
+// slogAdapter is go-redis's logging interface over a *slog.Logger.
+type slogAdapter struct{ l *slog.Logger }
+
+// Printf implements go-redis's internal.Logging.
+func (a slogAdapter) Printf(ctx context.Context, format string, v ...any) {
+	a.l.WarnContext(ctx, strings.TrimSpace(fmt.Sprintf(format, v...)), "component", "redis")
 }
