@@ -155,7 +155,14 @@ func (b *browser) idpLogin(authURL, user, password string) callback {
 // signIn signs in as alice through /oidc/login?rd=rd and returns the final Location.
 func (b *browser) signIn(rd string) string {
 	b.t.Helper()
-	cb := b.idpLogin(b.startLogin("/oidc/login?rd="+url.QueryEscape(rd)), "alice", "alice")
+	return b.signInAs("alice", rd)
+}
+
+// signInAs signs in as the demo user (whose password is the user name) through
+// /oidc/login?rd=rd and returns the final Location.
+func (b *browser) signInAs(user, rd string) string {
+	b.t.Helper()
+	cb := b.idpLogin(b.startLogin("/oidc/login?rd="+url.QueryEscape(rd)), user, user)
 	resp, body := b.send(cb)
 	if resp.StatusCode != http.StatusSeeOther {
 		b.t.Fatalf("callback: got %d, want 303; body %q", resp.StatusCode, body)

@@ -35,6 +35,7 @@ type fixtureOptions struct {
 	rules                  claims.Rules
 	sessions               func(session.Store) session.Store // wraps the cookie store
 	asserter               Asserter                          // nil: fakeAsserter
+	settings               http.Handler                      // served at /oidc/settings
 	// idpDown starts the gateway while the IdP's port is closed; startIdP opens it.
 	idpDown bool
 }
@@ -144,7 +145,7 @@ func newFixture(t testing.TB, opts fixtureOptions) *fixture {
 		Flows: flows, Sessions: sessions, Codec: f.codec, Renderer: renderer,
 		Logger:   f.logs.logger(),
 		Upstream: upURL, PublicURL: publicURL, Trusted: opts.trusted, AllowedRedirectDomains: opts.allowedRedirectDomains,
-		APIKeyPassthrough: opts.apiKeyPassthrough, Assertions: asserter, Rules: opts.rules, Secure: opts.secure,
+		APIKeyPassthrough: opts.apiKeyPassthrough, Assertions: asserter, Rules: opts.rules, Secure: opts.secure, Settings: opts.settings,
 	})
 	if err != nil {
 		t.Fatalf("proxy.New: %v", err)
