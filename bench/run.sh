@@ -117,12 +117,15 @@ fi
 # --- processes ---------------------------------------------------------------------
 
 declare -A used_ports=()
+# Ports are drawn below the kernel's ephemeral range, which outgoing connections use.
+ephemeral_low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+port_span=$((ephemeral_low > 12000 ? ephemeral_low - 10000 : 2000))
 # free_port VAR sets VAR to a loopback TCP port nothing listens on and that this run
 # has not handed out yet (it must run in this shell, not in $(…), to remember).
 free_port() {
 	local candidate
 	for _ in $(seq 1 200); do
-		candidate=$((20000 + RANDOM % 20000))
+		candidate=$((10000 + RANDOM % port_span))
 		[[ -n ${used_ports[$candidate]:-} ]] && continue
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then
 			used_ports[$candidate]=1
