@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/ssogate/ssogate/internal/testidp"
 )
 
@@ -209,5 +211,23 @@ func TestNewRefuses(t *testing.T) {
 				t.Fatalf("New = %v, want an error containing %q", err, tc.wantErr)
 			}
 		})
+	}
+}
+
+func TestAuthStyle(t *testing.T) {
+	for _, tc := range []struct {
+		methods []string
+		secret  string
+		want    oauth2.AuthStyle
+	}{
+		{nil, "", oauth2.AuthStyleInParams},
+		{[]string{"client_secret_basic"}, "", oauth2.AuthStyleInParams},
+		{nil, "s", oauth2.AuthStyleInHeader},
+		{[]string{"client_secret_post", "client_secret_basic"}, "s", oauth2.AuthStyleInHeader},
+		{[]string{"client_secret_post"}, "s", oauth2.AuthStyleInParams},
+	} {
+		if got := authStyle(tc.methods, tc.secret); got != tc.want {
+			t.Errorf("authStyle(%q, secret %q) = %v, want %v", tc.methods, tc.secret, got, tc.want)
+		}
 	}
 }

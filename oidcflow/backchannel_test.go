@@ -1,0 +1,76 @@
+package oidcflow
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+)
+
+func TestVerifyLogoutToken(t *testing.T) {
+	key := newSigner(t, jose.RS256, "k1")
+	clk := newClock()
+	idp := startFakeIdP(t, "", func(f *fakeIdP) http.Handler {
+		mux := http.NewServeMux()
+		mux.Handle("/jwks", f.jwksHandler(key.jwk()))
+		mux.HandleFunc("/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+			serveJSON(w, discoveryDoc(f.base, f.base))
+		})
+		return mux
+	})
+	f := newFlow(t, Options{Issuer: idp.base, ClientID: "gateway", Method: MethodPKCE, HTTPClient: idp.client, Now: clk.Now})
+	now := clk.Now()
+	const event = "http://schemas.openid.net/event/backchannel-logout"
+	valid := func() map[string]any {
+		return map[string]any{
+			"iss": idp.base, "aud": "gateway", "sub": "sub-alice", "sid": "sid-1", "jti": "jti-1",
+			"iat": now.Unix(), "exp": now.Add(2 * time.Minute).Unix(), "events": map[string]any{event: map[string]any{}},
+		}
+	}
+	for _, tc := range []struct {
+		name       string
+		typ        string
+		mod        func(map[string]any)
+		wantReason string // "" means accepted
+	}{
+		{"sid and sub", "logout+jwt", func(map[string]any) {}, ""},
+		{"sid only", "logout+jwt", func(c map[string]any) { delete(c, "sub") }, ""},
+		{"sub only, typ JWT", "JWT", func(c map[string]any) { delete(c, "sid") }, ""},
+		{"ID token typ", "at+jwt", func(map[string]any) {}, "typ"},
+		{"neither sub nor sid", "logout+jwt", func(c map[string]any) { delete(c, "sub"); delete(c, "sid") }, "sub_sid"},
+		{"an ID token replayed as logout", "logout+jwt", func(c map[string]any) { c["nonce"] = "n" }, "nonce"},
+		{"no logout event", "logout+jwt", func(c map[string]any) { c["events"] = map[string]any{} }, "events"},
+		{"no jti", "logout+jwt", func(c map[string]any) { delete(c, "jti") }, "jti"},
+		{"other audience", "logout+jwt", func(c map[string]any) { c["aud"] = "other" }, "audience"},
+		{"other issuer", "logout+jwt", func(c map[string]any) { c["iss"] = "https://evil.example.com" }, "issuer"},
+		{"expired", "logout+jwt", func(c map[string]any) { c["exp"] = now.Add(-time.Hour).Unix() }, "expired"},
+		{"no iat", "logout+jwt", func(c map[string]any) { delete(c, "iat") }, "iat"},
+		{"issued long ago", "logout+jwt", func(c map[string]any) { c["iat"] = now.Add(-time.Hour).Unix() }, "iat"},
+		{"issued in the future", "logout+jwt", func(c map[string]any) { c["iat"] = now.Add(time.Hour).Unix() }, "iat"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := valid()
+			tc.mod(c)
+			lt, err := f.VerifyLogoutToken(context.Background(), key.signTyped(t, c, "", tc.typ))
+			if tc.wantReason != "" {
+				if got := Reason(err); got != tc.wantReason {
+					t.Fatalf("VerifyLogoutToken = %+v, %v (reason %q); want reason %q", lt, err, got, tc.wantReason)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("VerifyLogoutToken: %v", err)
+			}
+			if lt.JTI != "jti-1" || lt.Issuer != idp.base || lt.Subject != stringOf(c["sub"]) || lt.SessionID != stringOf(c["sid"]) {
+				t.Errorf("LogoutToken = %+v, want the token's iss, sub, sid and jti", lt)
+			}
+		})
+	}
+}
+
+func stringOf(v any) string {
+	s, _ := v.(string)
+	return s
+}
