@@ -198,6 +198,9 @@ func TestCompleteRefusesToken(t *testing.T) {
 			if got := Reason(err); tc.wantReason != "refused" && got != tc.wantReason {
 				t.Errorf("Reason = %q (%v), want %q", got, err, tc.wantReason)
 			}
+			if got := errors.Is(err, ErrNonceMismatch); got != (tc.wantReason == "nonce") {
+				t.Errorf("errors.Is(%v, ErrNonceMismatch) = %v, want %v", err, got, !got)
+			}
 		})
 	}
 }
