@@ -98,9 +98,10 @@ func (g *Gateway) expireCookie(w http.ResponseWriter, name string) {
 // replayGuard remembers consumed login states until they expire, so a captured
 // callback cannot be played again on this replica even with the cookie.
 type replayGuard struct {
-	now  func() time.Time
-	mu   sync.Mutex
-	seen map[string]time.Time
+	now       func() time.Time
+	mu        sync.Mutex
+	seen      map[string]time.Time
+	nextPrune time.Time
 }
 
 func newReplayGuard(now func() time.Time) *replayGuard {
@@ -112,12 +113,13 @@ func (rg *replayGuard) consume(state string, until time.Time) bool {
 	rg.mu.Lock()
 	defer rg.mu.Unlock()
 	now := rg.now()
-	if len(rg.seen) > 1024 {
+	if now.After(rg.nextPrune) { // at most once a minute, so a flood of logins cannot make every callback scan
 		for s, exp := range rg.seen {
 			if now.After(exp) {
 				delete(rg.seen, s)
 			}
 		}
+		rg.nextPrune = now.Add(time.Minute)
 	}
 	if exp, ok := rg.seen[state]; ok && now.Before(exp) {
 		return false

@@ -36,7 +36,7 @@ type Options struct {
 	// LiveRules, when set, returns the rules in force and wins over Rules; the
 	// settings page changes them without a restart.
 	LiveRules func() claims.Rules
-	Secure                 bool // cookies are Secure (PUBLIC_URL is https or TLS is on)
+	Secure    bool // cookies are Secure (PUBLIC_URL is https or TLS is on)
 	// APIKeyPassthrough sends requests with HTTP Basic credentials upstream without
 	// SSO and without identity headers (API_KEY_PASSTHROUGH).
 	APIKeyPassthrough bool
