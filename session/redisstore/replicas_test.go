@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/ssogate/ssogate/internal/testenv"
 	"github.com/ssogate/ssogate/session"
@@ -195,5 +196,29 @@ func TestSignInAgainEndsOldSession(t *testing.T) {
 	}
 	if n, err := s.Count(context.Background()); err != nil || n != 1 {
 		t.Errorf("Count = %d, %v; want 1", n, err)
+	}
+}
+
+// TestExpiry lets a short session run out: Redis drops it, Load refuses it and
+// Count no longer includes it.
+func TestExpiry(t *testing.T) {
+	r := testenv.StartRedis(t)
+	s := newStore(t, r.URL(), redisstore.Options{})
+	ctx := context.Background()
+	long := sample("sess-long", "sid-long", issA, "alice")
+	short := sample("sess-short", "sid-short", issA, "bob")
+	short.ExpiresAt = time.Now().Add(300 * time.Millisecond)
+	longJar, shortJar := saveNew(t, s, long), saveNew(t, s, short)
+	if n, err := s.Count(ctx); err != nil || n != 2 {
+		t.Fatalf("Count = %d, %v; want 2", n, err)
+	}
+	if !eventually(5*time.Second, func() bool { return !loads(t, s, shortJar) }) {
+		t.Fatalf("short session still loads 5s after it expired")
+	}
+	if n, err := s.Count(ctx); err != nil || n != 1 {
+		t.Errorf("Count after expiry = %d, %v; want 1", n, err)
+	}
+	if !loads(t, s, longJar) {
+		t.Errorf("long session no longer loads")
 	}
 }

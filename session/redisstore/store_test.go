@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -234,6 +235,31 @@ func TestSaveRefusesBadSessions(t *testing.T) {
 			}
 			if n := len(rec.Result().Cookies()); n != 0 {
 				t.Errorf("refused Save set %d cookies, want 0", n)
+			}
+		})
+	}
+}
+
+// BenchmarkRedisLoad measures Load against a local redis-server, to compare with
+// session's BenchmarkCookieLoad (same session shapes).
+func BenchmarkRedisLoad(b *testing.B) {
+	r := testenv.StartRedis(b)
+	s := newStore(b, r.URL(), redisstore.Options{Secure: true})
+	for _, tt := range []struct {
+		name   string
+		groups int
+	}{{"single", 5}, {"200groups", 200}} {
+		sess := storetest.Sample()
+		sess.ID = "sess-bench-" + tt.name
+		sess.Identity.Groups = storetest.ManyGroups(tt.groups)
+		req := requestWith(saveNew(b, s, sess))
+		req.AddCookie(&http.Cookie{Name: "_ga", Value: "GA1.2.123456789.1700000000"})
+		b.Run(tt.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := s.Load(req); err != nil {
+					b.Fatal(err)
+				}
 			}
 		})
 	}
