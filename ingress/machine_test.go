@@ -1,0 +1,115 @@
+package ingress
+
+import (
+	"encoding/json"
+	"maps"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v2/jwa"
+	"github.com/lestrrat-go/jwx/v2/jws"
+)
+
+// TestMachineClientsDirect runs the machine-client checks against ssogate alone, with
+// UPSTREAM_URL and without API_KEY_PASSTHROUGH. Behind nginx and Caddy they run with
+// API_KEY_PASSTHROUGH=true (testIngress).
+func TestMachineClientsDirect(t *testing.T) {
+	s := startStack(t, stackOptions{ingress: direct})
+	testMachineClients(t, s, false)
+}
+
+// testMachineClients sends API keys and bearer tokens, each with forged identity
+// headers, and checks what the application receives.
+func testMachineClients(t *testing.T, s *stack, passthrough bool) {
+	now := time.Now()
+	alice := map[string]any{
+		"iss": s.idp.Issuer, "aud": clientID, "sub": "alice", "preferred_username": "alice",
+		"email": "alice@example.com", "email_verified": true, "name": "Alice Admin",
+		"groups": []string{"wandb-admins", "ml-team"},
+		"iat":    now.Unix(), "nbf": now.Unix(), "exp": now.Add(10 * time.Minute).Unix(),
+	}
+	with := func(changes map[string]any) map[string]any {
+		c := maps.Clone(alice)
+		maps.Copy(c, changes)
+		return c
+	}
+	logout := map[string]any{"iss": s.idp.Issuer, "aud": clientID, "sub": "alice", "sid": "s1", "jti": "j1",
+		"iat": now.Unix(), "events": map[string]any{"http://schemas.openid.net/event/backchannel-logout": map[string]any{}}}
+
+	for _, tc := range []struct {
+		name          string
+		authorization string
+		want          int  // status
+		identity      bool // the application gets alice's identity
+	}{
+		{"API key", "Basic YXBpOndhbmRiLWFwaS1rZXktMTIzNDU=", map[bool]int{true: 200, false: 401}[passthrough], false}, // api:wandb-api-key-12345
+		{"bearer JWT for this client", "Bearer " + s.mint(t, "JWT", alice), 200, true},
+		{"bearer at+jwt for this client", "Bearer " + s.mint(t, "at+jwt", alice), 200, true},
+		{"bearer JWT for another audience", "Bearer " + s.mint(t, "JWT", with(map[string]any{"aud": "another-client"})), 401, false},
+		{"expired bearer JWT", "Bearer " + s.mint(t, "JWT", with(map[string]any{"exp": now.Add(-time.Hour).Unix()})), 401, false},
+		{"bearer JWT from another issuer", "Bearer " + s.mint(t, "JWT", with(map[string]any{"iss": "https://idp.example"})), 401, false},
+		{"logout token as bearer", "Bearer " + s.mint(t, "logout+jwt", logout), 401, false},
+		{"garbage bearer", "Bearer not-a-token", 401, false},
+		{"garbage JWT-shaped bearer", "Bearer e30.e30.c2ln", 401, false},
+		{"unknown scheme", "Digest username=alice", 401, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newClient(t, "")
+			h := maps.Clone(forged)
+			h["Authorization"] = tc.authorization
+			h["Accept"] = "application/json"
+			before := s.app.count()
+			uri := "/api/" + strings.ReplaceAll(tc.name, " ", "-")
+			resp, body := c.get(s.url+uri, h)
+			if resp.StatusCode != tc.want {
+				t.Fatalf("got %d, want %d; body %q", resp.StatusCode, tc.want, body)
+			}
+			if tc.want != http.StatusOK {
+				var refusal map[string]string
+				if err := json.Unmarshal(body, &refusal); err != nil || refusal["error"] == "" {
+					t.Errorf("401 body %q, want JSON with an error", body)
+				}
+				if n := s.app.count(); n != before {
+					t.Errorf("the application received %d requests, want none", n-before)
+				}
+				return
+			}
+			got := s.app.last(t, uri)
+			if tc.identity {
+				checkAlice(t, s, got)
+				return
+			}
+			// An API key: the application gets it, and no identity at all, to check the key itself.
+			if a := got.Header.Get("Authorization"); a != tc.authorization {
+				t.Errorf("application got Authorization %q, want %q", a, tc.authorization)
+			}
+			if l := got.leaked(); len(l) != 0 {
+				t.Errorf("application got identity headers %q with an API key, want none", l)
+			}
+			s.gw.WaitLog(t, `"event":"api_key_passthrough"`, 5*time.Second)
+		})
+	}
+}
+
+// mint signs claims with the provider's own key, as the provider would sign an access or
+// ID token, with the given typ header.
+func (s *stack) mint(t *testing.T, typ string, claims map[string]any) string {
+	t.Helper()
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hdr := jws.NewHeaders()
+	for k, v := range map[string]any{jws.TypeKey: typ, jws.KeyIDKey: s.key.KeyID()} {
+		if err := hdr.Set(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tok, err := jws.Sign(payload, jws.WithKey(jwa.RS256, s.key, jws.WithProtectedHeaders(hdr)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(tok)
+}
