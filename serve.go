@@ -31,6 +31,10 @@ func serve(ctx context.Context, cfg config.Config, load func(config.Saved) (conf
 	if err != nil {
 		return err
 	}
+	defer g.Close()
+	if g.countSessions != nil {
+		go g.reportActiveSessions(ctx, time.Minute)
+	}
 	if g.flows != nil {
 		go g.flows.Run(ctx)
 	}
@@ -104,6 +108,23 @@ func announceRestore(ctx context.Context, cfg config.Config, g *gateway, logger 
 			url, restore.Username, g.restore.Password())
 	}
 	go g.restore.RunWarnings(ctx, logger, 10*time.Minute)
+}
+
+// reportActiveSessions keeps the active-sessions gauge current where the store can
+// count (Redis).
+func (g *gateway) reportActiveSessions(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := g.countSessions(ctx); err == nil {
+			g.metrics.ActiveSessions.Set(float64(n))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // newServer returns an http.Server with limits for a gateway: headers must arrive

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -33,6 +34,18 @@ type gateway struct {
 	live    atomic.Pointer[config.Config]
 	idp     *http.Client
 	metrics *ops.Metrics
+	// countSessions reports live sessions where the store knows them; nil with cookies.
+	countSessions func(context.Context) (int64, error)
+	closers       []func() error
+}
+
+// Close releases the gateway's connections (the Redis client).
+func (g *gateway) Close() error {
+	var errs []error
+	for _, c := range g.closers {
+		errs = append(errs, c())
+	}
+	return errors.Join(errs...)
 }
 
 // wire builds the gateway's parts from cfg. load rebuilds a configuration with given
@@ -55,7 +68,12 @@ func wire(cfg config.Config, load func(config.Saved) (config.Config, error), log
 		return nil, fmt.Errorf("COOKIE_SECRET: %w", err)
 	}
 	secure := cfg.HTTPS()
-	sessions := session.NewCookieStore(session.CookieOptions{Codec: codec, Secure: secure, MaxAge: cfg.SessionLength})
+	stores, err := newSessionStores(cfg, codec, secure, logger)
+	if err != nil {
+		return nil, err
+	}
+	g.closers = append(g.closers, stores.close)
+	sessions := stores.store
 	renderer, err := web.New()
 	if err != nil {
 		return nil, err
@@ -76,9 +94,14 @@ func wire(cfg config.Config, load func(config.Saved) (config.Config, error), log
 		},
 		Secure: secure, APIKeyPassthrough: cfg.APIKeyPassthrough,
 		Assertions: assertion.NewCache(signer, 100_000), JWKS: signer.JWKSHandler(),
+		Server: stores.server, Revoker: stores.revoker, RefreshInterval: cfg.RefreshInterval,
 		Hooks: g.hooks(),
 	}
 	checks := []ops.Check{{Name: "settings", Func: func(context.Context) error { return cfg.SavedError }}}
+	if stores.ping != nil {
+		checks = append(checks, ops.Check{Name: "session_store", Func: stores.ping})
+		g.countSessions = stores.count
+	}
 	if cfg.LocalRestore {
 		g.restore, err = restore.New(restore.Options{Sessions: sessions, Renderer: renderer, Logger: logger,
 			CSRF: protector, SessionLength: cfg.SessionLength, Banner: restore.BannerText})

@@ -26,7 +26,7 @@ func isAdmin(id claims.Identity) bool {
 // while LOCAL_RESTORE is on) or refused with 403.
 func (g *Gateway) adminOnly(h http.Handler) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		d := g.decide(r)
+		d := g.decide(w, r)
 		switch d.verdict {
 		case storeDown:
 			return storeError(d.err)

@@ -34,12 +34,24 @@ type decision struct {
 	err      error
 }
 
-// decide looks up the request's session and applies the access rules.
-func (g *Gateway) decide(r *http.Request) decision {
+// decide looks up the request's session (or machine credentials), checks it was not
+// revoked, refreshes it when due, and applies the access rules. It writes to w only to
+// delete the cookie of a session the IdP ended.
+func (g *Gateway) decide(w http.ResponseWriter, r *http.Request) decision {
 	if d, ok := g.decideMachine(r); ok {
 		return d
 	}
 	s, err := g.opts.Sessions.Load(r)
+	if err == nil && g.opts.Revoker != nil {
+		err = session.CheckRevoked(r.Context(), g.opts.Revoker, s)
+	}
+	if err == nil {
+		s, err = g.refresh(r, s)
+		if errors.Is(err, errRefreshEnded) {
+			_ = g.opts.Sessions.Delete(w, r)
+			return decision{verdict: unauthenticated}
+		}
+	}
 	if err != nil {
 		if errors.Is(err, session.ErrNoSession) {
 			g.opts.Logger.LogAttrs(r.Context(), slog.LevelDebug, "no valid session",
@@ -61,7 +73,7 @@ func (g *Gateway) protected(w http.ResponseWriter, r *http.Request) error {
 		return &HTTPError{Status: http.StatusNotFound, Title: "Not found", Code: "auth_only",
 			Message: "This gateway runs in forward-auth mode (no UPSTREAM_URL): only /oidc/* and /logout are served here. Point your ingress's auth check at /oidc/auth."}
 	}
-	d := g.decide(r)
+	d := g.decide(w, r)
 	switch d.verdict {
 	case unauthenticated:
 		return g.unauthenticated(w, r)

@@ -13,7 +13,7 @@ import (
 // is rebuilt from X-Forwarded-Proto/Host/Uri when the peer is a trusted proxy.
 func (g *Gateway) forwardAuth(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
-	d := g.decide(r)
+	d := g.decide(w, r)
 	switch d.verdict {
 	case storeDown:
 		return storeError(d.err)

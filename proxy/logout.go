@@ -15,6 +15,9 @@ import (
 // there is no redirect loop.
 func (g *Gateway) logout(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
+	if sid := r.URL.Query().Get("sid"); sid != "" {
+		return g.frontChannelLogout(w, r, sid, r.URL.Query().Get("iss"))
+	}
 	s, err := g.opts.Sessions.Load(r)
 	if err != nil && !errors.Is(err, session.ErrNoSession) {
 		return storeError(err)

@@ -52,6 +52,14 @@ type Options struct {
 	// LoginDisabled explains why /oidc/login does not start an SSO login (LOCAL_RESTORE).
 	LoginDisabled bool
 
+	// Server is the server-side store's extra abilities (Redis); nil with cookies.
+	Server ServerSessions
+	// Revoker remembers IdP logouts for sessions held in cookies; nil: none.
+	Revoker session.Revoker
+	// RefreshInterval is how often a session with a refresh token re-validates at
+	// the IdP (REFRESH_INTERVAL); 0 means never.
+	RefreshInterval time.Duration
+
 	Hooks Hooks
 	Now   func() time.Time
 }

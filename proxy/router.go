@@ -45,6 +45,7 @@ func New(opts Options) (*Gateway, error) {
 	r.Get("/oidc/userinfo", g.handle(g.userinfo))
 	r.Get("/oidc/auth", g.handle(g.forwardAuth))
 	r.HandleFunc("/logout", g.handle(g.logout))
+	r.Post("/oidc/backchannel-logout", g.handle(g.backChannelLogout))
 	mountOptional(r, "/oidc/jwks.json", opts.JWKS)
 	mountOptional(r, "/oidc/restore", opts.Restore)
 	if opts.Settings != nil {

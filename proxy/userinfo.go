@@ -9,7 +9,7 @@ import (
 
 // userinfo serves GET /oidc/userinfo: the signed-in identity as JSON, 401 when none.
 func (g *Gateway) userinfo(w http.ResponseWriter, r *http.Request) error {
-	d := g.decide(r)
+	d := g.decide(w, r)
 	switch d.verdict {
 	case unauthenticated:
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthenticated", "login_url": g.absURL(r, "/oidc/login")})

@@ -1,0 +1,134 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/ssogate/ssogate/oidcflow"
+	"github.com/ssogate/ssogate/session"
+)
+
+// ServerSessions is what a server-side session store adds to session.Store: ending
+// sessions by IdP session or subject on every replica, saving a refreshed session,
+// and a lock so one refresh of a session runs at a time across replicas.
+type ServerSessions interface {
+	DeleteBySID(ctx context.Context, sid string) (int, error)
+	DeleteBySubject(ctx context.Context, issuer, sub string) (int, error)
+	Update(ctx context.Context, r *http.Request, s *session.Session) error
+	Lock(ctx context.Context, sessionID string, ttl time.Duration) (unlock func(), ok bool, err error)
+}
+
+// frontChannelLogout serves GET /logout?sid=…[&iss=…]: the IdP, usually from a hidden
+// iframe without our cookie, ends one of its sessions. Every gateway session of that
+// IdP session ends, on every replica; the answer is a plain 200, never a redirect.
+func (g *Gateway) frontChannelLogout(w http.ResponseWriter, r *http.Request, sid, iss string) error {
+	w.Header().Set("Cache-Control", "no-store")
+	if iss != "" && g.opts.Flows != nil {
+		if flow, err := g.opts.Flows.Flow(); err == nil && iss != flow.Issuer() {
+			return &HTTPError{Status: http.StatusBadRequest, Title: "Logout refused", Code: "wrong_issuer",
+				Message: "The logout request names another identity provider."}
+		}
+	}
+	n, err := g.endIdPSession(r.Context(), sid)
+	if err != nil {
+		return storeError(err)
+	}
+	if s, err := g.opts.Sessions.Load(r); err == nil && s.Identity.SessionID == sid {
+		_ = g.opts.Sessions.Delete(w, r)
+	}
+	g.opts.Logger.LogAttrs(r.Context(), slog.LevelInfo, "front-channel logout",
+		slog.Bool("audit", true), slog.String("event", "front_channel_logout"),
+		slog.String("request_id", requestIDFrom(r.Context())), slog.String("sid", sid), slog.Int("sessions_ended", n))
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("signed out\n"))
+	return nil
+}
+
+// backChannelLogout serves POST /oidc/backchannel-logout (OpenID Connect Back-Channel
+// Logout 1.0): the IdP posts a signed logout_token server to server. It needs no
+// cross-origin protection: nothing here acts on a browser's cookie, and the token's
+// signature, audience and freshness are what authorise it.
+func (g *Gateway) backChannelLogout(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Cache-Control", "no-store")
+	refuse := func(reason string, err error) error {
+		g.opts.Logger.LogAttrs(r.Context(), slog.LevelWarn, "back-channel logout refused",
+			slog.Bool("audit", true), slog.String("event", "back_channel_logout"), slog.String("reason", reason),
+			slog.String("error", err.Error()), slog.String("request_id", requestIDFrom(r.Context())))
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": reason + ": " + err.Error()})
+		return nil
+	}
+	if g.opts.Flows == nil || g.opts.LoginDisabled {
+		return refuse("sso_disabled", errors.New("SSO is disabled"))
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		return refuse("bad_form", err)
+	}
+	raw := r.PostForm.Get("logout_token")
+	if raw == "" {
+		return refuse("missing_token", errors.New("no logout_token in the form"))
+	}
+	flow, err := g.opts.Flows.Flow()
+	if err != nil {
+		return storeError(err)
+	}
+	lt, err := flow.VerifyLogoutToken(r.Context(), raw)
+	if err != nil {
+		return refuse(oidcflow.Reason(err), err)
+	}
+	if !g.replays.consume("jti\x00"+lt.Issuer+"\x00"+lt.JTI, g.opts.Now().Add(time.Hour)) {
+		return refuse("replayed", errors.New("this logout token was already used"))
+	}
+	n, err := g.endLogoutToken(r.Context(), lt)
+	if err != nil {
+		return storeError(err)
+	}
+	g.opts.Logger.LogAttrs(r.Context(), slog.LevelInfo, "back-channel logout",
+		slog.Bool("audit", true), slog.String("event", "back_channel_logout"),
+		slog.String("request_id", requestIDFrom(r.Context())), slog.String("sid", lt.SessionID),
+		slog.String("sub", lt.Subject), slog.Int("sessions_ended", n))
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// endIdPSession ends every gateway session of IdP session sid: deleted from a
+// server-side store, and remembered by the revoker for cookie sessions.
+func (g *Gateway) endIdPSession(ctx context.Context, sid string) (int, error) {
+	n := 0
+	if g.opts.Server != nil {
+		var err error
+		if n, err = g.opts.Server.DeleteBySID(ctx, sid); err != nil {
+			return 0, err
+		}
+	}
+	if g.opts.Revoker != nil {
+		if err := g.opts.Revoker.Revoke(ctx, sid, g.opts.Now().Add(g.opts.SessionLength)); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// endLogoutToken ends the sessions a back-channel logout token names: by sid when it
+// has one, else every session of its subject.
+func (g *Gateway) endLogoutToken(ctx context.Context, lt *oidcflow.LogoutToken) (int, error) {
+	if lt.SessionID != "" {
+		return g.endIdPSession(ctx, lt.SessionID)
+	}
+	n := 0
+	if g.opts.Server != nil {
+		var err error
+		if n, err = g.opts.Server.DeleteBySubject(ctx, lt.Issuer, lt.Subject); err != nil {
+			return 0, err
+		}
+	}
+	if g.opts.Revoker != nil {
+		if err := g.opts.Revoker.RevokeSubject(ctx, lt.Issuer, lt.Subject, g.opts.Now().Add(g.opts.SessionLength)); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
