@@ -175,24 +175,6 @@ func tunnel(conn net.Conn, routes map[string]string, track func(net.Conn)) {
 	<-done
 }
 
-// browserCookies returns the browser's cookies for rawURL by name.
-func browserCookies(t *testing.T, ctx context.Context, rawURL string) map[string]*network.Cookie {
-	t.Helper()
-	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	res, err := chromedp.Run(cctx, func(ctx context.Context, tg *chromedp.Target) (network.GetCookiesResult, error) {
-		return cdp.Call(ctx, tg, network.GetCookies, network.GetCookiesParams{URLs: []string{rawURL}})
-	})
-	if err != nil {
-		t.Fatalf("read the browser's cookies for %s: %v", rawURL, err)
-	}
-	out := map[string]*network.Cookie{}
-	for _, c := range res.Cookies {
-		out[c.Name] = c
-	}
-	return out
-}
-
 // startCrossSite runs the provider at https://idp.test:PORT and the gateway at
 // https://app.test:PORT, two different sites, with an implicit client.
 func startCrossSite(t *testing.T) (*stack, *testCA) {
