@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"bufio"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -14,11 +13,11 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -40,25 +39,12 @@ type testCA struct {
 
 func newTestCA(t *testing.T) *testCA {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "ssogate integration test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca := &testCA{dir: t.TempDir(), cert: cert, key: key, pool: x509.NewCertPool()}
-	ca.pool.AddCert(cert)
+	ca := &testCA{dir: t.TempDir(), pool: x509.NewCertPool()}
+	tmpl := &x509.Certificate{Subject: pkix.Name{CommonName: "ssogate integration test CA"},
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
+	var der []byte
+	ca.cert, ca.key, der = ca.issue(t, tmpl)
+	ca.pool.AddCert(ca.cert)
 	ca.file = writePEM(t, ca.dir, "ca.pem", "CERTIFICATE", der)
 	return ca
 }
@@ -66,29 +52,41 @@ func newTestCA(t *testing.T) *testCA {
 // leaf issues a server certificate for name and 127.0.0.1 and returns its PEM files.
 func (ca *testCA) leaf(t *testing.T, name string) (certFile, keyFile string) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	serial, err := rand.Int(rand.Reader, big.NewInt(1<<62))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: serial, Subject: pkix.Name{CommonName: name},
+	_, key, der := ca.issue(t, &x509.Certificate{Subject: pkix.Name{CommonName: name},
 		DNSNames: []string{name}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
 	pkcs8, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return writePEM(t, ca.dir, name+".crt", "CERTIFICATE", der), writePEM(t, ca.dir, name+".key", "PRIVATE KEY", pkcs8)
+}
+
+// issue signs tmpl, valid for a day, with a new P-256 key: by the CA, or by that key
+// itself while the CA has none yet.
+func (ca *testCA) issue(t *testing.T, tmpl *x509.Certificate) (*x509.Certificate, *ecdsa.PrivateKey, []byte) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tmpl.SerialNumber, err = rand.Int(rand.Reader, big.NewInt(1<<62)); err != nil {
+		t.Fatal(err)
+	}
+	tmpl.NotBefore, tmpl.NotAfter = time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour)
+	parent, signer := ca.cert, ca.key
+	if parent == nil {
+		parent, signer = tmpl, key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cert, key, der
 }
 
 func writePEM(t *testing.T, dir, name, typ string, der []byte) string {
@@ -102,77 +100,42 @@ func writePEM(t *testing.T, dir, name, typ string, der []byte) string {
 
 // startConnectProxy runs an HTTP CONNECT proxy on 127.0.0.1 that tunnels to the
 // "host:port" names in routes (to their 127.0.0.1 addresses) and refuses anything else.
-// It is how the gateway process reaches https://idp.test:PORT.
+// It is how the gateway process reaches https://idp.test:PORT. A tunnel ends when
+// either side closes it.
 func startConnectProxy(t *testing.T, routes map[string]string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var open []net.Conn
-	track := func(c net.Conn) {
-		mu.Lock()
-		defer mu.Unlock()
-		open = append(open, c)
-	}
-	wg.Go(func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			track(conn)
-			wg.Go(func() { tunnel(conn, routes, track) })
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		target, ok := routes[r.Host]
+		if r.Method != http.MethodConnect || !ok {
+			http.Error(w, "no tunnel to "+r.Host, http.StatusForbidden)
+			return
 		}
-	})
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range open {
-			c.Close()
+		up, err := net.DialTimeout("tcp", target, 5*time.Second)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
 		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return "http://" + ln.Addr().String()
-}
-
-// tunnel serves one CONNECT request on conn.
-func tunnel(conn net.Conn, routes map[string]string, track func(net.Conn)) {
-	defer conn.Close()
-	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	br := bufio.NewReader(conn)
-	req, err := http.ReadRequest(br)
-	if err != nil {
-		return
-	}
-	target, ok := routes[req.Host]
-	if req.Method != http.MethodConnect || !ok {
-		_, _ = io.WriteString(conn, "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
-		return
-	}
-	up, err := net.DialTimeout("tcp", target, 5*time.Second)
-	if err != nil {
-		_, _ = io.WriteString(conn, "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
-		return
-	}
-	track(up)
-	defer up.Close()
-	_ = conn.SetReadDeadline(time.Time{})
-	if _, err := io.WriteString(conn, "HTTP/1.1 200 Connection established\r\n\r\n"); err != nil {
-		return
-	}
-	done := make(chan struct{})
-	go func() {
-		_, _ = io.Copy(up, br)
-		up.Close()
-		close(done)
-	}()
-	_, _ = io.Copy(conn, up)
-	conn.Close()
-	<-done
+		defer up.Close()
+		conn, rw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		if _, err := io.WriteString(conn, "HTTP/1.1 200 Connection established\r\n\r\n"); err != nil {
+			return
+		}
+		done := make(chan struct{})
+		go func() {
+			_, _ = io.Copy(up, rw.Reader)
+			up.Close()
+			close(done)
+		}()
+		_, _ = io.Copy(conn, up)
+		conn.Close()
+		<-done
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
 
 // startCrossSite runs the provider at https://idp.test:PORT and the gateway at

@@ -1,10 +1,16 @@
 package integration
 
 import (
+	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
 
 	"github.com/ssogate/ssogate/internal/testenv"
 )
@@ -57,6 +63,66 @@ func checkAuditSuccess(t *testing.T, s *stack, user, method, path string) {
 	waitRecord(t, s.gw, "request", func(r map[string]any) bool {
 		return str(r, "path") == path && r["status"] == float64(200) && len(str(r, "request_id")) >= 8
 	})
+}
+
+// landOnUpstream waits up to 30 seconds for the browser to show the echo page and
+// returns its URL and what the upstream received for it.
+func landOnUpstream(t *testing.T, ctx context.Context, gw *testenv.Gateway) (string, echoed) {
+	t.Helper()
+	const probe = `(() => { const e = document.getElementById('echo');
+  return JSON.stringify({url: location.href, echo: e ? e.textContent : '', body: document.body ? document.body.innerText : ''}); })()`
+	var page struct{ URL, Echo, Body string }
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		raw, err := chromedp.Run(cctx, chromedp.Evaluate[string](probe))
+		cancel()
+		if err == nil && json.Unmarshal([]byte(raw), &page) == nil && page.Echo != "" {
+			var e echoed
+			if err := json.Unmarshal([]byte(page.Echo), &e); err != nil {
+				t.Fatalf("echo page at %s: %v", page.URL, err)
+			}
+			return page.URL, e
+		}
+		if err == nil && strings.Contains(page.Body, "Request ID:") {
+			break // the gateway's error page: no need to wait further
+		}
+		time.Sleep(100 * time.Millisecond) // polling interval, bounded by the deadline
+	}
+	t.Fatalf("the browser did not reach the upstream page; at %s showing %q\n--- gateway log ---\n%s",
+		page.URL, page.Body, gw.Logs())
+	return "", echoed{}
+}
+
+// browserSignIn navigates to startURL, signs in as user (password = user name) on the
+// provider's login page and returns where the browser lands on the upstream.
+func browserSignIn(t *testing.T, ctx context.Context, s *stack, startURL, user string) (string, echoed) {
+	t.Helper()
+	cctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := chromedp.Do(cctx, chromedp.Navigate(startURL), testenv.LoginOIDCProvider(cctx, user, user)); err != nil {
+		t.Fatalf("sign in as %s from %s: %v\n--- gateway log ---\n%s\n--- provider log ---\n%s",
+			user, startURL, err, s.gw.Logs(), s.idp.Logs())
+	}
+	return landOnUpstream(t, ctx, s.gw)
+}
+
+// browserCookies returns the browser's cookies for rawURL by name.
+func browserCookies(t *testing.T, ctx context.Context, rawURL string) map[string]*network.Cookie {
+	t.Helper()
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	res, err := chromedp.Run(cctx, func(ctx context.Context, tg *chromedp.Target) (network.GetCookiesResult, error) {
+		return cdp.Call(ctx, tg, network.GetCookies, network.GetCookiesParams{URLs: []string{rawURL}})
+	})
+	if err != nil {
+		t.Fatalf("read the browser's cookies for %s: %v", rawURL, err)
+	}
+	out := map[string]*network.Cookie{}
+	for _, c := range res.Cookies {
+		out[c.Name] = c
+	}
+	return out
 }
 
 func TestBrowserSignInPKCEPublicClient(t *testing.T) {
