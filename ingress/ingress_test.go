@@ -26,6 +26,7 @@ func testIngress(t *testing.T, kind string) {
 	t.Run("forwarded headers from an untrusted peer", func(t *testing.T) { testUntrustedForwardedHeaders(t, s) })
 	t.Run("forwarded headers from the client", func(t *testing.T) { testClientForwardedHeaders(t, s) })
 	t.Run("401 carries no identity", func(t *testing.T) { test401CarriesNoIdentity(t, s) })
+	t.Run("user outside ALLOWED_GROUPS", func(t *testing.T) { testForbiddenUser(t, s) })
 	t.Run("machine clients", func(t *testing.T) { testMachineClients(t, s, true) })
 }
 
@@ -159,6 +160,34 @@ func test401CarriesNoIdentity(t *testing.T, s *stack) {
 				t.Errorf("GET %s: %d response carries %s %q, want no identity headers", u, resp.StatusCode, name, v)
 			}
 		}
+	}
+}
+
+// testForbiddenUser signs bob in (he is not in wandb-admins) and checks that he gets
+// ssogate's 403, page or JSON, through the ingress and never reaches the application.
+func testForbiddenUser(t *testing.T, s *stack) {
+	c := newClient(t, "")
+	resp, _ := c.get(s.url+"/team", map[string]string{"Accept": "text/html"})
+	if got := c.signIn(resp, "bob", "bob").Header.Get("Location"); got != s.url+"/team" {
+		t.Errorf("sign-in returns to %q, want %q", got, s.url+"/team")
+	}
+	before := s.app.count()
+	for _, tc := range []struct{ accept, want string }{
+		{"text/html", "bob"},                // ssogate's page names the user
+		{"application/json", `"forbidden"`}, // and its JSON says why
+	} {
+		resp, body := c.get(s.url+"/team", map[string]string{"Accept": tc.accept})
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(body), tc.want) {
+			t.Errorf("Accept %s: got %d %q, want 403 from ssogate containing %s", tc.accept, resp.StatusCode, body, tc.want)
+		}
+		for name, v := range resp.Header {
+			if strings.HasPrefix(normalName(name), "x-auth-request-") {
+				t.Errorf("Accept %s: 403 carries %s %q, want no identity headers", tc.accept, name, v)
+			}
+		}
+	}
+	if n := s.app.count(); n != before {
+		t.Errorf("the application received %d requests from a refused user, want none", n-before)
 	}
 }
 

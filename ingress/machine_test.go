@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
+	"github.com/lestrrat-go/jwx/v2/jwk"
 	"github.com/lestrrat-go/jwx/v2/jws"
 )
 
@@ -47,6 +48,9 @@ func testMachineClients(t *testing.T, s *stack, passthrough bool) {
 		{"API key", "Basic YXBpOndhbmRiLWFwaS1rZXktMTIzNDU=", map[bool]int{true: 200, false: 401}[passthrough], false}, // api:wandb-api-key-12345
 		{"bearer JWT for this client", "Bearer " + s.mint(t, "JWT", alice), 200, true},
 		{"bearer at+jwt for this client", "Bearer " + s.mint(t, "at+jwt", alice), 200, true},
+		{"bearer JWT for a user outside ALLOWED_GROUPS", "Bearer " + s.mint(t, "JWT", with(map[string]any{
+			"sub": "bob", "preferred_username": "bob", "email": "bob@example.com", "groups": []string{"ml-team"}})), 403, false},
+		{"bearer JWT signed with another key", "Bearer " + mint(t, newSigningKey(t), "JWT", alice), 401, false},
 		{"bearer JWT for another audience", "Bearer " + s.mint(t, "JWT", with(map[string]any{"aud": "another-client"})), 401, false},
 		{"expired bearer JWT", "Bearer " + s.mint(t, "JWT", with(map[string]any{"exp": now.Add(-time.Hour).Unix()})), 401, false},
 		{"bearer JWT from another issuer", "Bearer " + s.mint(t, "JWT", with(map[string]any{"iss": "https://idp.example"})), 401, false},
@@ -69,7 +73,15 @@ func testMachineClients(t *testing.T, s *stack, passthrough bool) {
 			if tc.want != http.StatusOK {
 				var refusal map[string]string
 				if err := json.Unmarshal(body, &refusal); err != nil || refusal["error"] == "" {
-					t.Errorf("401 body %q, want JSON with an error", body)
+					t.Errorf("%d body %q, want JSON with an error", resp.StatusCode, body)
+				}
+				if a := resp.Header.Get("WWW-Authenticate"); tc.want == http.StatusUnauthorized && a != `Bearer error="invalid_token"` {
+					t.Errorf("401 WWW-Authenticate %q, want Bearer error=\"invalid_token\"", a)
+				}
+				for name, v := range resp.Header {
+					if strings.HasPrefix(normalName(name), "x-auth-request-") {
+						t.Errorf("%d response carries %s %q, want no identity headers", resp.StatusCode, name, v)
+					}
 				}
 				if n := s.app.count(); n != before {
 					t.Errorf("the application received %d requests, want none", n-before)
@@ -97,17 +109,23 @@ func testMachineClients(t *testing.T, s *stack, passthrough bool) {
 // ID token, with the given typ header.
 func (s *stack) mint(t *testing.T, typ string, claims map[string]any) string {
 	t.Helper()
+	return mint(t, s.key, typ, claims)
+}
+
+// mint signs claims with key (RS256, its kid) and the given typ header.
+func mint(t *testing.T, key jwk.Key, typ string, claims map[string]any) string {
+	t.Helper()
 	payload, err := json.Marshal(claims)
 	if err != nil {
 		t.Fatal(err)
 	}
 	hdr := jws.NewHeaders()
-	for k, v := range map[string]any{jws.TypeKey: typ, jws.KeyIDKey: s.key.KeyID()} {
+	for k, v := range map[string]any{jws.TypeKey: typ, jws.KeyIDKey: key.KeyID()} {
 		if err := hdr.Set(k, v); err != nil {
 			t.Fatal(err)
 		}
 	}
-	tok, err := jws.Sign(payload, jws.WithKey(jwa.RS256, s.key, jws.WithProtectedHeaders(hdr)))
+	tok, err := jws.Sign(payload, jws.WithKey(jwa.RS256, key, jws.WithProtectedHeaders(hdr)))
 	if err != nil {
 		t.Fatal(err)
 	}

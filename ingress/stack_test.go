@@ -43,8 +43,8 @@ type stack struct {
 
 // startStack starts the provider, the application, ssogate (forward-auth only behind an
 // ingress, with UPSTREAM_URL without one) and the ingress. ssogate trusts X-Forwarded-*
-// from 127.0.0.1 only. Everyone's role is the default, member (no ROLE_MAP), so that a
-// forged "admin" stands out.
+// from 127.0.0.1 only and lets in only the group wandb-admins: alice, not bob. Everyone's
+// role is the default, member (no ROLE_MAP), so that a forged "admin" stands out.
 func startStack(t *testing.T, opts stackOptions) *stack {
 	t.Helper()
 	bin := gateway.Build(t)
@@ -72,6 +72,7 @@ func startStack(t *testing.T, opts stackOptions) *stack {
 		"OIDC_SCOPES":         "openid profile email groups",
 		"PUBLIC_URL":          s.url,
 		"TRUSTED_PROXIES":     "127.0.0.1/32",
+		"ALLOWED_GROUPS":      "wandb-admins",
 		"API_KEY_PASSTHROUGH": strconv.FormatBool(opts.passthrough),
 		"LOG_LEVEL":           "debug",
 	}
