@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -74,6 +75,9 @@ func wire(cfg config.Config, load func(config.Saved) (config.Config, error), log
 	}
 	g.closers = append(g.closers, stores.close)
 	sessions := stores.store
+	if !cfg.LocalRestore {
+		sessions = ssoSessions{sessions}
+	}
 	renderer, err := web.New()
 	if err != nil {
 		return nil, err
@@ -228,4 +232,18 @@ func newSigner(cfg config.Config) (*assertion.Signer, error) {
 		audience = issuer
 	}
 	return assertion.NewSigner(assertion.SignerOptions{Key: key, Previous: previous, Issuer: issuer, Audience: audience, TTL: 5 * time.Minute})
+}
+
+// ssoSessions is the session store while SSO is on. A break-glass session (amr
+// local_restore) left from a LOCAL_RESTORE run is no session here: removing
+// LOCAL_RESTORE ends break-glass access, even though the cookie key outlives the run.
+type ssoSessions struct{ session.Store }
+
+// Load returns the request's session, or ErrNoSession for a break-glass one.
+func (s ssoSessions) Load(r *http.Request) (*session.Session, error) {
+	sess, err := s.Store.Load(r)
+	if err == nil && slices.Contains(sess.Identity.AMR, claims.AMRLocalRestore) {
+		return nil, fmt.Errorf("%w: a break-glass session is not valid while LOCAL_RESTORE is off", session.ErrNoSession)
+	}
+	return sess, err
 }

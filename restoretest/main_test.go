@@ -1,0 +1,222 @@
+// Package restoretest drives LOCAL_RESTORE, the break-glass sign-in, and the admin
+// settings page end to end: the built gateway binary, the real OpenID provider
+// (oidc-provider under Node.js), a headless Chromium and an echo upstream in this
+// process, all on 127.0.0.1.
+package restoretest
+
+import (
+	"encoding/json"
+	"fmt"
+	"html"
+	"io"
+	"maps"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ssogate/ssogate/internal/testenv"
+)
+
+// gateway builds the gateway binary once for the whole test binary.
+var gateway testenv.Builder
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	gateway.Close()
+	os.Exit(code)
+}
+
+// acceptHTML is what a browser sends when it navigates.
+const acceptHTML = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+// Texts of the gateway's pages that the tests look for.
+const (
+	bannerText   = "LOCAL_RESTORE is on: SSO is disabled"
+	restoreMsg   = "LOCAL_RESTORE is on: SSO is disabled. Sign in at the URL"
+	settingsHead = "Single sign-on settings"
+)
+
+// newUpstream starts the application behind the gateway: a page that shows the user
+// the gateway vouched for in <p id="user">.
+func newUpstream(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, "<!DOCTYPE html><meta charset=\"utf-8\"><title>upstream</title>\n<p id=\"user\">%s</p><p id=\"role\">%s</p>\n",
+			html.EscapeString(r.Header.Get("X-Auth-Request-User")), html.EscapeString(r.Header.Get("X-Auth-Request-Role")))
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// with returns a copy of env with the changes applied; an empty value removes a key.
+func with(env map[string]string, changes map[string]string) map[string]string {
+	out := maps.Clone(env)
+	for k, v := range changes {
+		if v == "" {
+			delete(out, k)
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// logRecords returns the gateway's JSON log lines that match accepts.
+func logRecords(logs string, match func(map[string]any) bool) []map[string]any {
+	var out []map[string]any
+	for line := range strings.SplitSeq(logs, "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) == nil && match(rec) {
+			out = append(out, rec)
+		}
+	}
+	return out
+}
+
+// waitRecord waits up to 10 seconds for a JSON log line that match accepts.
+func waitRecord(t *testing.T, gw *testenv.Gateway, what string, match func(map[string]any) bool) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if recs := logRecords(gw.Logs(), match); len(recs) > 0 {
+			return recs[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no log line with %s within 10s\n--- gateway log ---\n%s", what, gw.Logs())
+		}
+		time.Sleep(50 * time.Millisecond) // polling interval, bounded by the deadline
+	}
+}
+
+// str returns rec[key] as a string ("" when absent or not a string).
+func str(rec map[string]any, key string) string {
+	s, _ := rec[key].(string)
+	return s
+}
+
+// strs returns rec[key] as a list of strings.
+func strs(rec map[string]any, key string) []string {
+	list, _ := rec[key].([]any)
+	out := []string{}
+	for _, v := range list {
+		s, _ := v.(string)
+		out = append(out, s)
+	}
+	return out
+}
+
+// bannerRE matches the plain-text announcement on stderr.
+var bannerRE = regexp.MustCompile(`sign in at (\S+) as user "admin" with temporary password (\S+) \*\*\*`)
+
+// announcedPassword reads the break-glass password from the gateway's JSON log line
+// and checks that the plain-text banner on stderr names the same password and URL.
+func announcedPassword(t *testing.T, gw *testenv.Gateway) string {
+	t.Helper()
+	rec := waitRecord(t, gw, "the break-glass password", func(r map[string]any) bool {
+		return strings.HasPrefix(str(r, "msg"), restoreMsg)
+	})
+	password, wantURL := str(rec, "password"), gw.URL+"/oidc/restore"
+	if len(password) < 20 || str(rec, "user") != "admin" || str(rec, "url") != wantURL || str(rec, "level") != "WARN" {
+		t.Fatalf("announcement = %v; want level WARN, user admin, url %s and a password of 20+ characters", rec, wantURL)
+	}
+	gw.WaitLog(t, "*** LOCAL_RESTORE is on: SSO is disabled ***", 10*time.Second)
+	m := bannerRE.FindStringSubmatch(gw.Logs())
+	if m == nil || m[1] != wantURL || m[2] != password {
+		t.Fatalf("stderr banner = %q; want the sign-in URL %s and the password of the JSON log line", m, wantURL)
+	}
+	return password
+}
+
+// newClient returns a script's HTTP client with its own cookie jar. With follow false
+// it returns each redirect instead of following it.
+func newClient(t *testing.T, follow bool) *http.Client {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &http.Client{Jar: jar, Timeout: 20 * time.Second}
+	if !follow {
+		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	}
+	return c
+}
+
+// fetch sends a request (a form POST when form is not nil) as a browser navigation
+// and returns the response with its body read.
+func fetch(t *testing.T, c *http.Client, rawURL string, form url.Values, header http.Header) (*http.Response, string) {
+	t.Helper()
+	method, reqBody := http.MethodGet, io.Reader(nil)
+	if form != nil {
+		method, reqBody = http.MethodPost, strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, rawURL, reqBody)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", acceptHTML)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, rawURL, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: reading the body: %v", method, rawURL, err)
+	}
+	return resp, string(body)
+}
+
+var (
+	csrfRE       = regexp.MustCompile(`<input type="hidden" name="csrf_token" value="([^"]+)">`)
+	formActionRE = regexp.MustCompile(`<form[^>]*action="([^"]+)"`)
+)
+
+// csrfToken returns the form token of a gateway page.
+func csrfToken(t *testing.T, page string) string {
+	t.Helper()
+	m := csrfRE.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no csrf_token field on the page %q", page)
+	}
+	return html.UnescapeString(m[1])
+}
+
+// restoreAttempt fetches the break-glass form (for its CSRF cookie and token) and
+// posts user admin with password, without following the redirect of a success.
+func restoreAttempt(t *testing.T, c *http.Client, gwURL, password string) (*http.Response, string) {
+	t.Helper()
+	resp, page := fetch(t, c, gwURL+"/oidc/restore", nil, nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /oidc/restore: got %d, want 200; body %q", resp.StatusCode, page)
+	}
+	form := url.Values{"csrf_token": {csrfToken(t, page)}, "username": {"admin"}, "password": {password}}
+	return fetch(t, c, gwURL+"/oidc/restore", form, nil)
+}
+
+// providerLogin navigates c (following redirects) to startURL, which must lead to the
+// provider's login page, signs in as user (password = user name) and returns the page
+// the redirects end on.
+func providerLogin(t *testing.T, c *http.Client, startURL, user string) (*http.Response, string) {
+	t.Helper()
+	resp, body := fetch(t, c, startURL, nil, nil)
+	m := formActionRE.FindStringSubmatch(body)
+	if resp.StatusCode != http.StatusOK || m == nil || !strings.Contains(m[1], "/interaction/") {
+		t.Fatalf("GET %s: got %d at %s, want the provider's login page; body %q", startURL, resp.StatusCode, resp.Request.URL, body)
+	}
+	creds := url.Values{"prompt": {"login"}, "login": {user}, "password": {user}}
+	return fetch(t, c, html.UnescapeString(m[1]), creds, nil)
+}
