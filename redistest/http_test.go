@@ -1,0 +1,132 @@
+package redistest
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ssogate/ssogate/internal/testenv"
+)
+
+// Accept headers of an API client and of a browser navigation.
+const (
+	acceptJSON = "application/json"
+	acceptHTML = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+)
+
+// reply is a response read whole.
+type reply struct {
+	status int
+	header http.Header
+	body   string
+}
+
+// noRedirects is a client that shows each response as it is, redirects included.
+func noRedirects() *http.Client {
+	return &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
+}
+
+// get sends GET url with the Cookie header cookie (none when empty) and Accept
+// accept, follows no redirect, and returns the response.
+func get(t *testing.T, rawURL, cookie, accept string) reply {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, rawURL, nil)
+	if err != nil {
+		t.Fatalf("GET %s: %v", rawURL, err)
+	}
+	req.Header.Set("Accept", accept)
+	if cookie != "" {
+		req.Header.Set("Cookie", cookie)
+	}
+	return do(t, noRedirects(), req)
+}
+
+// do sends req with client and reads the whole response.
+func do(t *testing.T, client *http.Client, req *http.Request) reply {
+	t.Helper()
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: read the body: %v", req.Method, req.URL, err)
+	}
+	return reply{status: resp.StatusCode, header: resp.Header, body: string(body)}
+}
+
+// jsonBody decodes the reply's body as a JSON object, or fails the test.
+func (r reply) jsonBody(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(r.body), &m); err != nil {
+		t.Fatalf("the body is not a JSON object: %v\n%s", err, r.body)
+	}
+	return m
+}
+
+// wantUpstream checks that an API request to gw with cookie reached the upstream as user.
+func wantUpstream(t *testing.T, gw *testenv.Gateway, cookie, user string) echoed {
+	t.Helper()
+	r := get(t, gw.URL+"/api/runs", cookie, acceptJSON)
+	if r.status != http.StatusOK {
+		t.Fatalf("GET %s/api/runs with the session cookie: status %d, want 200\n%s\n--- gateway log ---\n%s",
+			gw.URL, r.status, r.body, gw.Logs())
+	}
+	var e echoed
+	if err := json.Unmarshal([]byte(r.body), &e); err != nil {
+		t.Fatalf("the upstream's answer is not JSON: %v\n%s", err, r.body)
+	}
+	if e.User != user {
+		t.Errorf("GET %s/api/runs: the upstream got user %q, want %q", gw.URL, e.User, user)
+	}
+	return e
+}
+
+// wantUnauthenticated checks that an API request to gw with cookie gets the 401 JSON
+// answer of a request without a session.
+func wantUnauthenticated(t *testing.T, gw *testenv.Gateway, cookie string) {
+	t.Helper()
+	r := get(t, gw.URL+"/api/runs", cookie, acceptJSON)
+	if r.status != http.StatusUnauthorized {
+		t.Fatalf("GET %s/api/runs with the old cookie: status %d, want 401\n%s", gw.URL, r.status, r.body)
+	}
+	if got := r.jsonBody(t)["error"]; got != "unauthenticated" {
+		t.Errorf("GET %s/api/runs with the old cookie: error %v, want \"unauthenticated\"", gw.URL, got)
+	}
+}
+
+// logRecords returns the JSON log lines in logs whose msg is msg.
+func logRecords(logs, msg string) []map[string]any {
+	var out []map[string]any
+	for _, line := range strings.Split(logs, "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == msg {
+			out = append(out, rec)
+		}
+	}
+	return out
+}
+
+// waitRecord waits up to timeout for a log line of gw with msg that match accepts.
+func waitRecord(t *testing.T, gw *testenv.Gateway, msg string, timeout time.Duration, match func(map[string]any) bool) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		for _, rec := range logRecords(gw.Logs(), msg) {
+			if match(rec) {
+				return rec
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no matching %q log line within %v\n--- gateway log ---\n%s", msg, timeout, gw.Logs())
+		}
+		time.Sleep(50 * time.Millisecond) // polling interval, bounded by the deadline
+	}
+}
