@@ -2,6 +2,7 @@ package ingress
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,6 +15,7 @@ type seen struct {
 	Method string      `json:"method"`
 	URI    string      `json:"uri"`
 	Header http.Header `json:"header"` // names as Go's server keyed them
+	Body   string      `json:"body"`
 }
 
 // identity returns the values of the headers whose names are name in any letter case
@@ -67,7 +69,8 @@ func startApp(t *testing.T) *app {
 	t.Helper()
 	a := &app{}
 	a.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := seen{Method: r.Method, URI: r.RequestURI, Header: r.Header.Clone()}
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<16))
+		s := seen{Method: r.Method, URI: r.RequestURI, Header: r.Header.Clone(), Body: string(body)}
 		a.mu.Lock()
 		a.reqs = append(a.reqs, s)
 		a.mu.Unlock()

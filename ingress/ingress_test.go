@@ -28,6 +28,7 @@ func testIngress(t *testing.T, kind string) {
 	t.Run("401 carries no identity", func(t *testing.T) { test401CarriesNoIdentity(t, s) })
 	t.Run("user outside ALLOWED_GROUPS", func(t *testing.T) { testForbiddenUser(t, s) })
 	t.Run("machine clients", func(t *testing.T) { testMachineClients(t, s, true) })
+	t.Run("methods other than GET", func(t *testing.T) { testOtherMethods(t, s) })
 }
 
 // aliceHeaders are the identity headers alice must arrive with (role: the default).

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ import (
 func TestMachineClientsDirect(t *testing.T) {
 	s := startStack(t, stackOptions{ingress: direct})
 	testMachineClients(t, s, false)
+	t.Run("methods other than GET", func(t *testing.T) { testOtherMethods(t, s) })
 }
 
 // testMachineClients sends API keys and bearer tokens, each with forged identity
@@ -102,6 +104,54 @@ func testMachineClients(t *testing.T, s *stack, passthrough bool) {
 			}
 			s.gw.WaitLog(t, `"event":"api_key_passthrough"`, 5*time.Second)
 		})
+	}
+}
+
+// testOtherMethods checks that requests other than GET get the same answers: nginx hands
+// a refused request to ssogate as it came, method and all.
+func testOtherMethods(t *testing.T, s *stack) {
+	now := time.Now()
+	good := "Bearer " + s.mint(t, "JWT", map[string]any{
+		"iss": s.idp.Issuer, "aud": clientID, "sub": "alice", "preferred_username": "alice",
+		"email": "alice@example.com", "email_verified": true, "groups": []string{"wandb-admins", "ml-team"},
+		"iat": now.Unix(), "exp": now.Add(10 * time.Minute).Unix(),
+	})
+	c := newClient(t, "")
+	for _, method := range []string{http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		for _, tc := range []struct {
+			name, authorization string
+			want                []int
+		}{
+			{"valid bearer", good, []int{http.StatusOK}},
+			{"garbage bearer", "Bearer e30.e30.c2ln", []int{http.StatusUnauthorized}},
+			{"no credentials", "", []int{http.StatusUnauthorized, http.StatusFound}},
+		} {
+			uri := "/api/runs/" + strings.ToLower(method) + "/" + strings.ReplaceAll(tc.name, " ", "-")
+			req, err := http.NewRequest(method, s.url+uri, strings.NewReader(`{"loss":0.25}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", "application/json")
+			if tc.authorization != "" {
+				req.Header.Set("Authorization", tc.authorization)
+			}
+			before := s.app.count()
+			resp, body := c.do(req)
+			if !slices.Contains(tc.want, resp.StatusCode) {
+				t.Errorf("%s %s: got %d, want %v; body %q", method, tc.name, resp.StatusCode, tc.want, body)
+				continue
+			}
+			if resp.StatusCode != http.StatusOK {
+				if n := s.app.count(); n != before {
+					t.Errorf("%s %s: the application received %d requests, want none", method, tc.name, n-before)
+				}
+				continue
+			}
+			if got := s.app.last(t, uri); got.Method != method || got.Body != `{"loss":0.25}` || got.Header.Get("X-Auth-Request-User") != "alice" {
+				t.Errorf("%s %s: application got %s body %q user %q, want %s, the body and alice", method, tc.name, got.Method, got.Body, got.Header.Get("X-Auth-Request-User"), method)
+			}
+		}
 	}
 }
 
