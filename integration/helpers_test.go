@@ -4,6 +4,8 @@ package integration
 
 import (
 	"context"
+	"crypto"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -77,7 +79,10 @@ func newEchoUpstream(t testing.TB, publicURL, jwksURL string, client *http.Clien
 
 func (u *echoUpstream) serve(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/slow" {
-		u.slowArrived <- struct{}{}
+		select {
+		case u.slowArrived <- struct{}{}:
+		default:
+		}
 		select {
 		case <-u.release:
 		case <-r.Context().Done():
@@ -128,6 +133,9 @@ func (u *echoUpstream) verify(ctx context.Context, raw string) (map[string]any, 
 	keys := set.Key(kid)
 	if kid == "" || len(keys) == 0 {
 		return nil, alg, fmt.Sprintf("no key with kid %q in the JWKS", kid)
+	}
+	if tp, err := keys[0].Thumbprint(crypto.SHA256); err != nil || base64.RawURLEncoding.EncodeToString(tp) != kid {
+		return nil, alg, fmt.Sprintf("kid %q is not the key's RFC 7638 thumbprint", kid)
 	}
 	var std jwt.Claims
 	var all map[string]any

@@ -41,6 +41,15 @@ func checkSignedIn(t *testing.T, e echoed, user, name string, groups []string) {
 	if got := e.Claims["name"]; got != name {
 		t.Errorf("assertion name = %v, want %q", got, name)
 	}
+	iat, _ := e.Claims["iat"].(float64)
+	exp, _ := e.Claims["exp"].(float64)
+	if life := exp - iat; life <= 0 || life > 15*60 {
+		t.Errorf("assertion lifetime exp-iat = %vs, want minutes (0 < life <= 15m)", life)
+	}
+	if e.Claims["sub"] != user || e.Claims["role"] != h("X-Auth-Request-Role") || e.Claims["sid"] == nil {
+		t.Errorf("assertion sub %v, role %v, sid %v; want sub %q, the role header %q and a sid",
+			e.Claims["sub"], e.Claims["role"], e.Claims["sid"], user, h("X-Auth-Request-Role"))
+	}
 	var got []string
 	list, _ := e.Claims["groups"].([]any)
 	for _, g := range list {
