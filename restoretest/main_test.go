@@ -83,13 +83,21 @@ func logRecords(logs string, match func(map[string]any) bool) []map[string]any {
 // waitRecord waits up to 10 seconds for a JSON log line that match accepts.
 func waitRecord(t *testing.T, gw *testenv.Gateway, what string, match func(map[string]any) bool) map[string]any {
 	t.Helper()
+	return waitRecords(t, gw, what, 1, match)[0]
+}
+
+// waitRecords waits up to 10 seconds for n JSON log lines that match accepts, and
+// returns every such line (the process's output reaches the test through a pipe,
+// shortly after the response).
+func waitRecords(t *testing.T, gw *testenv.Gateway, what string, n int, match func(map[string]any) bool) []map[string]any {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if recs := logRecords(gw.Logs(), match); len(recs) > 0 {
-			return recs[0]
+		if recs := logRecords(gw.Logs(), match); len(recs) >= n {
+			return recs
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no log line with %s within 10s\n--- gateway log ---\n%s", what, gw.Logs())
+			t.Fatalf("fewer than %d log lines with %s within 10s\n--- gateway log ---\n%s", n, what, gw.Logs())
 		}
 		time.Sleep(50 * time.Millisecond) // polling interval, bounded by the deadline
 	}
