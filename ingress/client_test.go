@@ -125,8 +125,8 @@ func (c *client) signIn(resp *http.Response, login, password string) *http.Respo
 	}
 	back, html := fetch(http.MethodPost, action.String(),
 		url.Values{"prompt": {"login"}, "login": {login}, "password": {password}})
-	if back.Request.URL.Path != "/oidc/callback" {
-		c.t.Fatalf("sign-in: ended at %s with %d, want ssogate's /oidc/callback; page:\n%s", back.Request.URL, back.StatusCode, html)
+	if back.Request.URL.Path != "/oidc/callback" || back.StatusCode/100 != 3 {
+		c.t.Fatalf("sign-in: ended at %s with %d, want a redirect from ssogate's /oidc/callback; page:\n%s", back.Request.URL, back.StatusCode, html)
 	}
 	return back
 }

@@ -27,6 +27,7 @@ func testIngress(t *testing.T, kind string) {
 	t.Run("forwarded headers from the client", func(t *testing.T) { testClientForwardedHeaders(t, s) })
 	t.Run("401 carries no identity", func(t *testing.T) { test401CarriesNoIdentity(t, s) })
 	t.Run("user outside ALLOWED_GROUPS", func(t *testing.T) { testForbiddenUser(t, s) })
+	t.Run("user with many groups", func(t *testing.T) { testManyGroups(t, s) })
 	t.Run("machine clients", func(t *testing.T) { testMachineClients(t, s, true) })
 	t.Run("methods other than GET", func(t *testing.T) { testOtherMethods(t, s) })
 }
@@ -189,6 +190,26 @@ func testForbiddenUser(t *testing.T, s *stack) {
 	}
 	if n := s.app.count(); n != before {
 		t.Errorf("the application received %d requests from a refused user, want none", n-before)
+	}
+}
+
+// testManyGroups signs in a user with 151 groups: ssogate's answer to the auth check,
+// several kilobytes of headers, must pass the ingress and reach the application whole.
+func testManyGroups(t *testing.T, s *stack) {
+	c := newClient(t, "")
+	resp, _ := c.get(s.url+"/big", map[string]string{"Accept": "text/html"})
+	c.signIn(resp, "pat", "pat")
+	resp, body := c.get(s.url+"/big", nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("got %d, want 200; body %q", resp.StatusCode, body)
+	}
+	got := s.app.last(t, "/big")
+	want := strings.Join(manyGroupsUser().Groups, ",")
+	if g, _ := got.get("X-Auth-Request-Groups"); g != want {
+		t.Errorf("application got X-Auth-Request-Groups of %d bytes, want all %d groups (%d bytes)", len(g), len(manyGroupsUser().Groups), len(want))
+	}
+	if a, _ := got.get("X-Auth-Request-Assertion"); len(a) < len(want) {
+		t.Errorf("application got an assertion of %d bytes, want one carrying every group", len(a))
 	}
 }
 

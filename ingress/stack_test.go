@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"testing"
 	"time"
@@ -61,6 +62,7 @@ func startStack(t *testing.T, opts stackOptions) *stack {
 		t.Fatal(err)
 	}
 	s.idp = testenv.StartOIDCProvider(t, testenv.ProviderConfig{
+		Users:   append(testenv.DefaultUsers(), manyGroupsUser()),
 		Clients: []testenv.Client{testenv.PublicClient(clientID, s.url+"/oidc/callback")},
 		JWKS:    jwks,
 	})
@@ -114,4 +116,15 @@ func newSigningKey(t *testing.T) jwk.Key {
 		}
 	}
 	return key
+}
+
+// manyGroupsUser is a member of wandb-admins and 150 other groups, as users of large
+// directories are: their identity headers and assertion run to several kilobytes.
+func manyGroupsUser() testenv.User {
+	u := testenv.User{Sub: "pat", Username: "pat", Password: "pat", Email: "pat@example.com",
+		EmailVerified: true, Name: "Pat Many-Groups", Groups: []string{"wandb-admins"}}
+	for i := range 150 {
+		u.Groups = append(u.Groups, fmt.Sprintf("department-%03d-research-engineering", i))
+	}
+	return u
 }
