@@ -1,0 +1,75 @@
+package redistest
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ssogate/ssogate/internal/testenv"
+)
+
+// outageBudget is how long a request may take to fail while Redis is down.
+const outageBudget = 3 * time.Second
+
+// TestRedisOutageAndRecovery: while Redis is down the gateway answers fast with 503
+// (never a sign-in redirect: an outage is not a sign-out) and reports not-ready;
+// once Redis is back the same cookie works again and no session was lost.
+func TestRedisOutageAndRecovery(t *testing.T) {
+	c := startCluster(t, true, redisStore)
+	gw := c.gws[0]
+	ctx := testenv.Chrome(t)
+	signIn(t, ctx, c, gw, "/app", "alice")
+	cookie := cookieHeader(t, ctx, gw.URL)
+	wantUpstream(t, gw, cookie, "alice")
+
+	c.redis.Stop(t)
+
+	for i := range 3 { // the first request finds pooled connections closed; later ones a refused dial
+		start := time.Now()
+		r := get(t, gw.URL+"/api/runs", cookie, acceptJSON)
+		took := time.Since(start)
+		t.Logf("API request %d during the outage: %d in %v", i+1, r.status, took.Round(time.Millisecond))
+		if r.status != http.StatusServiceUnavailable {
+			t.Fatalf("API request during the outage: status %d, want 503\n%s", r.status, r.body)
+		}
+		if took > outageBudget {
+			t.Errorf("API request during the outage took %v, want under %v", took, outageBudget)
+		}
+		if got := r.header.Get("Retry-After"); got == "" {
+			t.Errorf("API request during the outage: no Retry-After header")
+		}
+		if got := r.jsonBody(t)["error"]; got != "session_store_unavailable" {
+			t.Errorf("API request during the outage: error %v, want session_store_unavailable", got)
+		}
+	}
+
+	start := time.Now()
+	r := get(t, gw.URL+"/app", cookie, acceptHTML)
+	t.Logf("browser navigation during the outage: %d in %v", r.status, time.Since(start).Round(time.Millisecond))
+	if r.status != http.StatusServiceUnavailable || r.header.Get("Location") != "" {
+		t.Fatalf("navigation during the outage: status %d, Location %q; want 503 and no redirect to sign in",
+			r.status, r.header.Get("Location"))
+	}
+	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") || !strings.Contains(r.body, "session store") {
+		t.Errorf("navigation during the outage: Content-Type %q; want an HTML page about the session store:\n%s", ct, r.body)
+	}
+	ready := get(t, gw.OpsURL+"/readyz", "", acceptJSON)
+	checks, _ := ready.jsonBody(t)["checks"].(map[string]any)
+	if ready.status != http.StatusServiceUnavailable || checks["session_store"] == "ok" || checks["session_store"] == nil {
+		t.Errorf("/readyz during the outage: %d %s; want 503 naming session_store", ready.status, ready.body)
+	}
+
+	c.redis.Start(t)
+	start = time.Now()
+	gw.WaitReady(t, 30*time.Second)
+	t.Logf("/readyz answered 200 %v after Redis answered PING", time.Since(start).Round(time.Millisecond))
+	wantUpstream(t, gw, cookie, "alice")
+	// WaitReady fails as soon as the process exits; it is still the one first started.
+	if r := get(t, gw.OpsURL+"/healthz", "", acceptJSON); r.status != http.StatusOK {
+		t.Errorf("/healthz after the outage: %d, want 200", r.status)
+	}
+	if n := len(logRecords(gw.Logs(), "sign-in succeeded")); n != 1 {
+		t.Errorf("%d sign-ins logged, want 1: the session outlived the outage", n)
+	}
+}
