@@ -28,6 +28,7 @@ func testIngress(t *testing.T, kind string) {
 	t.Run("401 carries no identity", func(t *testing.T) { test401CarriesNoIdentity(t, s) })
 	t.Run("user outside ALLOWED_GROUPS", func(t *testing.T) { testForbiddenUser(t, s) })
 	t.Run("user with many groups", func(t *testing.T) { testManyGroups(t, s) })
+	t.Run("sign-out", func(t *testing.T) { testSignOut(t, s) })
 	t.Run("machine clients", func(t *testing.T) { testMachineClients(t, s, true) })
 	t.Run("methods other than GET", func(t *testing.T) { testOtherMethods(t, s) })
 }
@@ -162,54 +163,6 @@ func test401CarriesNoIdentity(t *testing.T, s *stack) {
 				t.Errorf("GET %s: %d response carries %s %q, want no identity headers", u, resp.StatusCode, name, v)
 			}
 		}
-	}
-}
-
-// testForbiddenUser signs bob in (he is not in wandb-admins) and checks that he gets
-// ssogate's 403, page or JSON, through the ingress and never reaches the application.
-func testForbiddenUser(t *testing.T, s *stack) {
-	c := newClient(t, "")
-	resp, _ := c.get(s.url+"/team", map[string]string{"Accept": "text/html"})
-	if got := c.signIn(resp, "bob", "bob").Header.Get("Location"); got != s.url+"/team" {
-		t.Errorf("sign-in returns to %q, want %q", got, s.url+"/team")
-	}
-	before := s.app.count()
-	for _, tc := range []struct{ accept, want string }{
-		{"text/html", "bob"},                // ssogate's page names the user
-		{"application/json", `"forbidden"`}, // and its JSON says why
-	} {
-		resp, body := c.get(s.url+"/team", map[string]string{"Accept": tc.accept})
-		if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(body), tc.want) {
-			t.Errorf("Accept %s: got %d %q, want 403 from ssogate containing %s", tc.accept, resp.StatusCode, body, tc.want)
-		}
-		for name, v := range resp.Header {
-			if strings.HasPrefix(normalName(name), "x-auth-request-") {
-				t.Errorf("Accept %s: 403 carries %s %q, want no identity headers", tc.accept, name, v)
-			}
-		}
-	}
-	if n := s.app.count(); n != before {
-		t.Errorf("the application received %d requests from a refused user, want none", n-before)
-	}
-}
-
-// testManyGroups signs in a user with 151 groups: ssogate's answer to the auth check,
-// several kilobytes of headers, must pass the ingress and reach the application whole.
-func testManyGroups(t *testing.T, s *stack) {
-	c := newClient(t, "")
-	resp, _ := c.get(s.url+"/big", map[string]string{"Accept": "text/html"})
-	c.signIn(resp, "pat", "pat")
-	resp, body := c.get(s.url+"/big", nil)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("got %d, want 200; body %q", resp.StatusCode, body)
-	}
-	got := s.app.last(t, "/big")
-	want := strings.Join(manyGroupsUser().Groups, ",")
-	if g, _ := got.get("X-Auth-Request-Groups"); g != want {
-		t.Errorf("application got X-Auth-Request-Groups of %d bytes, want all %d groups (%d bytes)", len(g), len(manyGroupsUser().Groups), len(want))
-	}
-	if a, _ := got.get("X-Auth-Request-Assertion"); len(a) < len(want) {
-		t.Errorf("application got an assertion of %d bytes, want one carrying every group", len(a))
 	}
 }
 
