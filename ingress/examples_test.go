@@ -211,9 +211,11 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// identityHeaders are the headers ssogate sets on a 200 from /oidc/auth (DESIGN §5).
-var identityHeaders = []string{"X-Auth-Request-User", "X-Auth-Request-Email", "X-Auth-Request-Groups",
-	"X-Auth-Request-Role", "X-Auth-Request-Assertion"}
+// identityHeaders returns the headers ssogate sets on a 200 from /oidc/auth (DESIGN §5).
+func identityHeaders() []string {
+	return []string{"X-Auth-Request-User", "X-Auth-Request-Email", "X-Auth-Request-Groups",
+		"X-Auth-Request-Role", "X-Auth-Request-Assertion"}
+}
 
 // TestTraefikExample checks deploy/traefik/dynamic.yml without Traefik, which Debian does
 // not ship: its forwardAuth middleware asks /oidc/auth?redirect=true, copies every identity
@@ -232,14 +234,14 @@ func TestTraefikExample(t *testing.T) {
 	if got := yamlField(t, text, "trustForwardHeader"); got != "true" {
 		t.Errorf("trustForwardHeader: got %q, want true", got)
 	}
-	if got := yamlList(text, "authResponseHeaders"); !slices.Equal(got, identityHeaders) {
-		t.Errorf("authResponseHeaders: got %q, want %q", got, identityHeaders)
+	if got := yamlList(text, "authResponseHeaders"); !slices.Equal(got, identityHeaders()) {
+		t.Errorf("authResponseHeaders: got %q, want %q", got, identityHeaders())
 	}
 	re, err := regexp.Compile(yamlField(t, text, "authResponseHeadersRegex"))
 	if err != nil {
 		t.Fatalf("authResponseHeadersRegex: %v", err)
 	}
-	for _, name := range append(slices.Collect(maps.Keys(forged)), identityHeaders...) {
+	for _, name := range append(slices.Collect(maps.Keys(forged())), identityHeaders()...) {
 		if key := http.CanonicalHeaderKey(name); !re.MatchString(key) {
 			t.Errorf("authResponseHeadersRegex %q does not match %s (sent as %s): a client copy would reach the application", re, key, name)
 		}

@@ -2,7 +2,6 @@ package ingress
 
 import (
 	"context"
-	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -34,11 +33,13 @@ func testIngress(t *testing.T, kind string) {
 }
 
 // aliceHeaders are the identity headers alice must arrive with (role: the default).
-var aliceHeaders = map[string]string{
-	"X-Auth-Request-User":   "alice",
-	"X-Auth-Request-Email":  "alice@example.com",
-	"X-Auth-Request-Groups": "wandb-admins,ml-team",
-	"X-Auth-Request-Role":   "member",
+func aliceHeaders() map[string]string {
+	return map[string]string{
+		"X-Auth-Request-User":   "alice",
+		"X-Auth-Request-Email":  "alice@example.com",
+		"X-Auth-Request-Groups": "wandb-admins,ml-team",
+		"X-Auth-Request-Role":   "member",
+	}
 }
 
 // checkAlice checks that the application saw alice's identity headers, each exactly once,
@@ -46,13 +47,14 @@ var aliceHeaders = map[string]string{
 // (fetched through the ingress) and names alice.
 func checkAlice(t *testing.T, s *stack, got seen) {
 	t.Helper()
-	for name, want := range aliceHeaders {
+	alice := aliceHeaders()
+	for name, want := range alice {
 		if v, ok := got.get(name); !ok || v != want {
 			t.Errorf("application got %s %q, want exactly %q", name, got.identity(name), want)
 		}
 	}
 	for name := range got.leaked() {
-		if _, ok := aliceHeaders[name]; !ok && name != "X-Auth-Request-Assertion" {
+		if _, ok := alice[name]; !ok && name != "X-Auth-Request-Assertion" {
 			t.Errorf("application got header %s %q; want only ssogate's own identity headers", name, got.Header[name])
 		}
 	}
@@ -99,17 +101,19 @@ func testBrowserSignIn(t *testing.T, s *stack) {
 	checkAlice(t, s, s.app.last(t, page))
 }
 
-// forged are identity headers a client makes up, in the spellings that matter.
-var forged = map[string]string{
-	"X-Auth-Request-User":         "mallory",
-	"x-auth-request-user":         "mallory",
-	"X_Auth_Request_User":         "mallory",
-	"X-Auth-Request-Role":         "admin",
-	"X_Auth_Request_Role":         "admin",
-	"X-Auth_Request-Groups":       "wandb-admins",
-	"x-auth-request-email":        "mallory@example.com",
-	"X-Auth-Request-Assertion":    "forged.assertion.value",
-	"X-Auth-Request-Access-Token": "forged",
+// forged returns identity headers a client makes up, in the spellings that matter.
+func forged() map[string]string {
+	return map[string]string{
+		"X-Auth-Request-User":         "mallory",
+		"x-auth-request-user":         "mallory",
+		"X_Auth_Request_User":         "mallory",
+		"X-Auth-Request-Role":         "admin",
+		"X_Auth_Request_Role":         "admin",
+		"X-Auth_Request-Groups":       "wandb-admins",
+		"x-auth-request-email":        "mallory@example.com",
+		"X-Auth-Request-Assertion":    "forged.assertion.value",
+		"X-Auth-Request-Access-Token": "forged",
+	}
 }
 
 // testForgedIdentityHeaders checks that identity headers a client sends never reach the
@@ -118,7 +122,7 @@ func testForgedIdentityHeaders(t *testing.T, s *stack) {
 	c := newClient(t, "")
 	for _, accept := range []string{"text/html", "application/json"} {
 		before := s.app.count()
-		h := maps.Clone(forged)
+		h := forged()
 		h["Accept"] = accept
 		resp, body := c.get(s.url+"/forged", h)
 		if resp.StatusCode != http.StatusFound && resp.StatusCode != http.StatusUnauthorized {
@@ -134,7 +138,7 @@ func testForgedIdentityHeaders(t *testing.T, s *stack) {
 	if got, want := back.Header.Get("Location"), s.url+"/private?x=1"; got != want {
 		t.Errorf("sign-in returns to %q, want %q", got, want)
 	}
-	resp, body := c.get(s.url+"/private?x=1", forged)
+	resp, body := c.get(s.url+"/private?x=1", forged())
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("signed in with forged headers: got %d, want 200; body %q", resp.StatusCode, body)
 	}
@@ -152,7 +156,7 @@ func testForgedIdentityHeaders(t *testing.T, s *stack) {
 func test401CarriesNoIdentity(t *testing.T, s *stack) {
 	c := newClient(t, "")
 	for _, u := range []string{s.gw.URL + "/oidc/auth", s.gw.URL + "/oidc/auth?redirect=true", s.url + "/oidc/auth"} {
-		resp, body := c.get(u, forged)
+		resp, body := c.get(u, forged())
 		switch resp.StatusCode {
 		case http.StatusUnauthorized, http.StatusFound, http.StatusNotFound: // nginx: internal
 		default:

@@ -63,7 +63,7 @@ func testMachineClients(t *testing.T, s *stack, passthrough bool) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newClient(t, "")
-			h := maps.Clone(forged)
+			h := forged()
 			h["Authorization"] = tc.authorization
 			h["Accept"] = "application/json"
 			before := s.app.count()
