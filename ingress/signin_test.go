@@ -67,7 +67,7 @@ func testUntrustedForwardedHeaders(t *testing.T, s *stack) {
 // ingress are replaced by the ingress's own: the sign-in returns to the page asked for.
 func testClientForwardedHeaders(t *testing.T, s *stack) {
 	c := newClient(t, "")
-	const page = "/asked/for?page=2"
+	const page = "/asked/for/a%20b%2Fc?page=2&q=%EA%B9%80+x&r=%26"
 	resp, body := c.get(s.url+page, map[string]string{"Accept": "text/html",
 		"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https",
 		"X-Forwarded-Uri": "/steered", "X-Original-Uri": "/steered"})
