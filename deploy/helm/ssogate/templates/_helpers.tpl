@@ -260,7 +260,8 @@ extraEnv are applied last and win.
 - name: ssogate-secrets
   secret:
     secretName: {{ include "ssogate.secretName" . }}
-    defaultMode: 0440
+    # Readable by the gateway's user without an fsGroup; only this container mounts it.
+    defaultMode: 0444
     items:
       {{- range $role := keys $files | sortAlpha }}
       - key: {{ index $files $role }}
@@ -271,6 +272,6 @@ extraEnv are applied last and win.
 - name: ssogate-tls
   secret:
     secretName: {{ $v.tls.secretName }}
-    defaultMode: 0440
+    defaultMode: 0444
 {{- end }}
 {{- end }}
