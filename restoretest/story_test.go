@@ -9,8 +9,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/ssogate/ssogate/internal/testenv"
 )
@@ -51,7 +54,7 @@ func TestLocalRestoreStory(t *testing.T) {
 	if resp, body := fetch(t, newClient(t, false), gw.OpsURL+"/readyz", nil, nil); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("/readyz with a wrong issuer: got %d %q, want 503", resp.StatusCode, body)
 	}
-	gw.Stop(t)
+	stopGracefully(t, gw)
 
 	// (b) LOCAL_RESTORE: sign in with the temporary password and fix the issuer.
 	gw = testenv.StartGateway(t, bin, with(gw.Env, map[string]string{"LOCAL_RESTORE": "true"}))
@@ -80,7 +83,7 @@ func TestLocalRestoreStory(t *testing.T) {
 	if n := strings.Count(gw.Logs(), password); n != 2 {
 		t.Errorf("the temporary password appears %d times in the log, want 2 (the JSON line and the banner)", n)
 	}
-	gw.Stop(t)
+	stopGracefully(t, gw)
 
 	// (c) Without LOCAL_RESTORE: the saved issuer wins over the environment's.
 	gw = testenv.StartGateway(t, bin, with(gw.Env, map[string]string{"LOCAL_RESTORE": ""}))
@@ -110,6 +113,13 @@ func TestLocalRestoreStory(t *testing.T) {
 		t.Errorf("settings page for alice: %d, issuer %q from %q, text %q; want 200, %s from saved, the environment's %s shown",
 			p.Status, value, source, p.Text, idp.Issuer, wrongIssuer)
 	}
+	// Close the browser first: the sockets it keeps open would hold up the gateway's
+	// graceful shutdown at cleanup (net/http waits up to 5s for a connection that has
+	// not sent its first request).
+	if err := chromedp.Cancel(ctx); err != nil {
+		t.Errorf("close the browser: %v", err)
+	}
+	stopGracefully(t, gw)
 }
 
 // restoreAndFix signs in at /oidc/restore with password, sets the issuer on the
@@ -171,4 +181,17 @@ func checkBreakGlassEnded(t *testing.T, ctx context.Context, gw *testenv.Gateway
 				path, p.Status, p.URL, p.Text)
 		}
 	}
+}
+
+// stopGracefully sends SIGTERM and waits for the gateway to drain and exit with 0.
+// With the browser open this takes about 5 seconds: Chromium keeps a spare connection
+// that never sends a request, and net/http's Shutdown waits that long for it.
+func stopGracefully(t *testing.T, gw *testenv.Gateway) {
+	t.Helper()
+	start := time.Now()
+	gw.Signal(t, syscall.SIGTERM)
+	if code := gw.WaitExit(t, 40*time.Second); code != 0 {
+		t.Errorf("the gateway exited with %d, want 0\n--- log ---\n%s", code, gw.Logs())
+	}
+	t.Logf("the gateway stopped in %v", time.Since(start))
 }
