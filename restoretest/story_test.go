@@ -75,7 +75,15 @@ func TestLocalRestoreStory(t *testing.T) {
 	if want := map[string]string{"OIDC_ISSUER": idp.Issuer}; !maps.Equal(saved, want) {
 		t.Errorf("settings.json = %v, want %v", saved, want)
 	}
-	rec := waitRecord(t, gw, "the settings_change audit", func(r map[string]any) bool { return str(r, "event") == "settings_change" })
+	rec := waitRecord(t, gw, "the refused settings_change audit", func(r map[string]any) bool {
+		return str(r, "event") == "settings_change" && str(r, "outcome") == "refused"
+	})
+	if !slices.Equal(strs(rec, "failed_checks"), settingsChecks[1:]) || !slices.Equal(strs(rec, "changed"), []string{"OIDC_ISSUER"}) {
+		t.Errorf("refused settings audit line = %v; want changed [OIDC_ISSUER] and failed_checks %q", rec, settingsChecks[1:])
+	}
+	rec = waitRecord(t, gw, "the applied settings_change audit", func(r map[string]any) bool {
+		return str(r, "event") == "settings_change" && str(r, "outcome") == "applied"
+	})
 	if rec["audit"] != true || str(rec, "user") != "admin" || str(rec, "outcome") != "applied" ||
 		!slices.Equal(strs(rec, "changed"), []string{"OIDC_ISSUER"}) || !slices.Equal(strs(rec, "amr"), []string{"local_restore"}) {
 		t.Errorf("settings audit line = %v; want audit, user admin, amr [local_restore], outcome applied, changed [OIDC_ISSUER]", rec)
@@ -140,6 +148,18 @@ func restoreAndFix(t *testing.T, ctx context.Context, gw *testenv.Gateway, passw
 	waitRecord(t, gw, "the break-glass sign-in audit", func(r map[string]any) bool {
 		return str(r, "event") == "local_restore_sign_in" && str(r, "outcome") == "success" && str(r, "user") == "admin"
 	})
+
+	// An issuer that fails its test is neither saved nor applied.
+	fill(t, ctx, [2]string{"#f-OIDC_ISSUER", issuer + "/still-wrong"})
+	p = submit(t, ctx, "button#save")
+	failed := evaluate[[]string](t, ctx, `[...document.querySelectorAll('ul.checks li')].map(li => li.innerText)`)
+	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Text, "Not saved") ||
+		len(failed) < 2 || !strings.HasPrefix(failed[1], "✗ fail Discovery document reachable") {
+		t.Errorf("Save with a broken issuer: got %d, checks %q, text %q; want 422 \"Not saved\" with discovery failed", p.Status, failed, p.Text)
+	}
+	if _, err := os.Stat(filepath.Join(gw.Env["DATA_DIR"], "settings.json")); err == nil {
+		t.Fatalf("a change that failed its test was saved to settings.json")
+	}
 
 	fill(t, ctx, [2]string{"#f-OIDC_ISSUER", issuer})
 	p = submit(t, ctx, "button#test")
