@@ -72,7 +72,7 @@ func CheckObjects(objs []runtime.Object) error {
 	}
 	for _, p := range s.pdbs {
 		if p.Spec.Selector == nil || len(s.selectedPods(p.Spec.Selector.MatchLabels)) == 0 {
-			errs = append(errs, fmt.Errorf("PodDisruptionBudget %s selects no pods of these manifests", p.Name))
+			errs = append(errs, fmt.Errorf("poddisruptionbudget/%s selects no pods of these manifests", p.Name))
 		}
 	}
 	return errors.Join(errs...)
@@ -99,10 +99,10 @@ func checkMeta(obj runtime.Object, m metav1.Object) []error {
 func (s set) checkDeployment(d *appsv1.Deployment) []error {
 	var errs []error
 	if d.Spec.Selector == nil || !selects(d.Spec.Selector.MatchLabels, d.Spec.Template.Labels) {
-		errs = append(errs, fmt.Errorf("Deployment %s: selector does not match the pod template's labels", d.Name))
+		errs = append(errs, fmt.Errorf("deployment/%s: selector does not match the pod template's labels", d.Name))
 	}
 	for _, e := range checkPod(&d.Spec.Template.Spec) {
-		errs = append(errs, fmt.Errorf("Deployment %s: %w", d.Name, e))
+		errs = append(errs, fmt.Errorf("deployment/%s: %w", d.Name, e))
 	}
 	for _, v := range d.Spec.Template.Spec.Volumes {
 		errs = append(errs, s.checkVolume(d.Name, v)...)
@@ -145,13 +145,13 @@ func (s set) checkSecretKey(owner, name, key string) []error {
 func (s set) checkService(svc *corev1.Service) []error {
 	pods := s.selectedPods(svc.Spec.Selector)
 	if len(pods) == 0 {
-		return []error{fmt.Errorf("Service %s selects no pods of these manifests", svc.Name)}
+		return []error{fmt.Errorf("service/%s selects no pods of these manifests", svc.Name)}
 	}
 	var errs []error
 	for _, p := range svc.Spec.Ports {
 		for _, pod := range pods {
 			if !hasPort(pod, p.TargetPort.String()) {
-				errs = append(errs, fmt.Errorf("Service %s: port %s targets %q, which the selected pods do not declare", svc.Name, p.Name, p.TargetPort.String()))
+				errs = append(errs, fmt.Errorf("service/%s: port %s targets %q, which the selected pods do not declare", svc.Name, p.Name, p.TargetPort.String()))
 			}
 		}
 	}
@@ -166,7 +166,7 @@ func (s set) checkMonitor(sm *monitoringv1.ServiceMonitor) []error {
 		}
 	}
 	if len(matched) == 0 {
-		return []error{fmt.Errorf("ServiceMonitor %s selects no Service of these manifests", sm.Name)}
+		return []error{fmt.Errorf("servicemonitor/%s selects no Service of these manifests", sm.Name)}
 	}
 	var errs []error
 	for _, ep := range sm.Spec.Endpoints {
@@ -176,7 +176,7 @@ func (s set) checkMonitor(sm *monitoringv1.ServiceMonitor) []error {
 				found = found || p.Name == ep.Port
 			}
 			if !found {
-				errs = append(errs, fmt.Errorf("ServiceMonitor %s: Service %s has no port named %q", sm.Name, svc.Name, ep.Port))
+				errs = append(errs, fmt.Errorf("servicemonitor/%s: service/%s has no port named %q", sm.Name, svc.Name, ep.Port))
 			}
 		}
 	}
@@ -187,12 +187,12 @@ func (s set) checkHPA(h *autoscalingv2.HorizontalPodAutoscaler) []error {
 	for _, d := range s.deployments {
 		if h.Spec.ScaleTargetRef.Kind == "Deployment" && d.Name == h.Spec.ScaleTargetRef.Name {
 			if d.Spec.Replicas != nil {
-				return []error{fmt.Errorf("Deployment %s sets replicas although HorizontalPodAutoscaler %s scales it", d.Name, h.Name)}
+				return []error{fmt.Errorf("deployment/%s sets replicas although horizontalpodautoscaler/%s scales it", d.Name, h.Name)}
 			}
 			return nil
 		}
 	}
-	return []error{fmt.Errorf("HorizontalPodAutoscaler %s targets %s %s, which is not among these manifests", h.Name, h.Spec.ScaleTargetRef.Kind, h.Spec.ScaleTargetRef.Name)}
+	return []error{fmt.Errorf("horizontalpodautoscaler/%s targets %s %s, which is not among these manifests", h.Name, h.Spec.ScaleTargetRef.Kind, h.Spec.ScaleTargetRef.Name)}
 }
 
 // selectedPods returns the pod specs of the Deployments whose pod labels the selector matches.

@@ -25,30 +25,42 @@ var release = chartutil.ReleaseOptions{Name: "ssogate", Namespace: "default", Re
 // Lint runs `helm lint --strict` on the chart in dir with vals as the user's values: any
 // warning or error is a failure.
 func Lint(dir string, vals map[string]any) error {
-	var problems []string
-	for _, m := range lint.AllWithKubeVersion(dir, vals, release.Namespace, kubeVersion()).Messages {
-		if m.Severity >= support.WarningSev {
-			problems = append(problems, m.Error())
+	return failOnHelmWarnings(func() error {
+		var problems []string
+		for _, m := range lint.AllWithKubeVersion(dir, vals, release.Namespace, kubeVersion()).Messages {
+			if m.Severity >= support.WarningSev {
+				problems = append(problems, m.Error())
+			}
 		}
+		if len(problems) > 0 {
+			return fmt.Errorf("helm lint: %s", strings.Join(problems, "; "))
+		}
+		return nil
+	})
+}
+
+// failOnHelmWarnings runs f and turns what Helm logged meanwhile into an error: Helm
+// reports values it had to drop (a string over a table, …) only through the standard
+// logger.
+func failOnHelmWarnings(f func() error) error {
+	var warnings strings.Builder
+	log.SetOutput(&warnings)
+	defer log.SetOutput(os.Stderr)
+	err := f()
+	if err == nil && warnings.Len() > 0 {
+		err = fmt.Errorf("helm: %s", strings.TrimSpace(warnings.String()))
 	}
-	if len(problems) > 0 {
-		return fmt.Errorf("helm lint: %s", strings.Join(problems, "; "))
-	}
-	return nil
+	return err
 }
 
 // Render renders chart ch with vals as `helm template` does and returns the manifests
 // (NOTES.txt excluded) as a single multi-document YAML stream, files in name order.
 func Render(ch *chart.Chart, vals map[string]any) (string, error) {
-	// Helm reports values it had to drop (a table overriding a string, …) only through
-	// the standard logger: count them as errors.
-	var warnings strings.Builder
-	log.SetOutput(&warnings)
-	defer log.SetOutput(os.Stderr)
-	out, err := render(ch, vals)
-	if err == nil && warnings.Len() > 0 {
-		err = fmt.Errorf("helm: %s", strings.TrimSpace(warnings.String()))
-	}
+	var out string
+	err := failOnHelmWarnings(func() (err error) {
+		out, err = render(ch, vals)
+		return err
+	})
 	return out, err
 }
 
