@@ -74,10 +74,6 @@ func wire(cfg config.Config, load func(config.Saved) (config.Config, error), log
 		return nil, err
 	}
 	g.closers = append(g.closers, stores.close)
-	sessions := stores.store
-	if !cfg.LocalRestore {
-		sessions = ssoSessions{sessions}
-	}
 	renderer, err := web.New()
 	if err != nil {
 		return nil, err
@@ -89,7 +85,7 @@ func wire(cfg config.Config, load func(config.Saved) (config.Config, error), log
 	protector := csrf.New(secure)
 
 	opts := proxy.Options{
-		Sessions: sessions, Codec: codec, Renderer: renderer, Logger: logger,
+		Sessions: modeSessions{Store: stores.store}, Codec: codec, Renderer: renderer, Logger: logger,
 		Upstream: cfg.UpstreamURL, PublicURL: cfg.PublicURL, Trusted: cfg.TrustedProxies,
 		AllowedRedirectDomains: cfg.AllowedRedirectDomains, SessionLength: cfg.SessionLength,
 		LiveRules: func() claims.Rules {
@@ -107,12 +103,13 @@ func wire(cfg config.Config, load func(config.Saved) (config.Config, error), log
 		g.countSessions = stores.count
 	}
 	if cfg.LocalRestore {
-		g.restore, err = restore.New(restore.Options{Sessions: sessions, Renderer: renderer, Logger: logger,
+		g.restore, err = restore.New(restore.Options{Sessions: stores.store, Renderer: renderer, Logger: logger,
 			CSRF: protector, SessionLength: cfg.SessionLength, Banner: restore.BannerText})
 		if err != nil {
 			return nil, err
 		}
 		opts.Restore, opts.Banner, opts.LoginDisabled = g.restore, restore.BannerText, true
+		opts.Sessions = modeSessions{Store: stores.store, restoreRun: g.restore.RunID()}
 	} else {
 		g.flows = oidcflow.NewManager(oidcflow.ManagerOptions{
 			Build: func(ctx context.Context) (*oidcflow.Flow, error) {
@@ -234,16 +231,29 @@ func newSigner(cfg config.Config) (*assertion.Signer, error) {
 	return assertion.NewSigner(assertion.SignerOptions{Key: key, Previous: previous, Issuer: issuer, Audience: audience, TTL: 5 * time.Minute})
 }
 
-// ssoSessions is the session store while SSO is on. A break-glass session (amr
-// local_restore) left from a LOCAL_RESTORE run is no session here: removing
-// LOCAL_RESTORE ends break-glass access, even though the cookie key outlives the run.
-type ssoSessions struct{ session.Store }
+// modeSessions is the session store as the gateway's mode sees it. With SSO on, a
+// break-glass session (amr local_restore) left from a LOCAL_RESTORE run is no session:
+// removing LOCAL_RESTORE ends break-glass access even though the cookie key outlives
+// the run. With LOCAL_RESTORE on, only break-glass sessions of this very run count:
+// SSO is off, and like the temporary password a break-glass session ends with the
+// process.
+type modeSessions struct {
+	session.Store
+	restoreRun string // "" while SSO is on
+}
 
-// Load returns the request's session, or ErrNoSession for a break-glass one.
-func (s ssoSessions) Load(r *http.Request) (*session.Session, error) {
+// Load returns the request's session, or ErrNoSession for one the mode does not accept.
+func (s modeSessions) Load(r *http.Request) (*session.Session, error) {
 	sess, err := s.Store.Load(r)
-	if err == nil && slices.Contains(sess.Identity.AMR, claims.AMRLocalRestore) {
-		return nil, fmt.Errorf("%w: a break-glass session is not valid while LOCAL_RESTORE is off", session.ErrNoSession)
+	if err != nil {
+		return nil, err
 	}
-	return sess, err
+	breakGlass := slices.Contains(sess.Identity.AMR, claims.AMRLocalRestore)
+	switch {
+	case s.restoreRun == "" && breakGlass:
+		return nil, fmt.Errorf("%w: a break-glass session is not valid while LOCAL_RESTORE is off", session.ErrNoSession)
+	case s.restoreRun != "" && (!breakGlass || sess.Identity.SessionID != s.restoreRun):
+		return nil, fmt.Errorf("%w: only this run's break-glass sessions are valid while LOCAL_RESTORE is on", session.ErrNoSession)
+	}
+	return sess, nil
 }

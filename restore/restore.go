@@ -53,6 +53,7 @@ type Options struct {
 type Handler struct {
 	opts     Options
 	password string
+	run      string // random per process; break-glass sessions carry it as their SessionID
 	limits   *limiter
 }
 
@@ -75,12 +76,17 @@ func New(opts Options) (*Handler, error) {
 	if opts.SessionLength <= 0 || opts.SessionLength > maxSession {
 		opts.SessionLength = defaultSession
 	}
-	return &Handler{opts: opts, password: newPassword(), limits: newLimiter()}, nil
+	return &Handler{opts: opts, password: newPassword(), run: rand.Text(), limits: newLimiter()}, nil
 }
 
 // newPassword returns 26 characters of base32 (A–Z, 2–7: URL-safe and easy to copy
 // from a log), 128 random bits from crypto/rand.
 func newPassword() string { return rand.Text() }
+
+// RunID identifies this process's LOCAL_RESTORE run. A break-glass session carries
+// it as Identity.SessionID; the gateway accepts only sessions of the current run, so
+// like the password they end with the process.
+func (h *Handler) RunID() string { return h.run }
 
 // Password is the temporary password, for the one start-up log line that announces
 // it. It must not be logged anywhere else.

@@ -18,16 +18,18 @@ import (
 	"github.com/ssogate/ssogate/session"
 )
 
-// identity is the break-glass administrator every successful sign-in becomes.
-func identity(now time.Time) claims.Identity {
+// identity is the break-glass administrator every successful sign-in becomes. Its
+// SessionID is the process's run ID, so the session is valid only in this run.
+func identity(now time.Time, run string) claims.Identity {
 	return claims.Identity{
-		Subject:  "local-restore:" + Username,
-		Username: Username,
-		Name:     "Break-glass administrator",
-		Role:     claims.RoleAdmin,
-		AMR:      []string{claims.AMRLocalRestore},
-		IdP:      "local_restore",
-		AuthTime: now,
+		Subject:   "local-restore:" + Username,
+		Username:  Username,
+		Name:      "Break-glass administrator",
+		Role:      claims.RoleAdmin,
+		AMR:       []string{claims.AMRLocalRestore},
+		IdP:       "local_restore",
+		SessionID: run,
+		AuthTime:  now,
 	}
 }
 
@@ -59,7 +61,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.limits.succeeded(ip)
-	s := &session.Session{ID: newSessionID(), Identity: identity(now), CreatedAt: now,
+	s := &session.Session{ID: newSessionID(), Identity: identity(now, h.run), CreatedAt: now,
 		ExpiresAt: now.Add(h.opts.SessionLength)}
 	if err := h.opts.Sessions.Save(w, r, s); err != nil {
 		h.opts.Logger.Error("break-glass sign-in: saving the session failed", "request_id", requestID(w),
