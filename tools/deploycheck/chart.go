@@ -62,6 +62,12 @@ func CheckChart(dir string, settings Settings, logf func(string, ...any)) error 
 		}
 		logf("ok   chart with %s: %s", name, kinds(objs))
 	}
+	parent := filepath.Join(dir, "examples", "parent-chart")
+	if objs, err := CheckParentChart(parent, dir, settings); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %w", parent, err))
+	} else {
+		logf("ok   %s with the chart embedded: %s", parent, kinds(objs))
+	}
 	base, err := chartutil.ReadValuesFile(filepath.Join(dir, "examples", "standalone.yaml"))
 	if err != nil {
 		return errors.Join(append(errs, err)...)
