@@ -34,6 +34,20 @@ func (g *Gateway) refresh(r *http.Request, s *session.Session) (*session.Session
 	if err != nil || !ok {
 		return s, nil // another request or replica is refreshing; this one's session is still valid
 	}
+	// s was loaded before the lock was taken: another request may have refreshed it
+	// and released the lock meanwhile, rotating the refresh token s holds. Read it
+	// again, so this request neither refreshes twice nor spends a used token (which
+	// the IdP refuses, ending the session).
+	cur, err := g.opts.Sessions.Load(r)
+	if err != nil {
+		unlock()
+		return nil, err
+	}
+	if cur.ID != s.ID || g.opts.Now().Sub(cur.RefreshedAt) < g.opts.RefreshInterval {
+		unlock()
+		return cur, nil
+	}
+	s = cur
 	flow, err := g.opts.Flows.Flow()
 	if err != nil {
 		return s, nil // keep the lock: it spaces the next attempt

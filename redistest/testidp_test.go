@@ -1,0 +1,150 @@
+package redistest
+
+import (
+	"bytes"
+	"html"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ssogate/ssogate/internal/testenv"
+	"github.com/ssogate/ssogate/internal/testidp"
+)
+
+// countingIdP serves internal/testidp in this process and records the status of
+// every refresh_token grant at its token endpoint.
+type countingIdP struct {
+	*testidp.Provider
+	srv *httptest.Server
+
+	mu        sync.Mutex
+	refreshes []int // status of each refresh grant, in order
+}
+
+// startTestIdP starts testidp with its demo users and one public client whose
+// redirect URI is redirectURI.
+func startTestIdP(t *testing.T, redirectURI string) *countingIdP {
+	t.Helper()
+	c := &countingIdP{srv: httptest.NewUnstartedServer(nil)}
+	p, err := testidp.New(testidp.Options{
+		Issuer: "http://" + c.srv.Listener.Addr().String(), Users: testidp.DemoUsers(),
+		Clients: []testidp.Client{{ID: clientID, RedirectURIs: []string{redirectURI}}},
+	})
+	if err != nil {
+		t.Fatalf("testidp: %v", err)
+	}
+	c.Provider = p
+	c.srv.Config.Handler = http.HandlerFunc(c.serve)
+	c.srv.Start()
+	t.Cleanup(c.srv.Close)
+	return c
+}
+
+func (c *countingIdP) serve(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/token") {
+		c.Provider.ServeHTTP(w, r)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<16))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	form, _ := url.ParseQuery(string(body))
+	if form.Get("grant_type") != "refresh_token" {
+		c.Provider.ServeHTTP(w, r)
+		return
+	}
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	c.Provider.ServeHTTP(rec, r)
+	c.mu.Lock()
+	c.refreshes = append(c.refreshes, rec.status)
+	c.mu.Unlock()
+}
+
+// refreshGrants returns the status of every refresh grant so far.
+func (c *countingIdP) refreshGrants() []int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]int(nil), c.refreshes...)
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+var (
+	formAction  = regexp.MustCompile(`<form method="post" action="([^"]+)">`)
+	hiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
+)
+
+// signInHTTP signs user in at gw without a browser: the gateway sends the client to
+// testidp's form, the client posts the user's name and password with the form's
+// hidden fields, and follows the redirects back through the callback. It returns the
+// Cookie header of the session.
+func signInHTTP(t *testing.T, gw *testenv.Gateway, user string) string {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatalf("cookie jar: %v", err)
+	}
+	client := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	req, _ := http.NewRequest(http.MethodGet, gw.URL+"/app", nil)
+	req.Header.Set("Accept", acceptHTML)
+	form := do(t, client, req)
+	action := formAction.FindStringSubmatch(form.body)
+	if form.status != http.StatusOK || action == nil {
+		t.Fatalf("GET %s/app did not lead to the sign-in form: status %d\n%s", gw.URL, form.status, form.body)
+	}
+	vals := url.Values{"username": {user}, "password": {user}, "action": {"login"}}
+	for _, m := range hiddenInput.FindAllStringSubmatch(form.body, -1) {
+		vals.Set(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
+	}
+	req, _ = http.NewRequest(http.MethodPost, html.UnescapeString(action[1]), strings.NewReader(vals.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", acceptHTML)
+	landed := do(t, client, req)
+	if landed.status != http.StatusOK || !strings.Contains(landed.body, `id="echo"`) {
+		t.Fatalf("after the sign-in form: status %d, not the upstream page\n%s\n--- gateway log ---\n%s", landed.status, landed.body, gw.Logs())
+	}
+	u, _ := url.Parse(gw.URL)
+	for _, c := range jar.Cookies(u) {
+		if c.Name == "ssogate" {
+			return c.Name + "=" + c.Value
+		}
+	}
+	t.Fatalf("no ssogate cookie after signing in at %s", gw.URL)
+	return ""
+}
+
+// fetchStatus GETs rawURL with cookie and returns the status; it is safe to call from
+// several goroutines.
+func fetchStatus(rawURL, cookie string) (int, error) {
+	req, err := http.NewRequest(http.MethodGet, rawURL, nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Accept", acceptJSON)
+	req.Header.Set("Cookie", cookie)
+	resp, err := noRedirects().Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, nil
+}
