@@ -10,6 +10,7 @@ import (
 	"net/http/httputil"
 	"net/netip"
 	"net/url"
+	"sync"
 	"time"
 )
 
@@ -70,8 +71,9 @@ func newUpstream(target *url.URL, trusted []netip.Prefix, logger *slog.Logger, o
 				}
 			}
 		},
-		Transport: transport,
-		ErrorLog:  slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		Transport:  transport,
+		BufferPool: newBufferPool(),
+		ErrorLog:   slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			if errors.Is(err, context.Canceled) {
 				return // the client went away; nothing to tell it
@@ -82,4 +84,31 @@ func newUpstream(target *url.URL, trusted []netip.Prefix, logger *slog.Logger, o
 		},
 	}
 	return rp, nil
+}
+
+// copyBufferSize is the size of the buffers the reverse proxy copies bodies with,
+// the same as it allocates without a pool.
+const copyBufferSize = 32 << 10
+
+// bufferPool lends the reverse proxy its copy buffers, which it would otherwise
+// allocate (and the garbage collector reclaim) for every response.
+type bufferPool struct{ pool sync.Pool }
+
+var _ httputil.BufferPool = (*bufferPool)(nil)
+
+func newBufferPool() *bufferPool {
+	return &bufferPool{pool: sync.Pool{New: func() any {
+		b := make([]byte, copyBufferSize)
+		return &b
+	}}}
+}
+
+func (p *bufferPool) Get() []byte { return *p.pool.Get().(*[]byte) }
+
+func (p *bufferPool) Put(b []byte) {
+	if cap(b) != copyBufferSize {
+		return // not one of ours
+	}
+	b = b[:copyBufferSize]
+	p.pool.Put(&b)
 }
