@@ -1,10 +1,13 @@
 package redistest
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/ssogate/ssogate/internal/testenv"
 )
@@ -53,6 +56,18 @@ func TestRedisOutageAndRecovery(t *testing.T) {
 	}
 	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") || !strings.Contains(r.body, "session store") {
 		t.Errorf("navigation during the outage: Content-Type %q; want an HTML page about the session store:\n%s", ct, r.body)
+	}
+	if r := get(t, gw.URL+"/oidc/userinfo", cookie, acceptJSON); r.status != http.StatusServiceUnavailable {
+		t.Errorf("GET /oidc/userinfo during the outage: status %d, want 503\n%s", r.status, r.body)
+	}
+	// The browser itself stays on the gateway's page: no trip to the provider.
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(cctx, chromedp.Navigate(gw.URL+"/app?during=outage")); err != nil {
+		t.Fatalf("navigate during the outage: %v", err)
+	}
+	if p := probe(cctx); !strings.HasPrefix(p.URL, gw.URL+"/app") || !strings.Contains(p.Body, "session store") {
+		t.Errorf("the browser during the outage is at %s showing %q; want the gateway's 503 page at /app", p.URL, p.Body)
 	}
 	ready := get(t, gw.OpsURL+"/readyz", "", acceptJSON)
 	checks, _ := ready.jsonBody(t)["checks"].(map[string]any)
