@@ -2,6 +2,9 @@
 //
 //	deploycheck static BINARY
 //	    the binary is statically linked (no PT_INTERP, no DT_NEEDED)
+//	deploycheck docker -root REPO -context-out DIR
+//	    the Dockerfile parses and lints cleanly with BuildKit's parser and describes the
+//	    image we promise; DIR receives the build context .dockerignore lets through
 //	deploycheck all -root REPO -usage FILE
 //	    FILE is the output of `ssogate --help`. Lints and renders the Helm chart with each
 //	    values example (the helm library, as `helm lint --strict` and `helm template` do),
@@ -31,7 +34,7 @@ func main() {
 
 func run(args []string, out io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: deploycheck static BINARY | deploycheck all -root REPO -usage FILE")
+		return errors.New("usage: deploycheck static BINARY | docker -root REPO -context-out DIR | all -root REPO -usage FILE")
 	}
 	logf := func(format string, a ...any) { fmt.Fprintf(out, format+"\n", a...) }
 	switch args[0] {
@@ -43,6 +46,26 @@ func run(args []string, out io.Writer) error {
 			return err
 		}
 		logf("ok   %s is statically linked", args[1])
+		return nil
+	case "docker":
+		fs := flag.NewFlagSet("docker", flag.ContinueOnError)
+		root := fs.String("root", ".", "the repository")
+		ctx := fs.String("context-out", "", "copy the build context here")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if err := CheckDockerfile(filepath.Join(*root, "Dockerfile")); err != nil {
+			return err
+		}
+		logf("ok   Dockerfile")
+		if *ctx == "" {
+			return nil
+		}
+		n, err := CopyContext(*root, *ctx)
+		if err != nil {
+			return err
+		}
+		logf("ok   build context: %d files copied to %s", n, *ctx)
 		return nil
 	case "all":
 		fs := flag.NewFlagSet("all", flag.ContinueOnError)
