@@ -1,0 +1,6 @@
+// Package docscheck holds only a test: every environment variable the deployment files
+// (deploy/), the documentation (docs/) and README.md name must be a setting the gateway
+// knows (config.Usage, what `ssogate --help` prints), or one of a short, commented list of
+// variables that belong to something else. A renamed or misspelt setting in an example
+// fails CI instead of silently doing nothing in production.
+package docscheck
