@@ -13,7 +13,8 @@ import (
 
 // ServerSessions is what a server-side session store adds to session.Store: ending
 // sessions by IdP session or subject on every replica, saving a refreshed session,
-// and a lock so one refresh of a session runs at a time across replicas.
+// and a lock so one refresh of a session runs at a time across replicas (also taken,
+// under a key no session ID can have, to mark a back-channel logout token used).
 type ServerSessions interface {
 	DeleteBySID(ctx context.Context, sid string) (int, error)
 	DeleteBySubject(ctx context.Context, issuer, sub string) (int, error)
@@ -79,11 +80,16 @@ func (g *Gateway) backChannelLogout(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return refuse(oidcflow.Reason(err), err)
 	}
-	if !g.replays.consume("jti\x00"+lt.Issuer+"\x00"+lt.JTI, g.opts.Now().Add(time.Hour)) {
+	release, fresh, err := g.useLogoutToken(r.Context(), lt)
+	if err != nil {
+		return storeError(err)
+	}
+	if !fresh {
 		return refuse("replayed", errors.New("this logout token was already used"))
 	}
 	n, err := g.endLogoutToken(r.Context(), lt)
 	if err != nil {
+		release() // nothing was ended: the IdP may send this token again
 		return storeError(err)
 	}
 	g.opts.Logger.LogAttrs(r.Context(), slog.LevelInfo, "back-channel logout",
@@ -92,6 +98,38 @@ func (g *Gateway) backChannelLogout(w http.ResponseWriter, r *http.Request) erro
 		slog.String("sub", lt.Subject), slog.Int("sessions_ended", n))
 	w.WriteHeader(http.StatusOK)
 	return nil
+}
+
+// logoutTokenTTL is how long a used logout token's jti is remembered: longer than
+// VerifyLogoutToken accepts its iat.
+const logoutTokenTTL = time.Hour
+
+// useLogoutToken marks lt's jti as used, in this process and, with a server-side
+// store, for every replica (through the store's lock, taken and left to expire).
+// fresh is false when it was used before; release forgets the use again, for a
+// logout that failed and that the IdP may retry.
+func (g *Gateway) useLogoutToken(ctx context.Context, lt *oidcflow.LogoutToken) (release func(), fresh bool, err error) {
+	key := "jti\x00" + lt.Issuer + "\x00" + lt.JTI
+	if !g.replays.consume(key, g.opts.Now().Add(logoutTokenTTL)) {
+		return nil, false, nil
+	}
+	release = func() { g.replays.forget(key) }
+	if g.opts.Server == nil {
+		return release, true, nil
+	}
+	unlock, ok, err := g.opts.Server.Lock(ctx, "logout-token\x00"+key, logoutTokenTTL)
+	if err != nil || !ok {
+		release()
+		return nil, false, err
+	}
+	return func() { g.replays.forget(key); unlock() }, true, nil
+}
+
+// forget drops state, so that consume accepts it again.
+func (rg *replayGuard) forget(state string) {
+	rg.mu.Lock()
+	defer rg.mu.Unlock()
+	delete(rg.seen, state)
 }
 
 // endIdPSession ends every gateway session of IdP session sid: deleted from a

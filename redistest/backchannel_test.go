@@ -63,8 +63,10 @@ func TestBackChannelLogoutFromRealProvider(t *testing.T) {
 	wantUnauthenticated(t, b, cookie)
 	wantUnauthenticated(t, a, cookie)
 
-	// A has seen this token's jti: the same token again is a replay.
-	wantRefused(t, "replayed", postLogoutToken(t, a, got.token), "replayed")
+	// A has used this token: the same token again is a replay, on A and on every
+	// replica that shares its Redis.
+	wantRefused(t, "replayed to A", postLogoutToken(t, a, got.token), "replayed")
+	wantRefused(t, "replayed to B", postLogoutToken(t, b, got.token), "replayed")
 }
 
 // postLogoutToken POSTs a back-channel logout with token to gw, as an IdP would.

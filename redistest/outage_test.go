@@ -3,6 +3,7 @@ package redistest
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +18,9 @@ const outageBudget = 3 * time.Second
 
 // TestRedisOutageAndRecovery: while Redis is down the gateway answers fast with 503
 // (never a sign-in redirect: an outage is not a sign-out) and reports not-ready;
-// once Redis is back the same cookie works again and no session was lost.
+// once Redis is back the same cookie works again and no session was lost. A
+// back-channel logout that arrived during the outage gets 503, and ends the session
+// when the IdP sends it again.
 func TestRedisOutageAndRecovery(t *testing.T) {
 	c := startCluster(t, true, redisStore)
 	gw := c.gws[0]
@@ -74,6 +77,16 @@ func TestRedisOutageAndRecovery(t *testing.T) {
 	if ready.status != http.StatusServiceUnavailable || checks["session_store"] == "ok" || checks["session_store"] == nil {
 		t.Errorf("/readyz during the outage: %d %s; want 503 naming session_store", ready.status, ready.body)
 	}
+	// The user signs out at the provider meanwhile: its back-channel logout cannot
+	// end the session now, so the gateway asks it to try again later.
+	end := withQuery(endSessionEndpoint(t, c.idp), url.Values{"client_id": {clientID}, "post_logout_redirect_uri": {gw.URL + "/"}})
+	if err := chromedp.Do(cctx, chromedp.Navigate(end), testenv.LogoutOIDCProvider()); err != nil {
+		t.Fatalf("sign out at the provider: %v\n--- provider log ---\n%s", err, c.idp.Logs())
+	}
+	logout := c.relay.next(t)
+	if logout.status != http.StatusServiceUnavailable {
+		t.Errorf("back-channel logout during the outage: status %d, want 503", logout.status)
+	}
 
 	c.redis.Start(t)
 	start = time.Now()
@@ -87,4 +100,14 @@ func TestRedisOutageAndRecovery(t *testing.T) {
 	if n := len(logRecords(gw.Logs(), "sign-in succeeded")); n != 1 {
 		t.Errorf("%d sign-ins logged, want 1: the session outlived the outage", n)
 	}
+
+	// The IdP sends the logout token again, as the 503 asked: now it ends the session.
+	if r := postLogoutToken(t, gw, logout.token); r.status != http.StatusOK {
+		t.Fatalf("the back-channel logout sent again after the outage: status %d, want 200\n%s", r.status, r.body)
+	}
+	rec := waitRecord(t, gw, "back-channel logout", 10*time.Second, func(map[string]any) bool { return true })
+	if rec["sessions_ended"] != float64(1) {
+		t.Errorf("back-channel logout after the outage: sessions_ended %v, want 1", rec["sessions_ended"])
+	}
+	wantUnauthenticated(t, gw, cookie)
 }
