@@ -2,6 +2,7 @@ package oidcflow
 
 import (
 	"context"
+	"errors"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -18,15 +19,19 @@ func (f *Flow) VerifyBearer(ctx context.Context, raw string) (claims.Identity, e
 	switch typ := strings.ToLower(headerField(raw, "typ")); typ {
 	case "", "jwt", "at+jwt", "application/at+jwt":
 	default:
-		return claims.Identity{}, &TokenError{Reason: "typ", Err: fmt.Errorf("token type %q is not accepted as a bearer token", typ)}
+		return claims.Identity{}, &TokenError{Kind: "bearer token", Reason: "typ", Err: fmt.Errorf("token type %q is not accepted as a bearer token", typ)}
 	}
 	tok, rawClaims, err := f.verifyIDToken(ctx, raw, verifyOptions{})
 	if err != nil {
+		var te *TokenError
+		if errors.As(err, &te) {
+			te.Kind = "bearer token"
+		}
 		return claims.Identity{}, err
 	}
 	id, _, err := f.opts.Normalizer.Identity(tok.Issuer, rawClaims)
 	if err != nil {
-		return claims.Identity{}, &TokenError{Reason: "claims", Err: err}
+		return claims.Identity{}, &TokenError{Kind: "bearer token", Reason: "claims", Err: err}
 	}
 	return id, nil
 }

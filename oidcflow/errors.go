@@ -36,13 +36,21 @@ func (e *IdPError) Error() string {
 	return fmt.Sprintf("identity provider error: %s: %s", e.Code, e.Description)
 }
 
-// TokenError is an ID token that failed verification, with a short reason code.
+// TokenError is a token (ID token, bearer token or logout token) that failed
+// verification, with a short reason code.
 type TokenError struct {
 	Reason string // e.g. "signature", "issuer", "audience", "expired", "nonce"
 	Err    error
+	Kind   string // "logout token", "bearer token"; "" means "ID token"
 }
 
-func (e *TokenError) Error() string { return "ID token rejected (" + e.Reason + "): " + e.Err.Error() }
+func (e *TokenError) Error() string {
+	kind := e.Kind
+	if kind == "" {
+		kind = "ID token"
+	}
+	return kind + " rejected (" + e.Reason + "): " + e.Err.Error()
+}
 func (e *TokenError) Unwrap() error { return e.Err }
 
 // IssuerMismatchError is a discovery document whose issuer differs from the configured one.

@@ -25,24 +25,24 @@ type LogoutToken struct {
 // are the caller's to refuse, since only it knows which tokens it has seen.
 func (f *Flow) VerifyLogoutToken(ctx context.Context, raw string) (*LogoutToken, error) {
 	if typ := strings.ToLower(headerField(raw, "typ")); typ != "" && typ != "logout+jwt" && typ != "jwt" {
-		return nil, &TokenError{Reason: "typ", Err: fmt.Errorf("token type %q is not a logout token", typ)}
+		return nil, &TokenError{Kind: "logout token", Reason: "typ", Err: fmt.Errorf("token type %q is not a logout token", typ)}
 	}
 	tok, err := f.verifier.VerifyLogout(ctx, raw)
 	if err != nil {
-		return nil, &TokenError{Reason: logoutReason(err), Err: err}
+		return nil, &TokenError{Kind: "logout token", Reason: logoutReason(err), Err: err}
 	}
 	if f.tenantTemplated() {
 		var tc tokenClaims
 		if err := tok.Claims(&tc); err != nil || !claims.EntraIssuerMatches(f.disc.Issuer, tok.Issuer, tc.TID) {
-			return nil, &TokenError{Reason: "issuer", Err: fmt.Errorf("issuer %q does not match the token's tenant", tok.Issuer)}
+			return nil, &TokenError{Kind: "logout token", Reason: "issuer", Err: fmt.Errorf("issuer %q does not match the token's tenant", tok.Issuer)}
 		}
 	}
 	now := f.opts.Now()
 	if tok.IssuedAt.IsZero() {
-		return nil, &TokenError{Reason: "iat", Err: fmt.Errorf("logout token has no iat")}
+		return nil, &TokenError{Kind: "logout token", Reason: "iat", Err: fmt.Errorf("logout token has no iat")}
 	}
 	if tok.IssuedAt.After(now.Add(f.opts.ClockSkew)) || tok.IssuedAt.Before(now.Add(-f.opts.LoginTTL-f.opts.ClockSkew)) {
-		return nil, &TokenError{Reason: "iat", Err: fmt.Errorf("logout token issued at %s, outside the accepted window", tok.IssuedAt)}
+		return nil, &TokenError{Kind: "logout token", Reason: "iat", Err: fmt.Errorf("logout token issued at %s, outside the accepted window", tok.IssuedAt)}
 	}
 	return &LogoutToken{Issuer: tok.Issuer, Subject: tok.Subject, SessionID: tok.SessionID, JTI: tok.TokenID,
 		IssuedAt: tok.IssuedAt, Expiry: tok.Expiry}, nil
