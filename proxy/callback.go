@@ -1,8 +1,6 @@
 package proxy
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -45,7 +43,7 @@ func (g *Gateway) callback(w http.ResponseWriter, r *http.Request) error {
 	}
 	now := g.opts.Now()
 	s := &session.Session{
-		ID: newSessionID(), Identity: res.Identity, CreatedAt: now, ExpiresAt: now.Add(g.opts.SessionLength),
+		ID: session.NewID(), Identity: res.Identity, CreatedAt: now, ExpiresAt: now.Add(g.opts.SessionLength),
 		IDToken: res.IDToken, RefreshToken: res.RefreshToken, RefreshedAt: now,
 	}
 	if err := g.opts.Sessions.Save(w, r, s); err != nil {
@@ -111,10 +109,4 @@ func callbackStatus(err error) int {
 		return http.StatusBadRequest
 	}
 	return http.StatusBadGateway
-}
-
-func newSessionID() string {
-	b := make([]byte, 18)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
 }

@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 
-	"github.com/go-chi/chi/v5/middleware"
-
+	"github.com/ssogate/ssogate/internal/clientip"
 	"github.com/ssogate/ssogate/session"
 )
 
@@ -132,18 +130,8 @@ func (g *Gateway) identityHeaders(s *session.Session) (http.Header, error) {
 	return h, nil
 }
 
-// clientIP is the client's address: from X-Forwarded-For when the peer is a trusted
-// proxy that set it, else the peer itself.
-func clientIP(r *http.Request) string {
-	if ip := middleware.GetClientIP(r.Context()); ip != "" {
-		return ip
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// clientIP is the client's address, for logs.
+func clientIP(r *http.Request) string { return clientip.From(r) }
 
 // storeError is the page for a session store that cannot be reached.
 func storeError(err error) error {

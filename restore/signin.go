@@ -1,20 +1,16 @@
 package restore
 
 import (
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
 	"log/slog"
 	"math"
-	"net"
 	"net/http"
 	"strconv"
 	"time"
 
-	"github.com/go-chi/chi/v5/middleware"
-
 	"github.com/ssogate/ssogate/claims"
+	"github.com/ssogate/ssogate/internal/clientip"
 	"github.com/ssogate/ssogate/session"
 )
 
@@ -39,12 +35,12 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := h.opts.CSRF.Check(r); err != nil {
 		h.opts.Logger.Warn("break-glass sign-in refused: CSRF check failed", "request_id", requestID(w),
-			"client_ip", clientIP(r), "error", err.Error())
+			"client_ip", clientip.From(r), "error", err.Error())
 		h.renderError(w, r, http.StatusForbidden, "Form expired",
 			"This form expired or was sent from another site. Reload the page and try again.")
 		return
 	}
-	ip := clientIP(r)
+	ip := clientip.From(r)
 	now := h.opts.Now()
 	ok, wait := h.limits.begin(ip, now)
 	if !ok {
@@ -61,7 +57,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.limits.succeeded(ip)
-	s := &session.Session{ID: newSessionID(), Identity: identity(now, h.run), CreatedAt: now,
+	s := &session.Session{ID: session.NewID(), Identity: identity(now, h.run), CreatedAt: now,
 		ExpiresAt: now.Add(h.opts.SessionLength)}
 	if err := h.opts.Sessions.Save(w, r, s); err != nil {
 		h.opts.Logger.Error("break-glass sign-in: saving the session failed", "request_id", requestID(w),
@@ -98,24 +94,4 @@ func (h *Handler) audit(r *http.Request, w http.ResponseWriter, level slog.Level
 		attrs = append(attrs, slog.String("user", Username))
 	}
 	h.opts.Logger.LogAttrs(r.Context(), level, msg, attrs...)
-}
-
-// clientIP is the client's address as the gateway's client-IP middleware found it,
-// else the connection's peer.
-func clientIP(r *http.Request) string {
-	if ip := middleware.GetClientIP(r.Context()); ip != "" {
-		return ip
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-// newSessionID returns a random session ID.
-func newSessionID() string {
-	b := make([]byte, 18)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails
-	return base64.RawURLEncoding.EncodeToString(b)
 }

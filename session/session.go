@@ -3,6 +3,8 @@
 package session
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"time"
@@ -26,6 +28,13 @@ type Session struct {
 	IDToken      string    `json:"id_token,omitempty"`
 	RefreshToken string    `json:"refresh_token,omitempty"`
 	RefreshedAt  time.Time `json:"refreshed_at,omitzero"`
+}
+
+// NewID returns a random session ID: 144 bits from crypto/rand, base64url.
+func NewID() string {
+	b := make([]byte, 18)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // Store loads, saves and deletes the session of a request.
