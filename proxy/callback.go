@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/ssogate/ssogate/internal/clientip"
 	"github.com/ssogate/ssogate/oidcflow"
 	"github.com/ssogate/ssogate/session"
 )
@@ -55,7 +56,7 @@ func (g *Gateway) callback(w http.ResponseWriter, r *http.Request) error {
 		slog.String("request_id", requestIDFrom(r.Context())), slog.String("user", id.Username),
 		slog.String("email", id.Email), slog.String("sub", id.Subject), slog.String("idp", id.IdP),
 		slog.String("issuer", id.Issuer), slog.String("method", ls.Method), slog.String("role", id.Role),
-		slog.Int("groups", len(id.Groups)), slog.String("client_ip", clientIP(r)))
+		slog.Int("groups", len(id.Groups)), slog.String("client_ip", clientip.From(r)))
 	if h := g.opts.Hooks.SignIn; h != nil {
 		h("success", "ok")
 	}
@@ -69,7 +70,7 @@ func (g *Gateway) signInFailed(r *http.Request, err error, status int, message s
 	g.opts.Logger.LogAttrs(r.Context(), slog.LevelWarn, "sign-in failed",
 		slog.Bool("audit", true), slog.String("event", "sign_in"), slog.String("outcome", "failure"),
 		slog.String("reason", reason), slog.String("error", err.Error()),
-		slog.String("request_id", requestIDFrom(r.Context())), slog.String("client_ip", clientIP(r)))
+		slog.String("request_id", requestIDFrom(r.Context())), slog.String("client_ip", clientip.From(r)))
 	if h := g.opts.Hooks.SignIn; h != nil {
 		h("failure", reason)
 	}

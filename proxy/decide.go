@@ -130,9 +130,6 @@ func (g *Gateway) identityHeaders(s *session.Session) (http.Header, error) {
 	return h, nil
 }
 
-// clientIP is the client's address, for logs.
-func clientIP(r *http.Request) string { return clientip.From(r) }
-
 // storeError is the page for a session store that cannot be reached.
 func storeError(err error) error {
 	return &HTTPError{Status: http.StatusServiceUnavailable, Title: "Temporarily unavailable",

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/ssogate/ssogate/internal/clientip"
 )
 
 type ctxKey int
@@ -63,7 +64,7 @@ func (g *Gateway) accessLog(next http.Handler) http.Handler {
 			slog.Int("status", status),
 			slog.Int("bytes", ww.BytesWritten()),
 			slog.Duration("duration", elapsed),
-			slog.String("client_ip", clientIP(r)),
+			slog.String("client_ip", clientip.From(r)),
 		)
 	})
 }
