@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/ssogate/ssogate/internal/clientip"
 	"github.com/ssogate/ssogate/session"
 )
 
