@@ -17,8 +17,15 @@ type Reloader struct {
 
 	mu        sync.Mutex
 	cert      *tls.Certificate
-	modTime   time.Time
+	loaded    stamp // of the files cert was loaded from
 	checkedAt time.Time
+}
+
+// stamp is what the files looked like: any change of either file's modification time
+// or size, newer or older (a restore with cp -p or tar keeps the old time), means reload.
+type stamp struct {
+	mod  [2]int64 // Unix nanoseconds
+	size [2]int64
 }
 
 // New loads the pair once, so a bad file is reported at start-up.
@@ -37,7 +44,7 @@ func (r *Reloader) GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error
 	defer r.mu.Unlock()
 	if now := r.now(); now.Sub(r.checkedAt) > 10*time.Second {
 		r.checkedAt = now
-		if mt := latestModTime(r.certFile, r.keyFile); mt.After(r.modTime) {
+		if stampOf(r.certFile, r.keyFile) != r.loaded {
 			_ = r.reloadLocked()
 		}
 	}
@@ -51,21 +58,22 @@ func (r *Reloader) reload() error {
 }
 
 func (r *Reloader) reloadLocked() error {
-	mt := latestModTime(r.certFile, r.keyFile)
+	st := stampOf(r.certFile, r.keyFile)
 	cert, err := tls.LoadX509KeyPair(r.certFile, r.keyFile)
 	if err != nil {
 		return fmt.Errorf("TLS_CERT_FILE=%q, TLS_KEY_FILE=%q: %w", r.certFile, r.keyFile, err)
 	}
-	r.cert, r.modTime = &cert, mt
+	r.cert, r.loaded = &cert, st
 	return nil
 }
 
-func latestModTime(files ...string) time.Time {
-	var latest time.Time
-	for _, f := range files {
-		if st, err := os.Stat(f); err == nil && st.ModTime().After(latest) {
-			latest = st.ModTime()
+// stampOf stats both files; a missing file counts as time and size zero.
+func stampOf(certFile, keyFile string) stamp {
+	var s stamp
+	for i, f := range [2]string{certFile, keyFile} {
+		if fi, err := os.Stat(f); err == nil {
+			s.mod[i], s.size[i] = fi.ModTime().UnixNano(), fi.Size()
 		}
 	}
-	return latest
+	return s
 }
