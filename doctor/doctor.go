@@ -35,15 +35,26 @@ func Run(ctx context.Context, cfg config.Config, client *http.Client, now func()
 	if hint := issuerHint(cfg.Issuer); hint != "" {
 		out = append(out, Result{Name: "issuer form", Detail: hint})
 	}
+	wellKnown := strings.TrimSuffix(cfg.Issuer, "/") + "/.well-known/openid-configuration"
 	disc, err := oidcflow.Discover(ctx, client, cfg.Issuer)
-	add("discovery", err, "found "+strings.TrimSuffix(cfg.Issuer, "/")+"/.well-known/openid-configuration, issuer matches")
+	var mismatch *oidcflow.IssuerMismatchError
+	if err != nil && !errors.As(err, &mismatch) { // a mismatch names the fix itself
+		err = fmt.Errorf("%w; OIDC_ISSUER=%q must be the IdP's issuer exactly, with no extra path, and reachable from this machine", err, cfg.Issuer)
+	}
+	add("discovery", err, "found "+wellKnown+", issuer matches")
 	if err != nil {
 		return out
 	}
 	add("auth method", disc.CheckMethod(cfg.AuthMethod), fmt.Sprintf("the IdP offers what OIDC_AUTH_METHOD=%s needs", cfg.AuthMethod))
 	keys := oidcflow.NewKeySet(disc.JWKSURI, client, now, time.Second, nil)
-	add("signing keys", keys.Prefetch(ctx), "JWKS "+disc.JWKSURI+" loaded")
-	add("clock", clockSkew(ctx, client, disc.JWKSURI, now), "this machine's clock agrees with the IdP's within 1 minute")
+	if err := keys.Prefetch(ctx); err != nil {
+		add("signing keys", fmt.Errorf("%w; no ID token can be verified without these keys: let this machine reach the discovery document's jwks_uri (DNS, firewall, outbound proxy)", err), "")
+	} else {
+		add("signing keys", nil, "JWKS "+disc.JWKSURI+" loaded")
+	}
+	// The discovery document just answered, so its Date header is the one to compare:
+	// an unreachable JWKS is reported once, above, not again as a clock problem.
+	add("clock", clockSkew(ctx, client, wellKnown, now), "this machine's clock agrees with the IdP's within 1 minute")
 	if disc.EndSessionEndpoint == "" && cfg.LogoutURL == "" {
 		out = append(out, Result{Name: "logout", OK: true, Detail: "the IdP has no end_session_endpoint: /logout ends the gateway session only; set OIDC_LOGOUT_URL to sign out at the IdP too (Cognito: https://DOMAIN/logout?client_id={client_id}&logout_uri={post_logout_redirect_uri})"})
 	}
