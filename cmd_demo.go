@@ -23,6 +23,10 @@ func demoCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	if *method != config.MethodPKCE && *method != config.MethodImplicit {
+		fmt.Fprintf(stderr, "ssogate demo: --auth-method %q: want %q or %q\n", *method, config.MethodPKCE, config.MethodImplicit)
+		return 2
+	}
 	for _, a := range []string{*listen, *opsAddr} {
 		if !loopbackAddr(a) {
 			fmt.Fprintf(stderr, "ssogate demo: %q is not a loopback address; the demo only listens on 127.0.0.1, ::1 or localhost\n", a)

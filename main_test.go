@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/ssogate/ssogate/internal/testidp"
+)
+
+// designSettings are the variables DESIGN §2 names, which users and scripts rely on.
+func designSettings() []string {
+	return []string{
+		"OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "GORILLA_OIDC_SECRET", "OIDC_AUTH_METHOD",
+		"LOCAL_RESTORE", "UPSTREAM_URL", "PUBLIC_URL", "LISTEN_ADDR", "OPS_ADDR", "TLS_CERT_FILE",
+		"TLS_KEY_FILE", "OIDC_SCOPES", "OIDC_GROUPS_CLAIM", "OIDC_USERNAME_CLAIM", "ALLOWED_GROUPS",
+		"ALLOWED_EMAIL_DOMAINS", "ROLE_MAP", "DEFAULT_ROLE", "COOKIE_SECRET", "SIGNING_KEY_FILE",
+		"SESSION_STORE", "SESSION_LENGTH", "TRUSTED_PROXIES", "API_KEY_PASSTHROUGH", "DATA_DIR",
+		"SIGNING_KEY_PREVIOUS_FILE", "ASSERTION_AUDIENCE", "ALLOWED_REDIRECT_DOMAINS", "OIDC_LOGOUT_URL",
+		"REFRESH_INTERVAL", "LOG_LEVEL", "LOG_FORMAT",
+	}
+}
+
+// setEnv gives the process exactly the settings in env: every other setting is empty,
+// which counts as unset, and DATA_DIR is a fresh directory unless env names one.
+func setEnv(t *testing.T, env map[string]string) {
+	t.Helper()
+	for _, name := range designSettings() {
+		t.Setenv(name, "")
+		t.Setenv(name+"_FILE", "")
+	}
+	t.Setenv("DATA_DIR", t.TempDir())
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+}
+
+func runArgs(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestVersionPrintsTheVersion(t *testing.T) {
+	code, stdout, _ := runArgs(t, "version")
+	if code != 0 || stdout != "ssogate dev\n" {
+		t.Errorf("got %d %q, want 0 %q", code, stdout, "ssogate dev\n")
+	}
+}
+
+func TestHelpDocumentsEverySetting(t *testing.T) {
+	setEnv(t, nil)
+	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}, {"serve", "--help"}, {"doctor", "--help"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			code, stdout, stderr := runArgs(t, args...)
+			if code != 0 {
+				t.Fatalf("got exit code %d, want 0; stderr:\n%s", code, stderr)
+			}
+			for _, name := range designSettings() {
+				if !strings.Contains(stdout, name) {
+					t.Errorf("the usage does not document %s", name)
+				}
+			}
+		})
+	}
+}
+
+func TestUnknownCommandNamesTheCommands(t *testing.T) {
+	code, stdout, stderr := runArgs(t, "sreve")
+	if code != 2 {
+		t.Errorf("got exit code %d, want 2", code)
+	}
+	for _, want := range []string{`"sreve"`, "serve", "demo", "doctor", "version"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("got stderr %q, want it to name %s", stderr, want)
+		}
+	}
+	if stdout != "" {
+		t.Errorf("got stdout %q, want nothing", stdout)
+	}
+}
+
+func TestServeReportsEveryProblemAndNoSecret(t *testing.T) {
+	setEnv(t, map[string]string{
+		"OIDC_AUTH_METHOD":   "oauth",
+		"UPSTREAM_URL":       "wandb:8080",
+		"OIDC_CLIENT_SECRET": "topsecretvalue",
+	})
+	code, stdout, stderr := runArgs(t, "serve")
+	if code != 2 {
+		t.Errorf("got exit code %d, want 2", code)
+	}
+	for _, want := range []string{"nothing was started", "OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_AUTH_METHOD", `"oauth"`, "UPSTREAM_URL", "wandb:8080"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stdout+stderr, "topsecretvalue") {
+		t.Errorf("the client secret was printed:\nstdout: %s\nstderr: %s", stdout, stderr)
+	}
+	if stdout != "" {
+		t.Errorf("got stdout %q, want nothing: the gateway must not have started", stdout)
+	}
+}
+
+// newIdP serves a testidp with opts (Issuer filled in) until the test ends.
+func newIdP(t *testing.T, opts testidp.Options) *testidp.Provider {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	opts.Issuer = "http://" + srv.Listener.Addr().String()
+	if opts.Clients == nil {
+		opts.Clients = []testidp.Client{{ID: "wandb", RedirectURIs: []string{"http://127.0.0.1:4180/oidc/callback"}}}
+	}
+	p, err := testidp.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = p
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return p
+}
+
+func TestDoctorCommand(t *testing.T) {
+	good := newIdP(t, testidp.Options{})
+	noFormPost := newIdP(t, testidp.Options{ResponseModes: []string{"query", "fragment"}})
+	cases := []struct {
+		name     string
+		env      map[string]string
+		wantCode int
+		want     []string
+		wantNot  []string
+	}{
+		{"good pkce", map[string]string{"OIDC_ISSUER": good.Issuer(), "OIDC_CLIENT_ID": "wandb", "OIDC_AUTH_METHOD": "pkce"}, 0,
+			[]string{"✓ discovery", "✓ auth method", "✓ signing keys", "✓ clock"}, []string{"✗"}},
+		{"good implicit", map[string]string{"OIDC_ISSUER": good.Issuer(), "OIDC_CLIENT_ID": "wandb"}, 0,
+			[]string{"✓ discovery", "✓ auth method", "OIDC_AUTH_METHOD=implicit"}, []string{"✗"}},
+		{"implicit without form_post", map[string]string{"OIDC_ISSUER": noFormPost.Issuer(), "OIDC_CLIENT_ID": "wandb"}, 1,
+			[]string{"✓ discovery", "✗ auth method", "form_post", "OIDC_AUTH_METHOD=pkce"}, nil},
+		{"no configuration", nil, 1, []string{"✗ configuration", "OIDC_ISSUER", "OIDC_CLIENT_ID"}, []string{"✓"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			setEnv(t, c.env)
+			code, stdout, stderr := runArgs(t, "doctor")
+			if code != c.wantCode {
+				t.Errorf("got exit code %d, want %d; stdout:\n%s\nstderr:\n%s", code, c.wantCode, stdout, stderr)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(stdout, w) {
+					t.Errorf("stdout lacks %q:\n%s", w, stdout)
+				}
+			}
+			for _, w := range c.wantNot {
+				if strings.Contains(stdout, w) {
+					t.Errorf("stdout has %q:\n%s", w, stdout)
+				}
+			}
+		})
+	}
+}
