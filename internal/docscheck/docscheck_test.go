@@ -21,6 +21,7 @@ var notSettings = map[string]string{
 	"SSL_CERT_FILE": "Go's TLS: an extra CA bundle for a private IdP (chart example)",
 	"VERSION":       "input of scripts/build.sh (docs/deploy.md)",
 	"OUT":           "input of scripts/build.sh (docs/deploy.md)",
+	"CGO_ENABLED":   "Go build setting scripts/build.sh turns off (docs/deploy.md)",
 	"TENANT_ID":     "README's shell variable holding the Entra tenant ID",
 	"WANDB_API_KEY": "the W&B SDK's own variable for the API key (docs/forward-auth.md)",
 
