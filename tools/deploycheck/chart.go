@@ -28,7 +28,9 @@ var negativeCases = []struct {
 		"needs a COOKIE_SECRET and a signing key shared by every replica"},
 	{"two replicas on a ReadWriteOnce claim", "replicaCount: 2\npersistence: {enabled: true}",
 		"needs persistence.accessModes [ReadWriteMany]"},
-	{"unknown mode", "mode: daemonset", `mode="daemonset": must be standalone, sidecar or embedded`},
+	{"unknown mode", "mode: daemonset", "value must be one of 'standalone', 'sidecar', 'embedded'"},
+	{"misspelt value", "config: {oidcIsuer: https://idp.example.com}", "oidcIsuer"},
+	{"unknown role", "config: {roleMap: {wandb-admins: owner}}", "/config/roleMap/wandb-admins"},
 	{"no issuer", "config: {oidcIssuer: ''}", "OIDC_ISSUER is required"},
 }
 
