@@ -25,11 +25,7 @@ import (
 // gateway builds the ssogate binary once for every test in the package.
 var gateway testenv.Builder
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	gateway.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(gateway.Run(m)) }
 
 // clientID is the gateway's client at the test provider.
 const clientID = "ssogate"

@@ -31,11 +31,7 @@ import (
 // builder builds the gateway binary once for the whole test binary.
 var builder testenv.Builder
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	builder.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(builder.Run(m)) }
 
 // acceptHTML is what a browser sends when it navigates.
 const acceptHTML = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"

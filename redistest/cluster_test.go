@@ -25,11 +25,7 @@ import (
 // builder builds the gateway binary once for the whole test binary.
 var builder testenv.Builder
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	builder.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(builder.Run(m)) }
 
 // clientID is the gateways' client at the provider.
 const clientID = "ssogate"

@@ -26,11 +26,7 @@ import (
 // gateway builds the gateway binary once for the whole test binary.
 var gateway testenv.Builder
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	gateway.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(gateway.Run(m)) }
 
 // acceptHTML is what a browser sends when it navigates.
 const acceptHTML = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"

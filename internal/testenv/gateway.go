@@ -167,15 +167,12 @@ const buildTimeout = 10 * time.Minute
 
 // Builder builds the gateway binary at most once and hands every caller the same path.
 // The zero value is ready to use. A test package with several gateway tests keeps one
-// Builder for the whole test binary and removes the binary with Close:
+// Builder for the whole test binary, owned by TestMain, which removes the binary after
+// the tests through Run:
 //
 //	var gateway testenv.Builder
 //
-//	func TestMain(m *testing.M) {
-//		code := m.Run()
-//		gateway.Close()
-//		os.Exit(code)
-//	}
+//	func TestMain(m *testing.M) { os.Exit(gateway.Run(m)) }
 //
 // and each test calls bin := gateway.Build(t).
 type Builder struct {
@@ -206,6 +203,13 @@ func (b *Builder) Build(t testing.TB) string {
 		t.Fatalf("testenv: build the gateway: %v", b.err)
 	}
 	return b.bin
+}
+
+// Run runs the test binary's tests, then removes the built binary, and returns the
+// exit code for os.Exit.
+func (b *Builder) Run(m *testing.M) int {
+	defer b.Close()
+	return m.Run()
 }
 
 // Close removes the built binary. It is safe to call when nothing was built.
