@@ -3,17 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
-	"html"
 	"io"
-	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ssogate/ssogate/internal/testenv"
 )
 
 // lockedBuffer is an io.Writer the gateway's goroutines may log to while a test reads it.
@@ -32,18 +30,6 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
-}
-
-// freeAddr returns a loopback address no listener holds at the moment.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
 }
 
 // started is a `run` in its own goroutine.
@@ -104,7 +90,7 @@ func (s *started) waitOK(t *testing.T, url string) {
 func TestDemoSignsAliceInWithNoSetup(t *testing.T) {
 	for _, method := range []string{"pkce", "implicit"} {
 		t.Run(method, func(t *testing.T) {
-			listen, ops := freeAddr(t), freeAddr(t)
+			listen, ops := testenv.FreeAddr(t), testenv.FreeAddr(t)
 			args := []string{"demo", "--listen", listen, "--ops-addr", ops}
 			if method != "pkce" {
 				args = append(args, "--auth-method", method)
@@ -140,11 +126,7 @@ func TestDemoSignsAliceInWithNoSetup(t *testing.T) {
 // goes before following it, and returns the demo application's page.
 func signInAsAlice(t *testing.T, gateway, method string) string {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	b := &stepper{t: t, client: &http.Client{
-		Jar: jar, Timeout: 10 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
+	b := &stepper{t: t, client: testenv.NewClient(t, false)}
 	const original = "/projects/demo?tab=runs"
 
 	resp, _ := b.do(http.MethodGet, gateway+original, nil)
@@ -163,12 +145,7 @@ func signInAsAlice(t *testing.T, gateway, method string) string {
 		t.Errorf("got response_type %q, response_mode %q; want id_token, form_post", q.Get("response_type"), q.Get("response_mode"))
 	}
 
-	resp, body := b.do(http.MethodGet, authorize.String(), nil)
-	action, form := b.form(resp, body)
-	form.Set("username", "alice")
-	form.Set("password", "alice")
-	form.Set("action", "login")
-	resp, body = b.do(http.MethodPost, action, form)
+	resp, body := testenv.TestIdPLogin(t, b.client, authorize.String(), "alice", "alice", "login")
 
 	if method == "pkce" {
 		callback := b.redirect(resp, http.StatusFound)
@@ -177,7 +154,10 @@ func signInAsAlice(t *testing.T, gateway, method string) string {
 		}
 		resp, _ = b.do(http.MethodGet, callback.String(), nil)
 	} else {
-		action, form := b.form(resp, body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("POST %s: got %s, want 200 with the form_post page:\n%.500s", resp.Request.URL, resp.Status, body)
+		}
+		action, form := testenv.ParseForm(t, body)
 		if action != gateway+"/oidc/callback" || form.Get("id_token") == "" || form.Get("state") == "" {
 			t.Fatalf("got form_post to %q with fields %v, want id_token and state for the gateway's callback", action, form)
 		}
@@ -237,29 +217,6 @@ func (b *stepper) redirect(resp *http.Response, status int) *url.URL {
 		b.t.Fatalf("%s %s: %v", resp.Request.Method, resp.Request.URL, err)
 	}
 	return loc
-}
-
-var (
-	formAction  = regexp.MustCompile(`<form method="post" action="([^"]*)">`)
-	hiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]*)" value="([^"]*)">`)
-)
-
-// form returns a 200 page's form: its absolute action and hidden fields.
-func (b *stepper) form(resp *http.Response, body string) (string, url.Values) {
-	b.t.Helper()
-	m := formAction.FindStringSubmatch(body)
-	if resp.StatusCode != http.StatusOK || m == nil {
-		b.t.Fatalf("%s %s: got %s without a form, want 200 with one:\n%.500s", resp.Request.Method, resp.Request.URL, resp.Status, body)
-	}
-	action, err := resp.Request.URL.Parse(html.UnescapeString(m[1]))
-	if err != nil {
-		b.t.Fatalf("form action %q: %v", m[1], err)
-	}
-	fields := url.Values{}
-	for _, f := range hiddenInput.FindAllStringSubmatch(body, -1) {
-		fields.Add(html.UnescapeString(f[1]), html.UnescapeString(f[2]))
-	}
-	return action.String(), fields
 }
 
 func TestDemoRefusesBadArgumentsBeforeStarting(t *testing.T) {

@@ -1,17 +1,15 @@
 package ingress
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
-	"net/url"
-	"regexp"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/ssogate/ssogate/internal/testenv"
 )
 
 // client is a user agent without JavaScript: its own cookie jar, no redirects followed
@@ -69,20 +67,15 @@ func (c *client) do(req *http.Request) (*http.Response, []byte) {
 	return resp, body
 }
 
-// formAction finds the login form's action on the provider's page.
-var formAction = regexp.MustCompile(`<form[^>]*action="([^"]+)"`)
-
 // signIn completes a sign-in that a 302 to the provider (the gateway's answer in resp)
-// started: it follows redirects to the provider's login page, posts login and password,
-// follows redirects back to ssogate's /oidc/callback and returns the callback's answer,
-// whose Location is where the sign-in returns to.
-func (c *client) signIn(resp *http.Response, login, password string) *http.Response {
+// started: it follows redirects to the provider's login page, signs in as user
+// (password = user name), follows redirects back to ssogate's /oidc/callback and returns
+// the callback's answer, whose Location is where the sign-in returns to.
+func (c *client) signIn(resp *http.Response, user string) *http.Response {
 	c.t.Helper()
 	if resp.StatusCode != http.StatusFound {
 		c.t.Fatalf("sign-in start: got %d, want 302 to the provider", resp.StatusCode)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
 	follow := *c.http
 	follow.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if len(via) > 10 {
@@ -93,40 +86,9 @@ func (c *client) signIn(resp *http.Response, login, password string) *http.Respo
 		}
 		return nil
 	}
-	fetch := func(method, u string, form url.Values) (*http.Response, string) {
-		var body io.Reader
-		if form != nil {
-			body = strings.NewReader(form.Encode())
-		}
-		req, err := http.NewRequestWithContext(ctx, method, u, body)
-		if err != nil {
-			c.t.Fatal(err)
-		}
-		if form != nil {
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		}
-		r, err := follow.Do(req)
-		if err != nil {
-			c.t.Fatalf("sign-in: %s %s: %v", method, u, err)
-		}
-		defer r.Body.Close()
-		b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		return r, string(b)
-	}
-
-	page, html := fetch(http.MethodGet, resp.Header.Get("Location"), nil)
-	m := formAction.FindStringSubmatch(html)
-	if page.StatusCode != http.StatusOK || m == nil {
-		c.t.Fatalf("sign-in: got %d at %s, want the provider's login form; page:\n%s", page.StatusCode, page.Request.URL, html)
-	}
-	action, err := page.Request.URL.Parse(m[1])
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	back, html := fetch(http.MethodPost, action.String(),
-		url.Values{"prompt": {"login"}, "login": {login}, "password": {password}})
+	back, page := testenv.ProviderLogin(c.t, &follow, resp.Header.Get("Location"), user)
 	if back.Request.URL.Path != "/oidc/callback" || back.StatusCode/100 != 3 {
-		c.t.Fatalf("sign-in: ended at %s with %d, want a redirect from ssogate's /oidc/callback; page:\n%s", back.Request.URL, back.StatusCode, html)
+		c.t.Fatalf("sign-in: ended at %s with %d, want a redirect from ssogate's /oidc/callback; page:\n%s", back.Request.URL, back.StatusCode, page)
 	}
 	return back
 }

@@ -134,7 +134,7 @@ func testForgedIdentityHeaders(t *testing.T, s *stack) {
 	}
 
 	resp, _ := c.get(s.url+"/private?x=1", map[string]string{"Accept": "text/html"})
-	back := c.signIn(resp, "alice", "alice")
+	back := c.signIn(resp, "alice")
 	if got, want := back.Header.Get("Location"), s.url+"/private?x=1"; got != want {
 		t.Errorf("sign-in returns to %q, want %q", got, want)
 	}

@@ -14,7 +14,7 @@ import (
 // state the gateway sent to the provider.
 func startLogin(t *testing.T, s *stack, c *http.Client, rd string) string {
 	t.Helper()
-	resp, body := fetch(t, c, s.gw.URL+"/oidc/login?rd="+url.QueryEscape(rd), acceptHTML, nil, nil)
+	resp, body := fetch(t, c, s.gw.URL+"/oidc/login?rd="+url.QueryEscape(rd), testenv.AcceptHTML, nil, nil)
 	loc, err := url.Parse(resp.Header.Get("Location"))
 	if resp.StatusCode != http.StatusFound || err != nil || !strings.HasPrefix(loc.String(), s.idp.Issuer+"/auth?") {
 		t.Fatalf("GET /oidc/login: got %d Location %q, want 302 to the provider; body %q", resp.StatusCode, loc, body)
@@ -51,7 +51,7 @@ func TestCallbackRefusals(t *testing.T) {
 	callback := s.gw.URL + "/oidc/callback"
 
 	t.Run("ForgedState", func(t *testing.T) {
-		victim, attacker := newClient(t, false), newClient(t, false)
+		victim, attacker := testenv.NewClient(t, false), testenv.NewClient(t, false)
 		realState := startLogin(t, s, victim, "/")
 		startLogin(t, s, attacker, "/")
 		for _, tc := range []struct {
@@ -70,18 +70,18 @@ func TestCallbackRefusals(t *testing.T) {
 				if tc.form == nil {
 					target += "?" + tc.get
 				}
-				resp, body := fetch(t, tc.c, target, acceptHTML, tc.form, nil)
+				resp, body := fetch(t, tc.c, target, testenv.AcceptHTML, tc.form, nil)
 				checkRefused(t, s, resp, body, http.StatusBadRequest, "state_mismatch")
 			})
 		}
 	})
 
 	t.Run("IdPError", func(t *testing.T) {
-		c := newClient(t, false)
+		c := testenv.NewClient(t, false)
 		state := startLogin(t, s, c, "/reports/q3")
 		const description = "The user cancelled the sign-in at the provider"
 		q := url.Values{"error": {"access_denied"}, "error_description": {description}, "state": {state}}
-		resp, body := fetch(t, c, callback+"?"+q.Encode(), acceptHTML, nil, nil)
+		resp, body := fetch(t, c, callback+"?"+q.Encode(), testenv.AcceptHTML, nil, nil)
 		checkRefused(t, s, resp, body, http.StatusBadRequest, "idp_access_denied")
 		for _, want := range []string{description, "access_denied", `href="/oidc/login?rd=%2freports%2fq3"`, "Try again"} {
 			if !strings.Contains(strings.ToLower(body), strings.ToLower(want)) {
@@ -89,14 +89,14 @@ func TestCallbackRefusals(t *testing.T) {
 			}
 		}
 		// The same response again: its login state is spent.
-		resp, body = fetch(t, c, callback+"?"+q.Encode(), acceptHTML, nil, nil)
+		resp, body = fetch(t, c, callback+"?"+q.Encode(), testenv.AcceptHTML, nil, nil)
 		checkRefused(t, s, resp, body, http.StatusBadRequest, "state_mismatch")
 	})
 
 	t.Run("ReplayedFormPost", func(t *testing.T) {
-		c := newClient(t, true)
-		_, page := providerLogin(t, c, s.gw.URL+"/replay/me", "bob")
-		action, form := formPost(t, page)
+		c := testenv.NewClient(t, true)
+		_, page := testenv.ProviderLogin(t, c, s.gw.URL+"/replay/me", "bob")
+		action, form := testenv.ParseForm(t, page)
 		if action != s.gw.Env["PUBLIC_URL"]+"/oidc/callback" || form.Get("id_token") == "" || form.Get("state") == "" {
 			t.Fatalf("form_post page: action %q, fields %v; want the gateway's callback with id_token and state", action, form)
 		}
@@ -110,17 +110,17 @@ func TestCallbackRefusals(t *testing.T) {
 			t.Fatalf("no login-state cookie in the jar before the callback")
 		}
 		noFollow := &http.Client{Jar: c.Jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-		resp, body := fetch(t, noFollow, callback, acceptHTML, form, nil)
+		resp, body := fetch(t, noFollow, callback, testenv.AcceptHTML, form, nil)
 		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/replay/me" {
 			t.Fatalf("first callback: got %d Location %q, want 303 to /replay/me; body %q", resp.StatusCode, loc, html.UnescapeString(body))
 		}
 		// Replayed by the same browser: its login cookie was spent.
-		resp, body = fetch(t, noFollow, callback, acceptHTML, form, nil)
+		resp, body = fetch(t, noFollow, callback, testenv.AcceptHTML, form, nil)
 		checkRefused(t, s, resp, body, http.StatusBadRequest, "state_mismatch")
 		// Replayed by someone who captured the body and the login cookie as well.
-		thief := newClient(t, false)
+		thief := testenv.NewClient(t, false)
 		header := http.Header{"Cookie": {loginCookie.Name + "=" + loginCookie.Value}}
-		resp, body = fetch(t, thief, callback, acceptHTML, form, header)
+		resp, body = fetch(t, thief, callback, testenv.AcceptHTML, form, header)
 		checkRefused(t, s, resp, body, http.StatusBadRequest, "replayed")
 		if _, ok := sessionCookie(thief, s.gw.URL); ok {
 			t.Errorf("the replayed callback gave the thief a session cookie")

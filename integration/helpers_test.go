@@ -8,15 +8,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"html"
 	"html/template"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -32,9 +29,6 @@ import (
 var builder testenv.Builder
 
 func TestMain(m *testing.M) { os.Exit(builder.Run(m)) }
-
-// acceptHTML is what a browser sends when it navigates.
-const acceptHTML = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 // echoed is what the echo upstream received for one request.
 type echoed struct {
@@ -215,26 +209,6 @@ func str(rec map[string]any, key string) string {
 	return s
 }
 
-var (
-	formActionRE = regexp.MustCompile(`<form[^>]*action="([^"]+)"`)
-	hiddenRE     = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)"`)
-)
-
-// newClient returns a script's HTTP client with its own cookie jar. With follow false it
-// returns each redirect instead of following it.
-func newClient(t testing.TB, follow bool) *http.Client {
-	t.Helper()
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &http.Client{Jar: jar, Timeout: 20 * time.Second}
-	if !follow {
-		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	}
-	return c
-}
-
 // fetch sends a request (a form POST when form is not nil) and returns the response
 // with its body read.
 func fetch(t testing.TB, c *http.Client, rawURL, accept string, form url.Values, header http.Header) (*http.Response, string) {
@@ -266,32 +240,4 @@ func fetch(t testing.TB, c *http.Client, rawURL, accept string, form url.Values,
 		t.Fatalf("%s %s: reading the body: %v", method, rawURL, err)
 	}
 	return resp, string(body)
-}
-
-// providerLogin navigates c (following redirects) to startURL, which must lead to the
-// provider's login page, submits user's credentials (password = user name) and returns
-// the page the redirects end on: the upstream (pkce) or the provider's form_post page.
-func providerLogin(t testing.TB, c *http.Client, startURL, user string) (*http.Response, string) {
-	t.Helper()
-	resp, body := fetch(t, c, startURL, acceptHTML, nil, nil)
-	m := formActionRE.FindStringSubmatch(body)
-	if resp.StatusCode != http.StatusOK || m == nil || !strings.Contains(m[1], "/interaction/") {
-		t.Fatalf("GET %s: got %d at %s, want the provider's login page; body %q", startURL, resp.StatusCode, resp.Request.URL, body)
-	}
-	creds := url.Values{"prompt": {"login"}, "login": {user}, "password": {user}}
-	return fetch(t, c, html.UnescapeString(m[1]), acceptHTML, creds, nil)
-}
-
-// formPost returns the action and hidden fields of the provider's form_post page.
-func formPost(t testing.TB, page string) (string, url.Values) {
-	t.Helper()
-	m := formActionRE.FindStringSubmatch(page)
-	if m == nil {
-		t.Fatalf("no form on the page %q", page)
-	}
-	form := url.Values{}
-	for _, in := range hiddenRE.FindAllStringSubmatch(page, -1) {
-		form.Set(html.UnescapeString(in[1]), html.UnescapeString(in[2]))
-	}
-	return html.UnescapeString(m[1]), form
 }

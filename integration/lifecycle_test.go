@@ -72,7 +72,7 @@ func TestGatewayStartsWithIdPDownAndRecovers(t *testing.T) {
 		"OIDC_ISSUER": issuer, "OIDC_CLIENT_ID": "spa", "OIDC_AUTH_METHOD": "pkce",
 		"OIDC_SCOPES": "openid profile email groups",
 	})
-	plain := newClient(t, false)
+	plain := testenv.NewClient(t, false)
 
 	resp, body := fetch(t, plain, s.gw.OpsURL+"/readyz", "", nil, nil)
 	var ready struct {
@@ -83,7 +83,7 @@ func TestGatewayStartsWithIdPDownAndRecovers(t *testing.T) {
 		!strings.Contains(ready.Checks["idp"], "connection refused") {
 		t.Errorf("/readyz with the IdP down: got %d %q, want 503 naming the IdP check's reason (connection refused)", resp.StatusCode, body)
 	}
-	resp, body = fetch(t, plain, s.gw.URL+"/dashboard", acceptHTML, nil, nil)
+	resp, body = fetch(t, plain, s.gw.URL+"/dashboard", testenv.AcceptHTML, nil, nil)
 	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" ||
 		!strings.Contains(body, "cannot be reached") || !strings.Contains(body, "Request ID:") {
 		t.Errorf("navigation with the IdP down: got %d, Retry-After %q, body %q; want a 503 page with Retry-After and a request ID",
@@ -109,8 +109,8 @@ func TestGracefulShutdownDrainsInFlight(t *testing.T) {
 	t.Parallel()
 	s := startStack(t, func(redirect string) testenv.Client { return testenv.PublicClient("spa", redirect) },
 		map[string]string{"OIDC_CLIENT_ID": "spa", "OIDC_AUTH_METHOD": "pkce"})
-	c := newClient(t, true)
-	if resp, body := providerLogin(t, c, s.gw.URL+"/", "alice"); resp.StatusCode != http.StatusOK || !strings.Contains(body, `<p id="user">alice</p>`) {
+	c := testenv.NewClient(t, true)
+	if resp, body := testenv.ProviderLogin(t, c, s.gw.URL+"/", "alice"); resp.StatusCode != http.StatusOK || !strings.Contains(body, `<p id="user">alice</p>`) {
 		t.Fatalf("sign in: got %d, body %q; want the upstream page for alice", resp.StatusCode, body)
 	}
 

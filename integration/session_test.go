@@ -62,11 +62,11 @@ func TestSpoofedIdentityHeadersNeverReachUpstream(t *testing.T) {
 		want   int
 		user   string // the identity the upstream must see; "" for none
 	}{
-		{"signed in, navigation", true, acceptHTML, false, http.StatusOK, "bob"},
+		{"signed in, navigation", true, testenv.AcceptHTML, false, http.StatusOK, "bob"},
 		{"signed in, API", true, "application/json", false, http.StatusOK, "bob"},
 		{"API key passthrough", false, "application/json", true, http.StatusOK, ""},
 		{"not signed in, API", false, "application/json", false, http.StatusUnauthorized, ""},
-		{"not signed in, navigation", false, acceptHTML, false, http.StatusFound, ""},
+		{"not signed in, navigation", false, testenv.AcceptHTML, false, http.StatusFound, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := "/spoof/" + strconv.Itoa(i)
@@ -77,7 +77,7 @@ func TestSpoofedIdentityHeadersNeverReachUpstream(t *testing.T) {
 			if tc.basic {
 				header["Authorization"] = []string{"Basic YXBpOmxvY2FsLTAxMjM0NTY3ODk="}
 			}
-			resp, body := fetch(t, newClient(t, false), s.gw.URL+path, tc.accept, nil, header)
+			resp, body := fetch(t, testenv.NewClient(t, false), s.gw.URL+path, tc.accept, nil, header)
 			if resp.StatusCode != tc.want {
 				t.Fatalf("got %d, want %d; body %q", resp.StatusCode, tc.want, body)
 			}
@@ -116,8 +116,8 @@ func TestTamperedCookie(t *testing.T) {
 	t.Parallel()
 	s := startStack(t, func(redirect string) testenv.Client { return testenv.PublicClient("spa", redirect) },
 		map[string]string{"OIDC_CLIENT_ID": "spa", "OIDC_AUTH_METHOD": "pkce"})
-	c := newClient(t, true)
-	if resp, body := providerLogin(t, c, s.gw.URL+"/", "alice"); resp.StatusCode != http.StatusOK || !strings.Contains(body, `<p id="user">alice</p>`) {
+	c := testenv.NewClient(t, true)
+	if resp, body := testenv.ProviderLogin(t, c, s.gw.URL+"/", "alice"); resp.StatusCode != http.StatusOK || !strings.Contains(body, `<p id="user">alice</p>`) {
 		t.Fatalf("sign in: got %d, body %q; want the upstream page for alice", resp.StatusCode, body)
 	}
 	sc, ok := sessionCookie(c, s.gw.URL)
@@ -150,7 +150,7 @@ func TestTamperedCookie(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			header := http.Header{"Cookie": {sc.Name + "=" + tc.value}}
 			nav := "/tamper/" + strconv.Itoa(i) + "/page"
-			resp, body := fetch(t, newClient(t, false), s.gw.URL+nav, acceptHTML, nil, header)
+			resp, body := fetch(t, testenv.NewClient(t, false), s.gw.URL+nav, testenv.AcceptHTML, nil, header)
 			switch {
 			case resp.StatusCode >= 500:
 				t.Fatalf("navigation: got %d, want never 5xx; body %q", resp.StatusCode, body)
@@ -160,7 +160,7 @@ func TestTamperedCookie(t *testing.T) {
 				t.Errorf("navigation: got %d Location %q, want 302 to the provider", resp.StatusCode, resp.Header.Get("Location"))
 			}
 			api := "/tamper/" + strconv.Itoa(i) + "/api"
-			resp, body = fetch(t, newClient(t, false), s.gw.URL+api, "application/json", nil, header)
+			resp, body = fetch(t, testenv.NewClient(t, false), s.gw.URL+api, "application/json", nil, header)
 			var got map[string]string
 			switch {
 			case resp.StatusCode >= 500:

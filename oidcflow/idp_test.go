@@ -2,18 +2,14 @@ package oidcflow
 
 import (
 	"context"
-	"html"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
-	"net/url"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/ssogate/ssogate/internal/testenv"
 	"github.com/ssogate/ssogate/internal/testidp"
 )
 
@@ -122,53 +118,23 @@ func (e *idpEnv) idTokenClaims(ls LoginState) map[string]any {
 	}
 }
 
-var (
-	formRe   = regexp.MustCompile(`<form method="post" action="([^"]*)">`)
-	hiddenRe = regexp.MustCompile(`<input type="hidden" name="([^"]*)" value="([^"]*)">`)
-)
-
-// readForm returns the action and hidden fields of the first form in an HTML page.
-func readForm(t *testing.T, page string) (string, url.Values) {
-	t.Helper()
-	m := formRe.FindStringSubmatch(page)
-	if m == nil {
-		t.Fatalf("no form in page:\n%s", page)
-	}
-	vals := url.Values{}
-	for _, h := range hiddenRe.FindAllStringSubmatch(page, -1) {
-		vals.Set(html.UnescapeString(h[1]), html.UnescapeString(h[2]))
-	}
-	return html.UnescapeString(m[1]), vals
-}
-
 // browserLogin plays a browser: it opens authURL, submits the IdP's login form with
 // action ("login" or "cancel") and returns the request the browser would then make to
 // the redirect URI, from a redirect (query) or an auto-submitting form_post page.
 func browserLogin(t *testing.T, authURL, username, password, action string) *http.Request {
 	t.Helper()
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := &http.Client{
-		Jar:           jar,
-		Timeout:       10 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	page := fetch(t, client, http.MethodGet, authURL, nil)
-	action0, fields := readForm(t, page.body)
-	fields.Set("username", username)
-	fields.Set("password", password)
-	fields.Set("action", action)
-	resp := fetch(t, client, http.MethodPost, action0, fields)
+	resp, page := testenv.TestIdPLogin(t, testenv.NewClient(t, false), authURL, username, password, action)
+	location := resp.Header.Get("Location")
 	switch {
-	case resp.location != "":
-		if !strings.HasPrefix(resp.location, redirectURI) {
-			t.Fatalf("IdP redirected to %q, want the redirect URI", resp.location)
+	case resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusFound:
+		t.Fatalf("POST %s: HTTP %d: %s", resp.Request.URL, resp.StatusCode, page)
+	case location != "":
+		if !strings.HasPrefix(location, redirectURI) {
+			t.Fatalf("IdP redirected to %q, want the redirect URI", location)
 		}
-		return httptest.NewRequest(http.MethodGet, resp.location, nil)
-	case strings.Contains(resp.body, "document.forms[0].submit()"):
-		target, post := readForm(t, resp.body)
+		return httptest.NewRequest(http.MethodGet, location, nil)
+	case strings.Contains(page, "document.forms[0].submit()"):
+		target, post := testenv.ParseForm(t, page)
 		if target != redirectURI {
 			t.Fatalf("form_post target = %q, want %q", target, redirectURI)
 		}
@@ -176,38 +142,8 @@ func browserLogin(t *testing.T, authURL, username, password, action string) *htt
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		return r
 	}
-	t.Fatalf("IdP answered the login with neither a redirect nor a form_post:\n%s", resp.body)
+	t.Fatalf("IdP answered the login with neither a redirect nor a form_post:\n%s", page)
 	return nil
-}
-
-type fetched struct{ body, location string }
-
-func fetch(t *testing.T, client *http.Client, method, target string, form url.Values) fetched {
-	t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, target, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, target, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusFound {
-		t.Fatalf("%s %s: HTTP %d: %s", method, target, resp.StatusCode, b)
-	}
-	return fetched{body: string(b), location: resp.Header.Get("Location")}
 }
 
 // callbackFrom parses the browser's request to the redirect URI as the gateway would.

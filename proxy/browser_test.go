@@ -2,24 +2,19 @@ package proxy
 
 import (
 	"encoding/json"
-	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ssogate/ssogate/internal/testenv"
 )
 
 // acceptHTML is what a browser sends when it navigates.
 const acceptHTML = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-
-var (
-	formRE  = regexp.MustCompile(`<form method="post" action="([^"]*)">`)
-	inputRE = regexp.MustCompile(`<input type="hidden" name="([^"]*)" value="([^"]*)">`)
-)
 
 // browser is a client with a cookie jar that shows each redirect instead of following it.
 type browser struct {
@@ -84,14 +79,6 @@ func (b *browser) api(rawURL string) (*http.Response, string) {
 	return b.do(b.request(http.MethodGet, rawURL, "application/json", nil))
 }
 
-// postForm submits form to rawURL as a browser would.
-func (b *browser) postForm(rawURL string, form url.Values) (*http.Response, string) {
-	b.t.Helper()
-	req := b.request(http.MethodPost, rawURL, acceptHTML, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return b.do(req)
-}
-
 // startLogin navigates to path, which must redirect to the IdP, and returns the IdP URL.
 func (b *browser) startLogin(path string) string {
 	b.t.Helper()
@@ -132,18 +119,10 @@ func (b *browser) callbackRequest(cb callback) *http.Request {
 // IdP sends the browser to, without delivering it.
 func (b *browser) idpLogin(authURL, user, password string) callback {
 	b.t.Helper()
-	resp, page := b.navigate(authURL)
-	if resp.StatusCode != http.StatusOK {
-		b.t.Fatalf("IdP login page: got %d, want 200; body %q", resp.StatusCode, page)
-	}
-	action, form := parseForm(b.t, page)
-	form.Set("username", user)
-	form.Set("password", password)
-	form.Set("action", "login")
-	resp, page = b.postForm(action, form)
+	resp, page := testenv.TestIdPLogin(b.t, b.c, authURL, user, password, "login")
 	switch resp.StatusCode {
 	case http.StatusOK: // form_post page
-		action, form := parseForm(b.t, page)
+		action, form := testenv.ParseForm(b.t, page)
 		return callback{method: http.MethodPost, url: action, form: form}
 	case http.StatusFound:
 		return callback{method: http.MethodGet, url: resp.Header.Get("Location")}
@@ -177,20 +156,6 @@ func (b *browser) cookies() map[string]string {
 		out[c.Name] = c.Value
 	}
 	return out
-}
-
-// parseForm returns the first form's action and hidden fields on an HTML page.
-func parseForm(t testing.TB, page string) (string, url.Values) {
-	t.Helper()
-	m := formRE.FindStringSubmatch(page)
-	if m == nil {
-		t.Fatalf("no form on page %q", page)
-	}
-	form := url.Values{}
-	for _, in := range inputRE.FindAllStringSubmatch(page, -1) {
-		form.Set(html.UnescapeString(in[1]), html.UnescapeString(in[2]))
-	}
-	return html.UnescapeString(m[1]), form
 }
 
 // decodeJSON decodes a JSON object body into string fields.

@@ -1,24 +1,13 @@
 package proxy
 
 import (
-	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
-)
 
-// closedPortURL returns an http URL on 127.0.0.1 where nothing listens.
-func closedPortURL(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return "http://" + addr
-}
+	"github.com/ssogate/ssogate/internal/testenv"
+)
 
 // hangUp is an upstream that drops every connection without answering.
 func hangUp(w http.ResponseWriter, r *http.Request) {
@@ -38,7 +27,7 @@ func TestUpstreamDownIs502WithRequestID(t *testing.T) {
 	} {
 		t.Run(up.name, func(t *testing.T) {
 			if up.name == "closed port" {
-				up.fixture.upstreamURL = mustParse(t, closedPortURL(t))
+				up.fixture.upstreamURL = mustParse(t, "http://"+testenv.FreeAddr(t))
 			}
 			f := newFixture(t, up.fixture)
 			b := f.browser()

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/ssogate/ssogate/internal/testenv"
 )
 
 var requestIDRE = regexp.MustCompile(`^[0-9a-f]{16}$`)
@@ -145,13 +147,10 @@ func flip(s string) string {
 // idpCancel presses Cancel on the IdP's login page for authURL.
 func (b *browser) idpCancel(authURL string) callback {
 	b.t.Helper()
-	_, page := b.navigate(authURL)
-	action, form := parseForm(b.t, page)
-	form.Set("action", "cancel")
-	resp, page := b.postForm(action, form)
+	resp, page := testenv.TestIdPLogin(b.t, b.c, authURL, "", "", "cancel")
 	if resp.StatusCode != http.StatusOK {
 		b.t.Fatalf("IdP cancel: got %d, want the form_post page; body %q", resp.StatusCode, page)
 	}
-	action, form = parseForm(b.t, page)
+	action, form := testenv.ParseForm(b.t, page)
 	return callback{method: http.MethodPost, url: action, form: form}
 }

@@ -72,7 +72,7 @@ func TestFrontChannelLogoutBySID(t *testing.T) {
 // frontChannel sends the IdP's front-channel logout to gw, without cookies.
 func frontChannel(t *testing.T, gw *testenv.Gateway, q url.Values) reply {
 	t.Helper()
-	return get(t, withQuery(gw.URL+"/logout", q), "", acceptHTML)
+	return get(t, withQuery(gw.URL+"/logout", q), "", testenv.AcceptHTML)
 }
 
 // wantSignedOut checks a front-channel logout's answer: 200, not cached, no redirect.

@@ -11,11 +11,8 @@ import (
 	"github.com/ssogate/ssogate/internal/testenv"
 )
 
-// Accept headers of an API client and of a browser navigation.
-const (
-	acceptJSON = "application/json"
-	acceptHTML = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-)
+// acceptJSON is the Accept header of an API client.
+const acceptJSON = "application/json"
 
 // reply is a response read whole.
 type reply struct {

@@ -51,7 +51,7 @@ func TestRedisOutageAndRecovery(t *testing.T) {
 	}
 
 	start := time.Now()
-	r := get(t, gw.URL+"/app", cookie, acceptHTML)
+	r := get(t, gw.URL+"/app", cookie, testenv.AcceptHTML)
 	t.Logf("browser navigation during the outage: %d in %v", r.status, time.Since(start).Round(time.Millisecond))
 	if r.status != http.StatusServiceUnavailable || r.header.Get("Location") != "" {
 		t.Fatalf("navigation during the outage: status %d, Location %q; want 503 and no redirect to sign in",

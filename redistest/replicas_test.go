@@ -51,7 +51,7 @@ func TestLogoutOnOneEndsBoth(t *testing.T) {
 	cookie := cookieHeader(t, ctx, a.URL)
 	wantUpstream(t, b, cookie, "alice")
 
-	r := get(t, a.URL+"/logout", cookie, acceptHTML)
+	r := get(t, a.URL+"/logout", cookie, testenv.AcceptHTML)
 	if r.status != http.StatusFound {
 		t.Fatalf("GET %s/logout: status %d, want 302\n%s", a.URL, r.status, r.body)
 	}

@@ -2,17 +2,13 @@ package redistest
 
 import (
 	"bytes"
-	"html"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/ssogate/ssogate/internal/testenv"
 	"github.com/ssogate/ssogate/internal/testidp"
@@ -87,42 +83,19 @@ func (s *statusRecorder) WriteHeader(code int) {
 	s.ResponseWriter.WriteHeader(code)
 }
 
-var (
-	formAction  = regexp.MustCompile(`<form method="post" action="([^"]+)">`)
-	hiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
-)
-
 // signInHTTP signs user in at gw without a browser: the gateway sends the client to
 // testidp's form, the client posts the user's name and password with the form's
 // hidden fields, and follows the redirects back through the callback. It returns the
 // Cookie header of the session.
 func signInHTTP(t *testing.T, gw *testenv.Gateway, user string) string {
 	t.Helper()
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatalf("cookie jar: %v", err)
-	}
-	client := &http.Client{Jar: jar, Timeout: 10 * time.Second}
-	req, _ := http.NewRequest(http.MethodGet, gw.URL+"/app", nil)
-	req.Header.Set("Accept", acceptHTML)
-	form := do(t, client, req)
-	action := formAction.FindStringSubmatch(form.body)
-	if form.status != http.StatusOK || action == nil {
-		t.Fatalf("GET %s/app did not lead to the sign-in form: status %d\n%s", gw.URL, form.status, form.body)
-	}
-	vals := url.Values{"username": {user}, "password": {user}, "action": {"login"}}
-	for _, m := range hiddenInput.FindAllStringSubmatch(form.body, -1) {
-		vals.Set(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
-	}
-	req, _ = http.NewRequest(http.MethodPost, html.UnescapeString(action[1]), strings.NewReader(vals.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", acceptHTML)
-	landed := do(t, client, req)
-	if landed.status != http.StatusOK || !strings.Contains(landed.body, `id="echo"`) {
-		t.Fatalf("after the sign-in form: status %d, not the upstream page\n%s\n--- gateway log ---\n%s", landed.status, landed.body, gw.Logs())
+	client := testenv.NewClient(t, true)
+	resp, page := testenv.TestIdPLogin(t, client, gw.URL+"/app", user, user, "login")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, `id="echo"`) {
+		t.Fatalf("after the sign-in form: status %d, not the upstream page\n%s\n--- gateway log ---\n%s", resp.StatusCode, page, gw.Logs())
 	}
 	u, _ := url.Parse(gw.URL)
-	for _, c := range jar.Cookies(u) {
+	for _, c := range client.Jar.Cookies(u) {
 		if c.Name == "ssogate" {
 			return c.Name + "=" + c.Value
 		}

@@ -11,7 +11,6 @@ import (
 	"io"
 	"maps"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -27,9 +26,6 @@ import (
 var gateway testenv.Builder
 
 func TestMain(m *testing.M) { os.Exit(gateway.Run(m)) }
-
-// acceptHTML is what a browser sends when it navigates.
-const acceptHTML = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 // Texts of the gateway's pages that the tests look for.
 const (
@@ -138,21 +134,6 @@ func announcedPassword(t *testing.T, gw *testenv.Gateway) string {
 	return password
 }
 
-// newClient returns a script's HTTP client with its own cookie jar. With follow false
-// it returns each redirect instead of following it.
-func newClient(t *testing.T, follow bool) *http.Client {
-	t.Helper()
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &http.Client{Jar: jar, Timeout: 20 * time.Second}
-	if !follow {
-		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	}
-	return c
-}
-
 // fetch sends a request (a form POST when form is not nil) as a browser navigation
 // and returns the response with its body read.
 func fetch(t *testing.T, c *http.Client, rawURL string, form url.Values, header http.Header) (*http.Response, string) {
@@ -165,7 +146,7 @@ func fetch(t *testing.T, c *http.Client, rawURL string, form url.Values, header 
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Accept", acceptHTML)
+	req.Header.Set("Accept", testenv.AcceptHTML)
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
@@ -184,10 +165,7 @@ func fetch(t *testing.T, c *http.Client, rawURL string, form url.Values, header 
 	return resp, string(body)
 }
 
-var (
-	csrfRE       = regexp.MustCompile(`<input type="hidden" name="csrf_token" value="([^"]+)">`)
-	formActionRE = regexp.MustCompile(`<form[^>]*action="([^"]+)"`)
-)
+var csrfRE = regexp.MustCompile(`<input type="hidden" name="csrf_token" value="([^"]+)">`)
 
 // csrfToken returns the form token of a gateway page.
 func csrfToken(t *testing.T, page string) string {
@@ -209,18 +187,4 @@ func restoreAttempt(t *testing.T, c *http.Client, gwURL, password string) (*http
 	}
 	form := url.Values{"csrf_token": {csrfToken(t, page)}, "username": {"admin"}, "password": {password}}
 	return fetch(t, c, gwURL+"/oidc/restore", form, nil)
-}
-
-// providerLogin navigates c (following redirects) to startURL, which must lead to the
-// provider's login page, signs in as user (password = user name) and returns the page
-// the redirects end on.
-func providerLogin(t *testing.T, c *http.Client, startURL, user string) (*http.Response, string) {
-	t.Helper()
-	resp, body := fetch(t, c, startURL, nil, nil)
-	m := formActionRE.FindStringSubmatch(body)
-	if resp.StatusCode != http.StatusOK || m == nil || !strings.Contains(m[1], "/interaction/") {
-		t.Fatalf("GET %s: got %d at %s, want the provider's login page; body %q", startURL, resp.StatusCode, resp.Request.URL, body)
-	}
-	creds := url.Values{"prompt": {"login"}, "login": {user}, "password": {user}}
-	return fetch(t, c, html.UnescapeString(m[1]), creds, nil)
 }

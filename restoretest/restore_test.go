@@ -20,7 +20,7 @@ func TestRestoreLockout(t *testing.T) {
 	bin := gateway.Build(t)
 	gw := testenv.StartGateway(t, bin, map[string]string{"LOCAL_RESTORE": "true"}) // no OIDC settings at all
 	password := announcedPassword(t, gw)
-	c := newClient(t, false)
+	c := testenv.NewClient(t, false)
 
 	for i := range 5 {
 		resp, body := restoreAttempt(t, c, gw.URL, "wrong-guess-"+strconv.Itoa(i))
@@ -56,7 +56,7 @@ func TestRestoreLockout(t *testing.T) {
 
 	// Without LOCAL_RESTORE the page does not exist, whatever the method.
 	sso := testenv.StartGateway(t, bin, map[string]string{"OIDC_ISSUER": "http://127.0.0.1:1", "OIDC_CLIENT_ID": "spa"})
-	plain := newClient(t, false)
+	plain := testenv.NewClient(t, false)
 	for _, form := range []url.Values{nil, {"username": {"admin"}, "password": {password}}} {
 		resp, body := fetch(t, plain, sso.URL+"/oidc/restore", form, nil)
 		if resp.StatusCode != http.StatusNotFound || !strings.Contains(body, "Not found") {
@@ -75,7 +75,7 @@ func TestSettingsPostWithoutCSRFRefused(t *testing.T) {
 	t.Parallel()
 	gw := testenv.StartGateway(t, gateway.Build(t), map[string]string{"LOCAL_RESTORE": "true"})
 	password := announcedPassword(t, gw)
-	c := newClient(t, false)
+	c := testenv.NewClient(t, false)
 	resp, body := restoreAttempt(t, c, gw.URL, password)
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/oidc/settings" {
 		t.Fatalf("break-glass sign-in: got %d to %q, body %q; want 303 to /oidc/settings", resp.StatusCode, resp.Header.Get("Location"), body)

@@ -82,8 +82,8 @@ func TestSettingsChangeAppliedWithoutRestart(t *testing.T) {
 	idp, gw := startSSO(t, func(cb string) []testenv.Client {
 		return []testenv.Client{testenv.PublicClient("spa", cb), testenv.ConfidentialClient("web2", secret, cb)}
 	})
-	bob := newClient(t, true)
-	if resp, body := providerLogin(t, bob, gw.URL+"/runs", "bob"); resp.StatusCode != http.StatusOK || !strings.Contains(body, `<p id="user">bob</p>`) {
+	bob := testenv.NewClient(t, true)
+	if resp, body := testenv.ProviderLogin(t, bob, gw.URL+"/runs", "bob"); resp.StatusCode != http.StatusOK || !strings.Contains(body, `<p id="user">bob</p>`) {
 		t.Fatalf("bob before the change: got %d %q, want the upstream page for bob", resp.StatusCode, body)
 	}
 
@@ -107,14 +107,14 @@ func TestSettingsChangeAppliedWithoutRestart(t *testing.T) {
 		t.Errorf("bob after the change: got %d %q, want 403 naming the allowed group", resp.StatusCode, body)
 	}
 	// A new sign-in asks the IdP for the new client.
-	resp, _ = fetch(t, newClient(t, false), gw.URL+"/oidc/login?rd=/x", nil, nil)
+	resp, _ = fetch(t, testenv.NewClient(t, false), gw.URL+"/oidc/login?rd=/x", nil, nil)
 	auth, err := url.Parse(resp.Header.Get("Location"))
 	if resp.StatusCode != http.StatusFound || err != nil || !strings.HasPrefix(auth.String(), idp.Issuer) || auth.Query().Get("client_id") != "web2" {
 		t.Errorf("/oidc/login after the change: got %d to %q, want 302 to the IdP with client_id web2", resp.StatusCode, auth)
 	}
 	// ... and completes with the new client's secret.
-	alice := newClient(t, true)
-	if resp, body := providerLogin(t, alice, gw.URL+"/after", "alice"); resp.StatusCode != http.StatusOK || !strings.Contains(body, `<p id="user">alice</p>`) {
+	alice := testenv.NewClient(t, true)
+	if resp, body := testenv.ProviderLogin(t, alice, gw.URL+"/after", "alice"); resp.StatusCode != http.StatusOK || !strings.Contains(body, `<p id="user">alice</p>`) {
 		t.Errorf("alice signing in afresh: got %d %q, want the upstream page for alice", resp.StatusCode, body)
 	}
 	idp.WaitLog(t, "EVENT grant.success client=web2", 5*time.Second)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -17,6 +16,7 @@ import (
 	"github.com/ssogate/ssogate/claims"
 	"github.com/ssogate/ssogate/config"
 	"github.com/ssogate/ssogate/internal/csrf"
+	"github.com/ssogate/ssogate/internal/testenv"
 	"github.com/ssogate/ssogate/internal/testidp"
 	"github.com/ssogate/ssogate/web"
 )
@@ -54,13 +54,7 @@ func startIdP(t *testing.T, mod func(*testidp.Options)) string {
 // closedIssuer is an issuer on a loopback port nothing listens on.
 func closedIssuer(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return "http://" + addr
+	return "http://" + testenv.FreeAddr(t)
 }
 
 // notFoundIssuer is a loopback server that answers 404 to everything.

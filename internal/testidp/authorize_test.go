@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/ssogate/ssogate/internal/testenv"
 )
 
 func TestImplicitFormPost(t *testing.T) {
@@ -15,7 +17,7 @@ func TestImplicitFormPost(t *testing.T) {
 		"response_mode": {"form_post"}, "scope": {"openid profile email"},
 		"state": {"st-<&>"}, "nonce": {"nonce-42"},
 	}
-	resp, page := e.login(t, e.browser(t), params, "jisoo", "jisoo", "login")
+	resp, page := e.login(t, testenv.NewClient(t, false), params, "jisoo", "jisoo", "login")
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("got status %d, want 200 with the auto-submit form", resp.StatusCode)
 	}
@@ -24,7 +26,7 @@ func TestImplicitFormPost(t *testing.T) {
 			t.Errorf("form_post page lacks %q:\n%s", want, page)
 		}
 	}
-	action, fields := parseForm(t, page)
+	action, fields := testenv.ParseForm(t, page)
 	if action != rpCallback {
 		t.Errorf("form action: got %q, want %q", action, rpCallback)
 	}
@@ -67,7 +69,7 @@ func TestAuthorizeRefusesWithoutRedirect(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			params := codeParams("gateway", strings.Repeat("v", 43))
 			tt.mod(params)
-			resp, _ := get(t, e.browser(t), e.authURL(params))
+			resp, _ := get(t, testenv.NewClient(t, false), e.authURL(params))
 			if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Location") != "" {
 				t.Errorf("got status %d Location %q, want 400 and no redirect", resp.StatusCode, resp.Header.Get("Location"))
 			}
@@ -94,7 +96,7 @@ func TestAuthorizeErrorsRedirect(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			params := codeParams("gateway", strings.Repeat("v", 43))
 			tt.mod(params)
-			resp, _ := get(t, e.browser(t), e.authURL(params))
+			resp, _ := get(t, testenv.NewClient(t, false), e.authURL(params))
 			q := redirectParams(t, resp)
 			if got := q.Get("error"); got != tt.wantError {
 				t.Errorf("error: got %q, want %q", got, tt.wantError)
@@ -115,7 +117,7 @@ func TestImplicitWithoutNonceIsRefused(t *testing.T) {
 		"client_id": {"gateway"}, "redirect_uri": {rpCallback}, "response_type": {"id_token"},
 		"scope": {"openid"}, "state": {"s"},
 	}
-	resp, _ := get(t, e.browser(t), e.authURL(params))
+	resp, _ := get(t, testenv.NewClient(t, false), e.authURL(params))
 	loc, err := url.Parse(resp.Header.Get("Location"))
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +130,7 @@ func TestImplicitWithoutNonceIsRefused(t *testing.T) {
 
 func TestLoginForm(t *testing.T) {
 	e := start(t, func(o *Options) { o.LoginNote = "Try alice / alice." })
-	resp, page := get(t, e.browser(t), e.authURL(codeParams("gateway", strings.Repeat("v", 43))))
+	resp, page := get(t, testenv.NewClient(t, false), e.authURL(codeParams("gateway", strings.Repeat("v", 43))))
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("got status %d, want 200", resp.StatusCode)
 	}
@@ -140,7 +142,7 @@ func TestLoginForm(t *testing.T) {
 			t.Errorf("login page lacks %q", want)
 		}
 	}
-	action, fields := parseForm(t, page)
+	action, fields := testenv.ParseForm(t, page)
 	if action != e.p.Issuer()+"/authorize" {
 		t.Errorf("form action: got %q, want the authorize endpoint", action)
 	}
@@ -162,14 +164,14 @@ func TestWrongPasswordShowsFormAgain(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, page := e.login(t, e.browser(t), codeParams("gateway", strings.Repeat("v", 43)), tt.user, tt.pass, "login")
+			resp, page := e.login(t, testenv.NewClient(t, false), codeParams("gateway", strings.Repeat("v", 43)), tt.user, tt.pass, "login")
 			if resp.StatusCode != http.StatusOK || resp.Header.Get("Location") != "" {
 				t.Fatalf("got status %d Location %q, want 200 and no redirect", resp.StatusCode, resp.Header.Get("Location"))
 			}
 			if !strings.Contains(page, "Invalid username or password") {
 				t.Errorf("page lacks the error message:\n%s", page)
 			}
-			if _, fields := parseForm(t, page); fields.Get("state") != "st-1" {
+			if _, fields := testenv.ParseForm(t, page); fields.Get("state") != "st-1" {
 				t.Errorf("form after failure: got state %q, want the request carried on", fields.Get("state"))
 			}
 		})
@@ -179,7 +181,7 @@ func TestWrongPasswordShowsFormAgain(t *testing.T) {
 func TestCancelReturnsAccessDenied(t *testing.T) {
 	e := start(t, nil)
 	t.Run("query", func(t *testing.T) {
-		resp, _ := e.login(t, e.browser(t), codeParams("gateway", strings.Repeat("v", 43)), "", "", "cancel")
+		resp, _ := e.login(t, testenv.NewClient(t, false), codeParams("gateway", strings.Repeat("v", 43)), "", "", "cancel")
 		if got := redirectParams(t, resp).Get("error"); got != "access_denied" {
 			t.Errorf("error: got %q, want access_denied", got)
 		}
@@ -189,8 +191,8 @@ func TestCancelReturnsAccessDenied(t *testing.T) {
 			"client_id": {"gateway"}, "redirect_uri": {rpCallback}, "response_type": {"id_token"},
 			"response_mode": {"form_post"}, "scope": {"openid"}, "state": {"s2"}, "nonce": {"n"},
 		}
-		_, page := e.login(t, e.browser(t), params, "", "", "cancel")
-		_, fields := parseForm(t, page)
+		_, page := e.login(t, testenv.NewClient(t, false), params, "", "", "cancel")
+		_, fields := testenv.ParseForm(t, page)
 		if fields.Get("error") != "access_denied" || fields.Get("state") != "s2" || fields.Get("id_token") != "" {
 			t.Errorf("posted fields: got %v, want error=access_denied, state=s2 and no id_token", fields)
 		}
@@ -199,7 +201,7 @@ func TestCancelReturnsAccessDenied(t *testing.T) {
 
 func TestPromptNoneUsesProviderSession(t *testing.T) {
 	e := start(t, nil)
-	c := e.browser(t)
+	c := testenv.NewClient(t, false)
 	first := redirectParams(t, must(e.login(t, c, codeParams("gateway", strings.Repeat("v", 43)), "alice", "alice", "login")))
 	params := codeParams("gateway", strings.Repeat("w", 43))
 	params.Set("prompt", "none")

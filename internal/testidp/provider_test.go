@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ssogate/ssogate/internal/testenv"
 )
 
 func TestDiscoveryDocument(t *testing.T) {
@@ -214,7 +216,7 @@ func TestLogout(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, body := get(t, e.browser(t), e.p.Issuer()+"/logout?"+tt.params.Encode())
+			resp, body := get(t, testenv.NewClient(t, false), e.p.Issuer()+"/logout?"+tt.params.Encode())
 			if resp.StatusCode != tt.wantStatus || resp.Header.Get("Location") != tt.wantLocation {
 				t.Errorf("got %d Location %q, want %d Location %q", resp.StatusCode, resp.Header.Get("Location"), tt.wantStatus, tt.wantLocation)
 			}
@@ -227,7 +229,7 @@ func TestLogout(t *testing.T) {
 
 func TestLogoutEndsProviderSession(t *testing.T) {
 	e := start(t, nil)
-	c := e.browser(t)
+	c := testenv.NewClient(t, false)
 	redirectParams(t, must(e.login(t, c, codeParams("gateway", strings.Repeat("v", 43)), "bob", "bob", "login")))
 
 	silent := codeParams("gateway", strings.Repeat("v", 43))

@@ -5,19 +5,18 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"html"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+
+	"github.com/ssogate/ssogate/internal/testenv"
 )
 
 const (
@@ -80,18 +79,6 @@ func start(t *testing.T, mod func(*Options)) *env {
 	return &env{p: p, srv: srv, clock: clk}
 }
 
-// browser returns a client with a cookie jar that does not follow redirects.
-func (e *env) browser(t *testing.T) *http.Client {
-	t.Helper()
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
-		return http.ErrUseLastResponse
-	}}
-}
-
 // authURL is an authorization request URL for params.
 func (e *env) authURL(params url.Values) string {
 	return e.p.Issuer() + "/authorize?" + params.Encode()
@@ -140,38 +127,11 @@ func postForm(t *testing.T, c *http.Client, u string, form url.Values) (*http.Re
 	return fetch(t, c, req)
 }
 
-var (
-	formRE  = regexp.MustCompile(`<form method="post" action="([^"]*)">`)
-	inputRE = regexp.MustCompile(`<input type="hidden" name="([^"]*)" value="([^"]*)">`)
-)
-
-// parseForm returns the action and hidden fields of the first form in page.
-func parseForm(t *testing.T, page string) (string, url.Values) {
-	t.Helper()
-	m := formRE.FindStringSubmatch(page)
-	if m == nil {
-		t.Fatalf("no post form in page:\n%s", page)
-	}
-	fields := url.Values{}
-	for _, in := range inputRE.FindAllStringSubmatch(page, -1) {
-		fields.Add(html.UnescapeString(in[1]), html.UnescapeString(in[2]))
-	}
-	return html.UnescapeString(m[1]), fields
-}
-
 // login opens the login form for params and submits it with the given credentials
 // and action ("login" or "cancel"), returning the provider's answer.
 func (e *env) login(t *testing.T, c *http.Client, params url.Values, user, pass, action string) (*http.Response, string) {
 	t.Helper()
-	resp, page := get(t, c, e.authURL(params))
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET authorize: got status %d, want 200; body:\n%s", resp.StatusCode, page)
-	}
-	action0, fields := parseForm(t, page)
-	fields.Set("username", user)
-	fields.Set("password", pass)
-	fields.Set("action", action)
-	return postForm(t, c, action0, fields)
+	return testenv.TestIdPLogin(t, c, e.authURL(params), user, pass, action)
 }
 
 // redirectParams checks resp is a 302 to the registered callback and returns its query.

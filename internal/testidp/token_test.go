@@ -11,6 +11,8 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
+
+	"github.com/ssogate/ssogate/internal/testenv"
 )
 
 func TestCodeFlowWithPKCE(t *testing.T) {
@@ -35,14 +37,14 @@ func TestCodeFlowWithPKCE(t *testing.T) {
 			pkce := oauth2.GenerateVerifier()
 			authURL := cfg.AuthCodeURL("state-9", oauth2.S256ChallengeOption(pkce), oidc.Nonce("nonce-9"))
 
-			resp, page := get(t, e.browser(t), authURL)
+			resp, page := get(t, testenv.NewClient(t, false), authURL)
 			if resp.StatusCode != http.StatusOK {
 				t.Fatalf("GET authorize: got %d, want 200:\n%s", resp.StatusCode, page)
 			}
-			action, fields := parseForm(t, page)
+			action, fields := testenv.ParseForm(t, page)
 			fields.Set("username", tt.user)
 			fields.Set("password", tt.user)
-			resp, _ = postForm(t, e.browser(t), action, fields)
+			resp, _ = postForm(t, testenv.NewClient(t, false), action, fields)
 			q := redirectParams(t, resp)
 			if q.Get("state") != "state-9" {
 				t.Errorf("state: got %q, want state-9", q.Get("state"))
@@ -95,7 +97,7 @@ func (e *env) code(t *testing.T, client, verifier, scope string) string {
 	t.Helper()
 	params := codeParams(client, verifier)
 	params.Set("scope", scope)
-	code := redirectParams(t, must(e.login(t, e.browser(t), params, "alice", "alice", "login"))).Get("code")
+	code := redirectParams(t, must(e.login(t, testenv.NewClient(t, false), params, "alice", "alice", "login"))).Get("code")
 	if code == "" {
 		t.Fatal("no code in the redirect")
 	}
