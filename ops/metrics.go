@@ -5,30 +5,17 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
-// Label values used with Metrics. Callers may use others; these keep dashboards stable.
-const (
-	// route_class values for Metrics.Requests.
-	RouteProxy       = "proxy"        // requests proxied to the upstream
-	RouteForwardAuth = "forward_auth" // /oidc/auth checks from an ingress
-	RouteLogin       = "login"        // /oidc/login, /oidc/callback, /oidc/restore
-	RouteLogout      = "logout"       // /logout and back-channel logout
-	RouteGateway     = "gateway"      // every other /oidc/ endpoint
-
-	// outcome values for Metrics.SignIns.
-	OutcomeSuccess = "success"
-	OutcomeDenied  = "denied" // signed in at the IdP but refused by the allow rules
-	OutcomeFailed  = "failed" // the login did not complete (IdP error, bad token, expired state)
-)
-
 // Metrics holds the gateway's Prometheus collectors. Every name starts with "ssogate_".
 // Keep label values to small fixed sets (never user names, paths or error text).
 type Metrics struct {
-	// Requests counts requests on the public listener by route_class and status code.
+	// Requests counts requests on the public listener by route_class (upstream,
+	// forward_auth, sign_in, logout, gateway) and status code.
 	Requests *prometheus.CounterVec
-	// UpstreamLatency observes the time until the upstream's response headers, in seconds.
+	// UpstreamLatency observes how long proxied requests take, in seconds, until the
+	// response (or stream) ends.
 	UpstreamLatency prometheus.Histogram
-	// SignIns counts completed logins by outcome and a short reason
-	// (e.g. "ok", "access_denied", "nonce_mismatch", "group_not_allowed").
+	// SignIns counts sign-ins by outcome ("success", "failure") and a short reason
+	// (e.g. "ok", "idp_access_denied", "nonce", "state_mismatch", "replayed").
 	SignIns *prometheus.CounterVec
 	// TokenFailures counts rejected ID, bearer and logout tokens by reason
 	// (e.g. "signature", "expired", "issuer", "audience", "nonce").

@@ -12,9 +12,9 @@ import (
 func TestMetricsEndpointExposesCounters(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	m := NewMetrics(reg)
-	m.Requests.WithLabelValues(RouteProxy, "200").Inc()
-	m.Requests.WithLabelValues(RouteProxy, "200").Inc()
-	m.SignIns.WithLabelValues(OutcomeDenied, "group_not_allowed").Inc()
+	m.Requests.WithLabelValues("upstream", "200").Inc()
+	m.Requests.WithLabelValues("upstream", "200").Inc()
+	m.SignIns.WithLabelValues("failure", "nonce").Inc()
 	m.TokenFailures.WithLabelValues("expired").Inc()
 	m.JWKSRefreshes.Inc()
 	m.ActiveSessions.Set(3)
@@ -26,8 +26,8 @@ func TestMetricsEndpointExposesCounters(t *testing.T) {
 	}
 	body := rec.Body.String()
 	for _, want := range []string{
-		`ssogate_http_requests_total{code="200",route_class="proxy"} 2`,
-		`ssogate_sign_ins_total{outcome="denied",reason="group_not_allowed"} 1`,
+		`ssogate_http_requests_total{code="200",route_class="upstream"} 2`,
+		`ssogate_sign_ins_total{outcome="failure",reason="nonce"} 1`,
 		`ssogate_token_failures_total{reason="expired"} 1`,
 		`ssogate_jwks_refreshes_total 1`,
 		`ssogate_active_sessions 3`,
@@ -89,7 +89,7 @@ func TestNewMetricsWithoutRegistry(t *testing.T) {
 	for i := range 2 {
 		m := NewMetrics(nil)
 		m.JWKSRefreshes.Inc()
-		m.Requests.WithLabelValues(RouteGateway, "200").Inc()
+		m.Requests.WithLabelValues("gateway", "200").Inc()
 		var out dto.Metric
 		if err := m.JWKSRefreshes.Write(&out); err != nil {
 			t.Fatalf("call %d: Write error: %v", i+1, err)
