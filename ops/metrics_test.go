@@ -43,8 +43,8 @@ func TestMetricNamesArePrefixed(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	m := NewMetrics(reg)
 	// Vectors only appear once a label set is used.
-	m.Requests.WithLabelValues(RouteLogin, "302").Inc()
-	m.SignIns.WithLabelValues(OutcomeSuccess, "ok").Inc()
+	m.Requests.WithLabelValues("sign_in", "302").Inc()
+	m.SignIns.WithLabelValues("success", "ok").Inc()
 	m.TokenFailures.WithLabelValues("nonce").Inc()
 	families, err := reg.Gather()
 	if err != nil {
