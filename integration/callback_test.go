@@ -14,7 +14,7 @@ import (
 // state the gateway sent to the provider.
 func startLogin(t *testing.T, s *stack, c *http.Client, rd string) string {
 	t.Helper()
-	resp, body := fetch(t, c, s.gw.URL+"/oidc/login?rd="+url.QueryEscape(rd), testenv.AcceptHTML, nil, nil)
+	resp, body := testenv.Fetch(t, c, s.gw.URL+"/oidc/login?rd="+url.QueryEscape(rd), nil, nil)
 	loc, err := url.Parse(resp.Header.Get("Location"))
 	if resp.StatusCode != http.StatusFound || err != nil || !strings.HasPrefix(loc.String(), s.idp.Issuer+"/auth?") {
 		t.Fatalf("GET /oidc/login: got %d Location %q, want 302 to the provider; body %q", resp.StatusCode, loc, body)
@@ -70,7 +70,7 @@ func TestCallbackRefusals(t *testing.T) {
 				if tc.form == nil {
 					target += "?" + tc.get
 				}
-				resp, body := fetch(t, tc.c, target, testenv.AcceptHTML, tc.form, nil)
+				resp, body := testenv.Fetch(t, tc.c, target, tc.form, nil)
 				checkRefused(t, s, resp, body, http.StatusBadRequest, "state_mismatch")
 			})
 		}
@@ -81,7 +81,7 @@ func TestCallbackRefusals(t *testing.T) {
 		state := startLogin(t, s, c, "/reports/q3")
 		const description = "The user cancelled the sign-in at the provider"
 		q := url.Values{"error": {"access_denied"}, "error_description": {description}, "state": {state}}
-		resp, body := fetch(t, c, callback+"?"+q.Encode(), testenv.AcceptHTML, nil, nil)
+		resp, body := testenv.Fetch(t, c, callback+"?"+q.Encode(), nil, nil)
 		checkRefused(t, s, resp, body, http.StatusBadRequest, "idp_access_denied")
 		for _, want := range []string{description, "access_denied", `href="/oidc/login?rd=%2freports%2fq3"`, "Try again"} {
 			if !strings.Contains(strings.ToLower(body), strings.ToLower(want)) {
@@ -89,7 +89,7 @@ func TestCallbackRefusals(t *testing.T) {
 			}
 		}
 		// The same response again: its login state is spent.
-		resp, body = fetch(t, c, callback+"?"+q.Encode(), testenv.AcceptHTML, nil, nil)
+		resp, body = testenv.Fetch(t, c, callback+"?"+q.Encode(), nil, nil)
 		checkRefused(t, s, resp, body, http.StatusBadRequest, "state_mismatch")
 	})
 
@@ -110,17 +110,17 @@ func TestCallbackRefusals(t *testing.T) {
 			t.Fatalf("no login-state cookie in the jar before the callback")
 		}
 		noFollow := &http.Client{Jar: c.Jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-		resp, body := fetch(t, noFollow, callback, testenv.AcceptHTML, form, nil)
+		resp, body := testenv.Fetch(t, noFollow, callback, form, nil)
 		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/replay/me" {
 			t.Fatalf("first callback: got %d Location %q, want 303 to /replay/me; body %q", resp.StatusCode, loc, html.UnescapeString(body))
 		}
 		// Replayed by the same browser: its login cookie was spent.
-		resp, body = fetch(t, noFollow, callback, testenv.AcceptHTML, form, nil)
+		resp, body = testenv.Fetch(t, noFollow, callback, form, nil)
 		checkRefused(t, s, resp, body, http.StatusBadRequest, "state_mismatch")
 		// Replayed by someone who captured the body and the login cookie as well.
 		thief := testenv.NewClient(t, false)
 		header := http.Header{"Cookie": {loginCookie.Name + "=" + loginCookie.Value}}
-		resp, body = fetch(t, thief, callback, testenv.AcceptHTML, form, header)
+		resp, body = testenv.Fetch(t, thief, callback, form, header)
 		checkRefused(t, s, resp, body, http.StatusBadRequest, "replayed")
 		if _, ok := sessionCookie(thief, s.gw.URL); ok {
 			t.Errorf("the replayed callback gave the thief a session cookie")

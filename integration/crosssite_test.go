@@ -179,7 +179,7 @@ func TestImplicitCrossSiteHTTPS(t *testing.T) {
 	direct := &http.Client{Timeout: 10 * time.Second,
 		Transport:     &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.pool}},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, _ := fetch(t, direct, s.gw.URL+"/oidc/login?rd=/x", testenv.AcceptHTML, nil, nil)
+	resp, _ := testenv.Fetch(t, direct, s.gw.URL+"/oidc/login?rd=/x", nil, nil)
 	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusFound || !strings.HasPrefix(loc, s.idp.Issuer+"/auth?") {
 		t.Fatalf("GET /oidc/login: got %d Location %q, want 302 to %s/auth", resp.StatusCode, loc, s.idp.Issuer)
 	}

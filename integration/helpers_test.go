@@ -9,10 +9,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -207,37 +205,4 @@ func waitRecord(t *testing.T, gw *testenv.Gateway, msg string, match func(map[st
 func str(rec map[string]any, key string) string {
 	s, _ := rec[key].(string)
 	return s
-}
-
-// fetch sends a request (a form POST when form is not nil) and returns the response
-// with its body read.
-func fetch(t testing.TB, c *http.Client, rawURL, accept string, form url.Values, header http.Header) (*http.Response, string) {
-	t.Helper()
-	method, reqBody := http.MethodGet, io.Reader(nil)
-	if form != nil {
-		method, reqBody = http.MethodPost, strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, rawURL, reqBody)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	if accept != "" {
-		req.Header.Set("Accept", accept)
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, rawURL, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("%s %s: reading the body: %v", method, rawURL, err)
-	}
-	return resp, string(body)
 }

@@ -74,7 +74,7 @@ func TestGatewayStartsWithIdPDownAndRecovers(t *testing.T) {
 	})
 	plain := testenv.NewClient(t, false)
 
-	resp, body := fetch(t, plain, s.gw.OpsURL+"/readyz", "", nil, nil)
+	resp, body := testenv.Fetch(t, plain, s.gw.OpsURL+"/readyz", nil, nil)
 	var ready struct {
 		Status string            `json:"status"`
 		Checks map[string]string `json:"checks"`
@@ -83,7 +83,7 @@ func TestGatewayStartsWithIdPDownAndRecovers(t *testing.T) {
 		!strings.Contains(ready.Checks["idp"], "connection refused") {
 		t.Errorf("/readyz with the IdP down: got %d %q, want 503 naming the IdP check's reason (connection refused)", resp.StatusCode, body)
 	}
-	resp, body = fetch(t, plain, s.gw.URL+"/dashboard", testenv.AcceptHTML, nil, nil)
+	resp, body = testenv.Fetch(t, plain, s.gw.URL+"/dashboard", nil, nil)
 	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" ||
 		!strings.Contains(body, "cannot be reached") || !strings.Contains(body, "Request ID:") {
 		t.Errorf("navigation with the IdP down: got %d, Retry-After %q, body %q; want a 503 page with Retry-After and a request ID",

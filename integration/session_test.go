@@ -77,7 +77,8 @@ func TestSpoofedIdentityHeadersNeverReachUpstream(t *testing.T) {
 			if tc.basic {
 				header["Authorization"] = []string{"Basic YXBpOmxvY2FsLTAxMjM0NTY3ODk="}
 			}
-			resp, body := fetch(t, testenv.NewClient(t, false), s.gw.URL+path, tc.accept, nil, header)
+			header.Set("Accept", tc.accept)
+			resp, body := testenv.Fetch(t, testenv.NewClient(t, false), s.gw.URL+path, nil, header)
 			if resp.StatusCode != tc.want {
 				t.Fatalf("got %d, want %d; body %q", resp.StatusCode, tc.want, body)
 			}
@@ -150,7 +151,7 @@ func TestTamperedCookie(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			header := http.Header{"Cookie": {sc.Name + "=" + tc.value}}
 			nav := "/tamper/" + strconv.Itoa(i) + "/page"
-			resp, body := fetch(t, testenv.NewClient(t, false), s.gw.URL+nav, testenv.AcceptHTML, nil, header)
+			resp, body := testenv.Fetch(t, testenv.NewClient(t, false), s.gw.URL+nav, nil, header)
 			switch {
 			case resp.StatusCode >= 500:
 				t.Fatalf("navigation: got %d, want never 5xx; body %q", resp.StatusCode, body)
@@ -160,7 +161,8 @@ func TestTamperedCookie(t *testing.T) {
 				t.Errorf("navigation: got %d Location %q, want 302 to the provider", resp.StatusCode, resp.Header.Get("Location"))
 			}
 			api := "/tamper/" + strconv.Itoa(i) + "/api"
-			resp, body = fetch(t, testenv.NewClient(t, false), s.gw.URL+api, "application/json", nil, header)
+			header.Set("Accept", "application/json")
+			resp, body = testenv.Fetch(t, testenv.NewClient(t, false), s.gw.URL+api, nil, header)
 			var got map[string]string
 			switch {
 			case resp.StatusCode >= 500:

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
-	"io"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -134,37 +133,6 @@ func announcedPassword(t *testing.T, gw *testenv.Gateway) string {
 	return password
 }
 
-// fetch sends a request (a form POST when form is not nil) as a browser navigation
-// and returns the response with its body read.
-func fetch(t *testing.T, c *http.Client, rawURL string, form url.Values, header http.Header) (*http.Response, string) {
-	t.Helper()
-	method, reqBody := http.MethodGet, io.Reader(nil)
-	if form != nil {
-		method, reqBody = http.MethodPost, strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, rawURL, reqBody)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Accept", testenv.AcceptHTML)
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, rawURL, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("%s %s: reading the body: %v", method, rawURL, err)
-	}
-	return resp, string(body)
-}
-
 var csrfRE = regexp.MustCompile(`<input type="hidden" name="csrf_token" value="([^"]+)">`)
 
 // csrfToken returns the form token of a gateway page.
@@ -181,10 +149,10 @@ func csrfToken(t *testing.T, page string) string {
 // posts user admin with password, without following the redirect of a success.
 func restoreAttempt(t *testing.T, c *http.Client, gwURL, password string) (*http.Response, string) {
 	t.Helper()
-	resp, page := fetch(t, c, gwURL+"/oidc/restore", nil, nil)
+	resp, page := testenv.Fetch(t, c, gwURL+"/oidc/restore", nil, nil)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /oidc/restore: got %d, want 200; body %q", resp.StatusCode, page)
 	}
 	form := url.Values{"csrf_token": {csrfToken(t, page)}, "username": {"admin"}, "password": {password}}
-	return fetch(t, c, gwURL+"/oidc/restore", form, nil)
+	return testenv.Fetch(t, c, gwURL+"/oidc/restore", form, nil)
 }

@@ -58,7 +58,7 @@ func TestRestoreLockout(t *testing.T) {
 	sso := testenv.StartGateway(t, bin, map[string]string{"OIDC_ISSUER": "http://127.0.0.1:1", "OIDC_CLIENT_ID": "spa"})
 	plain := testenv.NewClient(t, false)
 	for _, form := range []url.Values{nil, {"username": {"admin"}, "password": {password}}} {
-		resp, body := fetch(t, plain, sso.URL+"/oidc/restore", form, nil)
+		resp, body := testenv.Fetch(t, plain, sso.URL+"/oidc/restore", form, nil)
 		if resp.StatusCode != http.StatusNotFound || !strings.Contains(body, "Not found") {
 			t.Errorf("%s /oidc/restore without LOCAL_RESTORE: got %d %q, want 404 \"Not found\"", resp.Request.Method, resp.StatusCode, body)
 		}
@@ -80,7 +80,7 @@ func TestSettingsPostWithoutCSRFRefused(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/oidc/settings" {
 		t.Fatalf("break-glass sign-in: got %d to %q, body %q; want 303 to /oidc/settings", resp.StatusCode, resp.Header.Get("Location"), body)
 	}
-	resp, body = fetch(t, c, gw.URL+"/oidc/settings", nil, nil)
+	resp, body = testenv.Fetch(t, c, gw.URL+"/oidc/settings", nil, nil)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, settingsHead) {
 		t.Fatalf("GET /oidc/settings as the break-glass admin: got %d, want 200 and the settings page; body %q", resp.StatusCode, body)
 	}
@@ -104,7 +104,7 @@ func TestSettingsPostWithoutCSRFRefused(t *testing.T) {
 		{"cross-site Origin", save(token), http.Header{"Origin": {"http://evil.example"}}},
 		{"cross-site fetch", save(token), http.Header{"Sec-Fetch-Site": {"cross-site"}}},
 	} {
-		resp, body := fetch(t, c, gw.URL+"/oidc/settings", tc.form, tc.header)
+		resp, body := testenv.Fetch(t, c, gw.URL+"/oidc/settings", tc.form, tc.header)
 		if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "Form expired") {
 			t.Errorf("%s: got %d, want 403 \"Form expired\"; body %q", tc.name, resp.StatusCode, body)
 		}
@@ -126,7 +126,7 @@ func TestSettingsPostWithoutCSRFRefused(t *testing.T) {
 
 	// The same form with its token, from the gateway's own page, gets through.
 	form := url.Values{"csrf_token": {token}, "action": {"test"}, "OIDC_ISSUER": {"http://127.0.0.1:1"}}
-	resp, body = fetch(t, c, gw.URL+"/oidc/settings", form, http.Header{"Origin": {gw.URL}, "Sec-Fetch-Site": {"same-origin"}})
+	resp, body = testenv.Fetch(t, c, gw.URL+"/oidc/settings", form, http.Header{"Origin": {gw.URL}, "Sec-Fetch-Site": {"same-origin"}})
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Test results") || !strings.Contains(body, "Discovery document reachable") {
 		t.Errorf("the form with its token: got %d, want 200 with the test results; body %q", resp.StatusCode, body)
 	}

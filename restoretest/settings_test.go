@@ -102,12 +102,12 @@ func TestSettingsChangeAppliedWithoutRestart(t *testing.T) {
 	}
 
 	// bob's next request meets the new group rule.
-	resp, body := fetch(t, bob, gw.URL+"/runs", nil, nil)
+	resp, body := testenv.Fetch(t, bob, gw.URL+"/runs", nil, nil)
 	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "Access denied") || !strings.Contains(body, "wandb-admins") {
 		t.Errorf("bob after the change: got %d %q, want 403 naming the allowed group", resp.StatusCode, body)
 	}
 	// A new sign-in asks the IdP for the new client.
-	resp, _ = fetch(t, testenv.NewClient(t, false), gw.URL+"/oidc/login?rd=/x", nil, nil)
+	resp, _ = testenv.Fetch(t, testenv.NewClient(t, false), gw.URL+"/oidc/login?rd=/x", nil, nil)
 	auth, err := url.Parse(resp.Header.Get("Location"))
 	if resp.StatusCode != http.StatusFound || err != nil || !strings.HasPrefix(auth.String(), idp.Issuer) || auth.Query().Get("client_id") != "web2" {
 		t.Errorf("/oidc/login after the change: got %d to %q, want 302 to the IdP with client_id web2", resp.StatusCode, auth)

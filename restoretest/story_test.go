@@ -51,7 +51,7 @@ func TestLocalRestoreStory(t *testing.T) {
 		!strings.Contains(p.Text, "The identity provider cannot be reached right now") || !strings.Contains(p.Text, "Request ID:") {
 		t.Fatalf("with a wrong issuer, opening /dashboard showed %d %q; want 503 \"Sign-in is unavailable\" with a request ID", p.Status, p.Text)
 	}
-	if resp, body := fetch(t, testenv.NewClient(t, false), gw.OpsURL+"/readyz", nil, nil); resp.StatusCode != http.StatusServiceUnavailable {
+	if resp, body := testenv.Fetch(t, testenv.NewClient(t, false), gw.OpsURL+"/readyz", nil, nil); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("/readyz with a wrong issuer: got %d %q, want 503", resp.StatusCode, body)
 	}
 	stopGracefully(t, gw)

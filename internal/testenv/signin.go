@@ -34,25 +34,14 @@ func NewClient(t testing.TB, follow bool) *http.Client {
 	return c
 }
 
-// Navigate is a browser's GET of rawURL with c (Accept: AcceptHTML); it returns the
-// response with its body read.
-func Navigate(t testing.TB, c *http.Client, rawURL string) (*http.Response, string) {
+// Fetch sends a browser's request with c, a GET of rawURL or, when form is not nil, a
+// POST of form, with Accept: AcceptHTML and then header's fields under exactly the names
+// given (so header may replace Accept). It returns the response with its body read.
+func Fetch(t testing.TB, c *http.Client, rawURL string, form url.Values, header http.Header) (*http.Response, string) {
 	t.Helper()
-	return send(t, c, http.MethodGet, rawURL, nil)
-}
-
-// Submit is a browser's POST of form to rawURL with c; it returns the response with its
-// body read.
-func Submit(t testing.TB, c *http.Client, rawURL string, form url.Values) (*http.Response, string) {
-	t.Helper()
-	return send(t, c, http.MethodPost, rawURL, form)
-}
-
-func send(t testing.TB, c *http.Client, method, rawURL string, form url.Values) (*http.Response, string) {
-	t.Helper()
-	var body io.Reader
+	method, body := http.MethodGet, io.Reader(nil)
 	if form != nil {
-		body = strings.NewReader(form.Encode())
+		method, body = http.MethodPost, strings.NewReader(form.Encode())
 	}
 	req, err := http.NewRequest(method, rawURL, body)
 	if err != nil {
@@ -61,6 +50,9 @@ func send(t testing.TB, c *http.Client, method, rawURL string, form url.Values) 
 	req.Header.Set("Accept", AcceptHTML)
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	resp, err := c.Do(req)
 	if err != nil {
@@ -100,13 +92,13 @@ func ParseForm(t testing.TB, page string) (action string, fields url.Values) {
 // the redirects c follows end on.
 func ProviderLogin(t testing.TB, c *http.Client, startURL, user string) (*http.Response, string) {
 	t.Helper()
-	resp, body := Navigate(t, c, startURL)
+	resp, body := Fetch(t, c, startURL, nil, nil)
 	m := formActionRE.FindStringSubmatch(body)
 	if resp.StatusCode != http.StatusOK || m == nil || !strings.Contains(m[1], "/interaction/") {
 		t.Fatalf("GET %s: got %d at %s, want the provider's login page; body %q", startURL, resp.StatusCode, resp.Request.URL, body)
 	}
 	creds := url.Values{"prompt": {"login"}, "login": {user}, "password": {user}}
-	return Submit(t, c, html.UnescapeString(m[1]), creds)
+	return Fetch(t, c, html.UnescapeString(m[1]), creds, nil)
 }
 
 // TestIdPLogin navigates c to authURL, which must lead (through the redirects c follows)
@@ -115,7 +107,7 @@ func ProviderLogin(t testing.TB, c *http.Client, startURL, user string) (*http.R
 // a 302 to the redirect URI or the form_post page (see ParseForm).
 func TestIdPLogin(t testing.TB, c *http.Client, authURL, username, password, action string) (*http.Response, string) {
 	t.Helper()
-	resp, page := Navigate(t, c, authURL)
+	resp, page := Fetch(t, c, authURL, nil, nil)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET %s: got %d at %s, want 200 with the IdP's login page; body %q", authURL, resp.StatusCode, resp.Request.URL, page)
 	}
@@ -123,5 +115,5 @@ func TestIdPLogin(t testing.TB, c *http.Client, authURL, username, password, act
 	fields.Set("username", username)
 	fields.Set("password", password)
 	fields.Set("action", action)
-	return Submit(t, c, target, fields)
+	return Fetch(t, c, target, fields, nil)
 }
