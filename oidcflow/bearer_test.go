@@ -2,7 +2,6 @@ package oidcflow
 
 import (
 	"context"
-	"net/http"
 	"testing"
 	"time"
 
@@ -11,16 +10,7 @@ import (
 
 func TestVerifyBearer(t *testing.T) {
 	key := newSigner(t, jose.ES256, "k1")
-	clk := newClock()
-	idp := startFakeIdP(t, "", func(f *fakeIdP) http.Handler {
-		mux := http.NewServeMux()
-		mux.Handle("/jwks", f.jwksHandler(key.jwk()))
-		mux.HandleFunc("/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
-			serveJSON(w, discoveryDoc(f.base, f.base))
-		})
-		return mux
-	})
-	f := newFlow(t, Options{Issuer: idp.base, ClientID: "gateway", Method: MethodPKCE, HTTPClient: idp.client, Now: clk.Now})
+	f, idp, clk := trustingFlow(t, key)
 	now := clk.Now()
 	valid := func() map[string]any {
 		return map[string]any{

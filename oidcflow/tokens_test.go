@@ -174,6 +174,23 @@ func discoveryDoc(base, iss string) map[string]any {
 	}
 }
 
+// trustingFlow starts a fake IdP that publishes a discovery document and key, and
+// returns a PKCE Flow for client "gateway" at it, on a fake clock.
+func trustingFlow(t *testing.T, key *signer) (*Flow, *fakeIdP, *clock) {
+	t.Helper()
+	idp := startFakeIdP(t, "", func(f *fakeIdP) http.Handler {
+		mux := http.NewServeMux()
+		mux.Handle("/jwks", f.jwksHandler(key.jwk()))
+		mux.HandleFunc("/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+			serveJSON(w, discoveryDoc(f.base, f.base))
+		})
+		return mux
+	})
+	clk := newClock()
+	f := newFlow(t, Options{Issuer: idp.base, ClientID: "gateway", Method: MethodPKCE, HTTPClient: idp.client, Now: clk.Now})
+	return f, idp, clk
+}
+
 // blockingJWKS serves keys once release is closed, announcing each request on entered.
 func blockingJWKS(t *testing.T, release <-chan struct{}, keys ...jose.JSONWebKey) (*fakeIdP, <-chan struct{}) {
 	t.Helper()
