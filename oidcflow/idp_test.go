@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,31 +20,14 @@ const (
 	redirectURI        = "https://app.example.com/oidc/callback"
 )
 
-// clock is a settable time source shared by a Flow and its test IdP.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2030, 3, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// newClock returns the settable time source a Flow and its test IdP share.
+func newClock() *testenv.Clock { return testenv.NewClock(time.Date(2030, 3, 1, 12, 0, 0, 0, time.UTC)) }
 
 // idpEnv is a testidp.Provider served on 127.0.0.1, on a fake clock.
 type idpEnv struct {
 	idp   *testidp.Provider
 	srv   *httptest.Server
-	clock *clock
+	clock *testenv.Clock
 }
 
 // startIdP serves a test IdP with the demo users and the gateway's two clients;

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/ssogate/ssogate/internal/testenv"
 )
 
 // signer is a key of the test's own, for tokens testidp will not sign.
@@ -176,7 +178,7 @@ func discoveryDoc(base, iss string) map[string]any {
 
 // trustingFlow starts a fake IdP that publishes a discovery document and key, and
 // returns a PKCE Flow for client "gateway" at it, on a fake clock.
-func trustingFlow(t *testing.T, key *signer) (*Flow, *fakeIdP, *clock) {
+func trustingFlow(t *testing.T, key *signer) (*Flow, *fakeIdP, *testenv.Clock) {
 	t.Helper()
 	idp := startFakeIdP(t, "", func(f *fakeIdP) http.Handler {
 		mux := http.NewServeMux()

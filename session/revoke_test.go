@@ -9,28 +9,20 @@ import (
 	"time"
 
 	"github.com/ssogate/ssogate/claims"
+	"github.com/ssogate/ssogate/internal/testenv"
 	"github.com/ssogate/ssogate/session"
+	"github.com/ssogate/ssogate/session/storetest"
 )
 
-// testClock is a settable clock for one test.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 var revokeT0 = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+
+// TestMemoryRevokerConformance runs the revoker suite the Redis revoker passes too, so
+// the two agree.
+func TestMemoryRevokerConformance(t *testing.T) {
+	storetest.RunRevoker(t, func(t *testing.T, now func() time.Time) session.Revoker {
+		return session.NewMemoryRevoker(now, 100)
+	})
+}
 
 func TestMemoryRevokerSID(t *testing.T) {
 	ctx := context.Background()
@@ -51,7 +43,7 @@ func TestMemoryRevokerSID(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clock := &testClock{t: revokeT0}
+			clock := testenv.NewClock(revokeT0)
 			m := session.NewMemoryRevoker(clock.Now, 10)
 			if err := m.Revoke(ctx, tt.revoke, revokeT0.Add(tt.keep)); err != nil {
 				t.Fatalf("Revoke: %v", err)
@@ -85,7 +77,7 @@ func TestMemoryRevokerSubject(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clock := &testClock{t: revokeT0}
+			clock := testenv.NewClock(revokeT0)
 			m := session.NewMemoryRevoker(clock.Now, 10)
 			if err := m.RevokeSubject(ctx, iss, sub, revokeT0.Add(2*time.Hour)); err != nil {
 				t.Fatalf("RevokeSubject: %v", err)
@@ -103,7 +95,7 @@ func TestMemoryRevokerSubject(t *testing.T) {
 // sessions created in between and does not shorten how long the first is kept.
 func TestMemoryRevokerRepeat(t *testing.T) {
 	ctx := context.Background()
-	clock := &testClock{t: revokeT0}
+	clock := testenv.NewClock(revokeT0)
 	m := session.NewMemoryRevoker(clock.Now, 10)
 	if err := m.RevokeSubject(ctx, "iss", "sub", revokeT0.Add(3*time.Hour)); err != nil {
 		t.Fatalf("RevokeSubject: %v", err)
@@ -130,7 +122,7 @@ func TestMemoryRevokerRepeat(t *testing.T) {
 
 func TestMemoryRevokerBounded(t *testing.T) {
 	ctx := context.Background()
-	clock := &testClock{t: revokeT0}
+	clock := testenv.NewClock(revokeT0)
 	m := session.NewMemoryRevoker(clock.Now, 3)
 	for i, d := range []time.Duration{time.Minute, time.Hour, time.Hour} {
 		if err := m.Revoke(ctx, fmt.Sprint("sid-", i), revokeT0.Add(d)); err != nil {
@@ -182,7 +174,7 @@ func (failingRevoker) SubjectRevokedSince(context.Context, string, string, time.
 
 func TestCheckRevoked(t *testing.T) {
 	ctx := context.Background()
-	clock := &testClock{t: revokeT0}
+	clock := testenv.NewClock(revokeT0)
 	m := session.NewMemoryRevoker(clock.Now, 10)
 	if err := m.Revoke(ctx, "sid-revoked", revokeT0.Add(time.Hour)); err != nil {
 		t.Fatal(err)

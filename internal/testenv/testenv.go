@@ -2,9 +2,13 @@
 // an OpenID Connect provider (panva/oidc-provider under Node.js, from testdata/oidc-provider),
 // the gateway binary itself, redis-server (redis.go), and a headless Chromium driven by chromedp.
 //
-// It is test support: only _test.go files may import it. Every process it starts listens on
-// 127.0.0.1 only and is stopped by PID in t.Cleanup (SIGTERM, then SIGKILL after a grace
-// period). Waits poll with bounded deadlines and fail the test with the process's log.
+// It also holds what tests share without a process: a sign-in without a browser at either
+// test provider (signin.go) and a settable Clock.
+//
+// It is test support: only test code (_test.go files and test-support packages such as
+// session/storetest) may import it. Every process it starts listens on 127.0.0.1 only and
+// is stopped by PID in t.Cleanup (SIGTERM, then SIGKILL after a grace period). Waits poll
+// with bounded deadlines and fail the test with the process's log.
 package testenv
 
 import (

@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,29 +24,11 @@ const (
 	rpSecret   = "gateway-secret"
 )
 
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // env is a running provider with its server and clock.
 type env struct {
 	p     *Provider
 	srv   *httptest.Server
-	clock *clock
+	clock *testenv.Clock
 }
 
 // start runs a provider at issuer path /idp with the demo users, a confidential client
@@ -55,7 +36,7 @@ type env struct {
 func start(t *testing.T, mod func(*Options)) *env {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
-	clk := &clock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
+	clk := testenv.NewClock(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 	opts := Options{
 		Issuer: "http://" + srv.Listener.Addr().String() + "/idp",
 		Users:  DemoUsers(),

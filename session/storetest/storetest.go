@@ -6,7 +6,8 @@
 //	}
 //
 // The suite plays the browser: it carries the cookies a Save or Delete response
-// sets into the next request, honouring deletions as a browser does.
+// sets into the next request, honouring deletions as a browser does. RunRevoker is
+// the same for every session.Revoker (memory and Redis).
 package storetest
 
 import (

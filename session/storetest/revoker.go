@@ -1,0 +1,87 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/ssogate/ssogate/internal/testenv"
+	"github.com/ssogate/ssogate/session"
+)
+
+// revokerT0 is when the revocations in the revoker suite happen.
+var revokerT0 = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+
+// RunRevoker runs the conformance suite every session.Revoker must pass against revokers
+// made by newRevoker, one per subtest: a fresh, empty revoker reading the time from now.
+// Run against each implementation, it keeps them in agreement.
+func RunRevoker(t *testing.T, newRevoker func(t *testing.T, now func() time.Time) session.Revoker) {
+	t.Helper()
+	ctx := context.Background()
+	const iss, sub = "https://idp.example.com", "00u1abcd"
+	hour := revokerT0.Add(time.Hour)
+	// Each case acts with the clock at revokerT0 (setup may move it), then asks.
+	tests := []struct {
+		name  string
+		setup func(rv session.Revoker, clk *testenv.Clock) error
+		ask   func(rv session.Revoker) (bool, error)
+		want  bool
+	}{
+		{"sid revoked",
+			func(rv session.Revoker, _ *testenv.Clock) error { return rv.Revoke(ctx, "sid-1", hour) },
+			func(rv session.Revoker) (bool, error) { return rv.Revoked(ctx, "sid-1") }, true},
+		{"other sid",
+			func(rv session.Revoker, _ *testenv.Clock) error { return rv.Revoke(ctx, "sid-1", hour) },
+			func(rv session.Revoker) (bool, error) { return rv.Revoked(ctx, "sid-2") }, false},
+		{"sid with until already passed",
+			func(rv session.Revoker, _ *testenv.Clock) error {
+				return rv.Revoke(ctx, "sid-1", revokerT0.Add(-time.Second))
+			},
+			func(rv session.Revoker) (bool, error) { return rv.Revoked(ctx, "sid-1") }, false},
+		{"session created before the subject's revocation",
+			func(rv session.Revoker, _ *testenv.Clock) error { return rv.RevokeSubject(ctx, iss, sub, hour) },
+			func(rv session.Revoker) (bool, error) {
+				return rv.SubjectRevokedSince(ctx, iss, sub, revokerT0.Add(-time.Minute))
+			}, true},
+		{"session created at the revocation",
+			func(rv session.Revoker, _ *testenv.Clock) error { return rv.RevokeSubject(ctx, iss, sub, hour) },
+			func(rv session.Revoker) (bool, error) { return rv.SubjectRevokedSince(ctx, iss, sub, revokerT0) }, true},
+		{"session created after the revocation",
+			func(rv session.Revoker, _ *testenv.Clock) error { return rv.RevokeSubject(ctx, iss, sub, hour) },
+			func(rv session.Revoker) (bool, error) {
+				return rv.SubjectRevokedSince(ctx, iss, sub, revokerT0.Add(time.Second))
+			}, false},
+		{"same subject at another issuer",
+			func(rv session.Revoker, _ *testenv.Clock) error { return rv.RevokeSubject(ctx, iss, sub, hour) },
+			func(rv session.Revoker) (bool, error) {
+				return rv.SubjectRevokedSince(ctx, "https://other.example.com", sub, revokerT0.Add(-time.Minute))
+			}, false},
+		{"subject is not a sid",
+			func(rv session.Revoker, _ *testenv.Clock) error { return rv.RevokeSubject(ctx, iss, sub, hour) },
+			func(rv session.Revoker) (bool, error) { return rv.Revoked(ctx, sub) }, false},
+		{"second revocation ends sessions created in between",
+			func(rv session.Revoker, clk *testenv.Clock) error {
+				if err := rv.RevokeSubject(ctx, iss, sub, hour); err != nil {
+					return err
+				}
+				clk.Set(revokerT0.Add(10 * time.Minute))
+				return rv.RevokeSubject(ctx, iss, sub, hour)
+			},
+			func(rv session.Revoker) (bool, error) {
+				return rv.SubjectRevokedSince(ctx, iss, sub, revokerT0.Add(5*time.Minute))
+			}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := testenv.NewClock(revokerT0)
+			rv := newRevoker(t, clk.Now)
+			if err := tt.setup(rv, clk); err != nil {
+				t.Fatalf("setup: %v", err)
+			}
+			got, err := tt.ask(rv)
+			if err != nil || got != tt.want {
+				t.Errorf("got %v, %v; want %v, nil", got, err, tt.want)
+			}
+		})
+	}
+}
