@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
@@ -119,16 +118,8 @@ func browserSignIn(t *testing.T, ctx context.Context, s *stack, startURL, user s
 // browserCookies returns the browser's cookies for rawURL by name.
 func browserCookies(t *testing.T, ctx context.Context, rawURL string) map[string]*network.Cookie {
 	t.Helper()
-	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	res, err := chromedp.Run(cctx, func(ctx context.Context, tg *chromedp.Target) (network.GetCookiesResult, error) {
-		return cdp.Call(ctx, tg, network.GetCookies, network.GetCookiesParams{URLs: []string{rawURL}})
-	})
-	if err != nil {
-		t.Fatalf("read the browser's cookies for %s: %v", rawURL, err)
-	}
 	out := map[string]*network.Cookie{}
-	for _, c := range res.Cookies {
+	for _, c := range testenv.BrowserCookies(t, ctx, rawURL) {
 		out[c.Name] = c
 	}
 	return out

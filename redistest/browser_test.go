@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/ssogate/ssogate/internal/testenv"
@@ -88,17 +86,9 @@ func probe(ctx context.Context) page {
 // every gateway on 127.0.0.1.
 func cookieHeader(t *testing.T, ctx context.Context, rawURL string) string {
 	t.Helper()
-	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	res, err := chromedp.Run(cctx, func(ctx context.Context, tg *chromedp.Target) (network.GetCookiesResult, error) {
-		return cdp.Call(ctx, tg, network.GetCookies, network.GetCookiesParams{URLs: []string{rawURL}})
-	})
-	if err != nil {
-		t.Fatalf("read the browser's cookies for %s: %v", rawURL, err)
-	}
 	var parts []string
 	session := false
-	for _, c := range res.Cookies {
+	for _, c := range testenv.BrowserCookies(t, ctx, rawURL) {
 		parts = append(parts, c.Name+"="+c.Value)
 		session = session || c.Name == "ssogate"
 	}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
@@ -71,6 +73,21 @@ func Chrome(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context
 		t.Fatalf("testenv: %s did not start within %v", ChromiumPath, chromeStartTimeout)
 	}
 	return ctx
+}
+
+// BrowserCookies returns the cookies the browser of ctx (from Chrome) holds for rawURL,
+// or fails the test.
+func BrowserCookies(t testing.TB, ctx context.Context, rawURL string) []*network.Cookie {
+	t.Helper()
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	res, err := chromedp.Run(cctx, func(ctx context.Context, tg *chromedp.Target) (network.GetCookiesResult, error) {
+		return cdp.Call(ctx, tg, network.GetCookies, network.GetCookiesParams{URLs: []string{rawURL}})
+	})
+	if err != nil {
+		t.Fatalf("read the browser's cookies for %s: %v", rawURL, err)
+	}
+	return res.Cookies
 }
 
 // HostResolverRules maps host names for the browser, e.g. "MAP *.test 127.0.0.1", so that
