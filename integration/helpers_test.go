@@ -174,31 +174,14 @@ func startStack(t *testing.T, client func(redirectURI string) testenv.Client, en
 
 // logRecords returns the gateway's JSON log lines whose msg is msg.
 func logRecords(logs, msg string) []map[string]any {
-	var out []map[string]any
-	for _, line := range strings.Split(logs, "\n") {
-		var rec map[string]any
-		if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == msg {
-			out = append(out, rec)
-		}
-	}
-	return out
+	return testenv.LogRecords(logs, func(rec map[string]any) bool { return rec["msg"] == msg })
 }
 
 // waitRecord waits up to 10 seconds for a log line with msg that match accepts.
 func waitRecord(t *testing.T, gw *testenv.Gateway, msg string, match func(map[string]any) bool) map[string]any {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		for _, rec := range logRecords(gw.Logs(), msg) {
-			if match(rec) {
-				return rec
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no matching %q log line within 10s\n--- gateway log ---\n%s", msg, gw.Logs())
-		}
-		time.Sleep(50 * time.Millisecond) // polling interval, bounded by the deadline
-	}
+	return gw.WaitLogRecords(t, fmt.Sprintf("msg %q", msg), 1, 10*time.Second,
+		func(rec map[string]any) bool { return rec["msg"] == msg && match(rec) })[0]
 }
 
 // str returns rec[key] as a string ("" when absent or not a string).

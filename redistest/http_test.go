@@ -2,9 +2,9 @@ package redistest
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -101,29 +101,12 @@ func wantUnauthenticated(t *testing.T, gw *testenv.Gateway, cookie string) {
 
 // logRecords returns the JSON log lines in logs whose msg is msg.
 func logRecords(logs, msg string) []map[string]any {
-	var out []map[string]any
-	for _, line := range strings.Split(logs, "\n") {
-		var rec map[string]any
-		if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == msg {
-			out = append(out, rec)
-		}
-	}
-	return out
+	return testenv.LogRecords(logs, func(rec map[string]any) bool { return rec["msg"] == msg })
 }
 
 // waitRecord waits up to timeout for a log line of gw with msg that match accepts.
 func waitRecord(t *testing.T, gw *testenv.Gateway, msg string, timeout time.Duration, match func(map[string]any) bool) map[string]any {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		for _, rec := range logRecords(gw.Logs(), msg) {
-			if match(rec) {
-				return rec
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no matching %q log line within %v\n--- gateway log ---\n%s", msg, timeout, gw.Logs())
-		}
-		time.Sleep(50 * time.Millisecond) // polling interval, bounded by the deadline
-	}
+	return gw.WaitLogRecords(t, fmt.Sprintf("msg %q", msg), 1, timeout,
+		func(rec map[string]any) bool { return rec["msg"] == msg && match(rec) })[0]
 }

@@ -5,7 +5,6 @@
 package restoretest
 
 import (
-	"encoding/json"
 	"fmt"
 	"html"
 	"maps"
@@ -59,39 +58,10 @@ func with(env map[string]string, changes map[string]string) map[string]string {
 	return out
 }
 
-// logRecords returns the gateway's JSON log lines that match accepts.
-func logRecords(logs string, match func(map[string]any) bool) []map[string]any {
-	var out []map[string]any
-	for line := range strings.SplitSeq(logs, "\n") {
-		var rec map[string]any
-		if json.Unmarshal([]byte(line), &rec) == nil && match(rec) {
-			out = append(out, rec)
-		}
-	}
-	return out
-}
-
 // waitRecord waits up to 10 seconds for a JSON log line that match accepts.
 func waitRecord(t *testing.T, gw *testenv.Gateway, what string, match func(map[string]any) bool) map[string]any {
 	t.Helper()
-	return waitRecords(t, gw, what, 1, match)[0]
-}
-
-// waitRecords waits up to 10 seconds for n JSON log lines that match accepts, and
-// returns every such line (the process's output reaches the test through a pipe,
-// shortly after the response).
-func waitRecords(t *testing.T, gw *testenv.Gateway, what string, n int, match func(map[string]any) bool) []map[string]any {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if recs := logRecords(gw.Logs(), match); len(recs) >= n {
-			return recs
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("fewer than %d log lines with %s within 10s\n--- gateway log ---\n%s", n, what, gw.Logs())
-		}
-		time.Sleep(50 * time.Millisecond) // polling interval, bounded by the deadline
-	}
+	return gw.WaitLogRecords(t, what, 1, 10*time.Second, match)[0]
 }
 
 // str returns rec[key] as a string ("" when absent or not a string).

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ssogate/ssogate/internal/testenv"
 )
@@ -40,7 +41,7 @@ func TestRestoreLockout(t *testing.T) {
 	}
 
 	reasons := map[string]int{}
-	attempts := waitRecords(t, gw, "event local_restore_sign_in", 6, func(r map[string]any) bool { return str(r, "event") == "local_restore_sign_in" })
+	attempts := gw.WaitLogRecords(t, "event local_restore_sign_in", 6, 10*time.Second, func(r map[string]any) bool { return str(r, "event") == "local_restore_sign_in" })
 	for _, rec := range attempts {
 		reasons[str(rec, "outcome")+"/"+str(rec, "reason")]++
 		if rec["audit"] != true || str(rec, "client_ip") != "127.0.0.1" {
@@ -112,7 +113,7 @@ func TestSettingsPostWithoutCSRFRefused(t *testing.T) {
 			t.Fatalf("%s: settings.json was written", tc.name)
 		}
 	}
-	refused := waitRecords(t, gw, "a refused settings change", 4, func(r map[string]any) bool {
+	refused := gw.WaitLogRecords(t, "a refused settings change", 4, 10*time.Second, func(r map[string]any) bool {
 		return str(r, "msg") == "settings change refused: CSRF check failed"
 	})
 	for _, rec := range refused {
@@ -130,7 +131,7 @@ func TestSettingsPostWithoutCSRFRefused(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Test results") || !strings.Contains(body, "Discovery document reachable") {
 		t.Errorf("the form with its token: got %d, want 200 with the test results; body %q", resp.StatusCode, body)
 	}
-	if recs := logRecords(gw.Logs(), func(r map[string]any) bool { return str(r, "event") == "settings_change" }); len(recs) != 0 {
+	if recs := testenv.LogRecords(gw.Logs(), func(r map[string]any) bool { return str(r, "event") == "settings_change" }); len(recs) != 0 {
 		t.Errorf("refused forms (or a test) produced settings_change lines: %v", recs)
 	}
 }

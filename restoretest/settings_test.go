@@ -130,7 +130,7 @@ func TestSettingsChangeAppliedWithoutRestart(t *testing.T) {
 	if strings.Contains(logs, secret) {
 		t.Errorf("the new client secret appears in the gateway's log")
 	}
-	if n := len(logRecords(logs, func(r map[string]any) bool { return str(r, "msg") == "ssogate started" })); n != 1 {
+	if n := len(testenv.LogRecords(logs, func(r map[string]any) bool { return str(r, "msg") == "ssogate started" })); n != 1 {
 		t.Errorf("the gateway started %d times, want once (no restart)", n)
 	}
 }

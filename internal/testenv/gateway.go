@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -11,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -83,6 +85,37 @@ func (g *Gateway) Logs() string { return g.proc.Logs() }
 func (g *Gateway) WaitLog(t testing.TB, substring string, timeout time.Duration) {
 	t.Helper()
 	g.proc.WaitLog(t, substring, timeout)
+}
+
+// LogRecords returns the JSON lines of logs (a process's output, such as Gateway.Logs),
+// decoded, that match accepts.
+func LogRecords(logs string, match func(rec map[string]any) bool) []map[string]any {
+	var out []map[string]any
+	for line := range strings.SplitSeq(logs, "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) == nil && match(rec) {
+			out = append(out, rec)
+		}
+	}
+	return out
+}
+
+// WaitLogRecords waits up to timeout until n of the gateway's JSON log lines match and
+// returns every line that does, or fails the test naming what it waited for. (The
+// process's output reaches the test through a pipe, shortly after the response.)
+func (g *Gateway) WaitLogRecords(t testing.TB, what string, n int, timeout time.Duration, match func(rec map[string]any) bool) []map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		recs := LogRecords(g.Logs(), match)
+		if len(recs) >= n {
+			return recs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("testenv: %d of %d log lines with %s within %v\n--- gateway log ---\n%s", len(recs), n, what, timeout, g.Logs())
+		}
+		time.Sleep(pollInterval)
+	}
 }
 
 // Stop stops the gateway now: SIGTERM, then SIGKILL if it has not exited in 5 seconds.
