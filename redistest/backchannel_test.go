@@ -52,7 +52,7 @@ func TestBackChannelLogoutFromRealProvider(t *testing.T) {
 	if got.status != http.StatusOK {
 		t.Fatalf("A answered the provider's back-channel logout with %d, want 200\n--- log of A ---\n%s", got.status, a.Logs())
 	}
-	if claims := jwtClaims(t, got.token); claims["sid"] != sid || claims["sub"] != "alice" {
+	if claims := testenv.JWTClaims(t, got.token); claims["sid"] != sid || claims["sub"] != "alice" {
 		t.Errorf("the provider's logout token names sid %v, sub %v; want %s, alice", claims["sid"], claims["sub"], sid)
 	}
 	rec := waitRecord(t, a, "back-channel logout", 10*time.Second, func(m map[string]any) bool { return m["sid"] == sid })

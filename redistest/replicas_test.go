@@ -2,8 +2,6 @@ package redistest
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -72,7 +70,7 @@ func TestLogoutOnOneEndsBoth(t *testing.T) {
 	if got, want := q.Get("post_logout_redirect_uri"), a.URL+"/"; got != want {
 		t.Errorf("post_logout_redirect_uri = %q, want %q", got, want)
 	}
-	hint := jwtClaims(t, q.Get("id_token_hint"))
+	hint := testenv.JWTClaims(t, q.Get("id_token_hint"))
 	if hint["sub"] != "alice" || hint["aud"] != clientID || hint["iss"] != c.idp.Issuer {
 		t.Errorf("id_token_hint claims sub %v, aud %v, iss %v; want alice, %s, %s", hint["sub"], hint["aud"], hint["iss"], clientID, c.idp.Issuer)
 	}
@@ -112,22 +110,4 @@ func endSessionEndpoint(t *testing.T, p *testenv.Provider) string {
 		t.Fatalf("the provider's discovery has no end_session_endpoint: %s", r.body)
 	}
 	return ep
-}
-
-// jwtClaims decodes a compact JWS's payload without verifying it.
-func jwtClaims(t *testing.T, raw string) map[string]any {
-	t.Helper()
-	parts := strings.Split(raw, ".")
-	if len(parts) != 3 {
-		t.Fatalf("not a compact JWS: %q", raw)
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		t.Fatalf("decode the JWT payload: %v", err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(payload, &m); err != nil {
-		t.Fatalf("decode the JWT claims: %v", err)
-	}
-	return m
 }

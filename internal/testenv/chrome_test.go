@@ -2,14 +2,11 @@ package testenv
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -56,23 +53,6 @@ func (rp *relyingParty) next(t *testing.T, path string) url.Values {
 	}
 }
 
-func tokenClaims(t *testing.T, jwt string) map[string]any {
-	t.Helper()
-	parts := strings.Split(jwt, ".")
-	if len(parts) != 3 {
-		t.Fatalf("not a compact JWS: %q", jwt)
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		t.Fatalf("decode JWT payload: %v", err)
-	}
-	var claims map[string]any
-	if err := json.Unmarshal(payload, &claims); err != nil {
-		t.Fatalf("decode JWT claims: %v", err)
-	}
-	return claims
-}
-
 func authURL(issuer string, params map[string]string) string {
 	q := url.Values{"scope": {"openid profile email groups"}, "state": {"st"}, "nonce": {"nc"}}
 	for k, v := range params {
@@ -103,7 +83,7 @@ func TestLoginInChrome(t *testing.T) {
 		if form.Get("state") != "st" {
 			t.Errorf("state = %q, want st", form.Get("state"))
 		}
-		claims := tokenClaims(t, form.Get("id_token"))
+		claims := JWTClaims(t, form.Get("id_token"))
 		groups, _ := claims["groups"].([]any)
 		if claims["sub"] != "jisoo" || claims["name"] != "김지수" || claims["nonce"] != "nc" ||
 			claims["email"] != "jisoo@example.com" || !slices.Equal(groups, []any{"ml-team"}) {
@@ -134,7 +114,7 @@ func TestLoginInChrome(t *testing.T) {
 		if err := chromedp.Do(ctx, chromedp.Navigate(end), LogoutOIDCProvider()); err != nil {
 			t.Fatalf("logout: %v", err)
 		}
-		claims := tokenClaims(t, rp.next(t, "/backchannel").Get("logout_token"))
+		claims := JWTClaims(t, rp.next(t, "/backchannel").Get("logout_token"))
 		if claims["sub"] != "alice" || claims["sid"] == nil {
 			t.Errorf("logout token claims = %v; want sub alice and a sid", claims)
 		}

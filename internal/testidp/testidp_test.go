@@ -2,7 +2,6 @@ package testidp
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -129,24 +128,6 @@ func redirectParams(t *testing.T, resp *http.Response) url.Values {
 		t.Fatalf("redirected to %q, want %q", got, rpCallback)
 	}
 	return loc.Query()
-}
-
-// payload decodes a compact JWS's claims without verifying it.
-func payload(t *testing.T, tok string) map[string]any {
-	t.Helper()
-	parts := strings.Split(tok, ".")
-	if len(parts) != 3 {
-		t.Fatalf("token has %d parts, want 3", len(parts))
-	}
-	b, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c map[string]any
-	if err := json.Unmarshal(b, &c); err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
 
 // verifier discovers the provider with go-oidc and returns an ID-token verifier for client.

@@ -258,7 +258,7 @@ func TestTokenHookAndExtraClaims(t *testing.T) {
 		t.Fatalf("exchange: got %d %v, want 200", status, out)
 	}
 	raw := out["id_token"].(string)
-	c := payload(t, raw)
+	c := testenv.JWTClaims(t, raw)
 	if got, _ := json.Marshal(c["cognito:groups"]); string(got) != `["admins"]` {
 		t.Errorf("cognito:groups: got %s, want [\"admins\"]", got)
 	}
