@@ -182,3 +182,46 @@ func BenchmarkProxyAuthenticated(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkReplayGuardConsume is the callback's replay check with many sign-ins of
+// the last ten minutes still remembered, as under a sustained sign-in load.
+func BenchmarkReplayGuardConsume(b *testing.B) {
+	for _, live := range []int{1000, 30000} {
+		b.Run(fmt.Sprintf("live=%d", live), func(b *testing.B) {
+			now := time.Now()
+			rg := newReplayGuard(func() time.Time { return now })
+			for i := range live {
+				rg.consume(fmt.Sprintf("state-%d", i), now.Add(10*time.Minute))
+			}
+			states := make([]string, 1<<16)
+			for i := range states {
+				states[i] = fmt.Sprintf("new-state-%d", i)
+			}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if !rg.consume(states[i%len(states)], now.Add(10*time.Minute)) && i < len(states) {
+					b.Fatal("a fresh state was refused")
+				}
+				i++
+			}
+		})
+	}
+}
+
+// BenchmarkSignIn is one complete sign-in by a new browser (gateway, testidp's login
+// form, callback) against the in-process fixture; the IdP's work is included, so
+// profile it with -focus on the gateway's packages.
+func BenchmarkSignIn(b *testing.B) {
+	for _, method := range []string{oidcflow.MethodPKCE, oidcflow.MethodImplicit} {
+		b.Run(method, func(b *testing.B) {
+			f := newFixture(b, fixtureOptions{method: method})
+			b.ReportAllocs()
+			for b.Loop() {
+				if loc := f.browser().signInAs("bob", "/"); loc != "/" {
+					b.Fatalf("signed in to %q, want /", loc)
+				}
+			}
+		})
+	}
+}
