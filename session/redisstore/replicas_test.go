@@ -166,7 +166,7 @@ func TestUpdateChecksTicket(t *testing.T) {
 	}{
 		{"ticket for another session", jarA, "sess-b"},
 		{"no ticket", nil, "sess-a"},
-		{"tampered ticket", map[string]string{"ssogate": jarA["ssogate"][:40] + "x" + jarA["ssogate"][41:]}, "sess-a"},
+		{"tampered ticket", map[string]string{"ssogate": flipChar(jarA["ssogate"], 40)}, "sess-a"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -221,4 +221,14 @@ func TestExpiry(t *testing.T) {
 	if !loads(t, s, longJar) {
 		t.Errorf("long session no longer loads")
 	}
+}
+
+// flipChar returns s with the character at i replaced by a different one, so the
+// change is real whatever s held there.
+func flipChar(s string, i int) string {
+	c := byte('x')
+	if s[i] == c {
+		c = 'y'
+	}
+	return s[:i] + string(c) + s[i+1:]
 }
