@@ -54,7 +54,12 @@ func joinGroups(groups []string) string {
 	case 1:
 		return strings.ReplaceAll(groups[0], ",", "%2C")
 	}
+	n := len(groups) - 1 // the commas between names
+	for _, g := range groups {
+		n += len(g)
+	}
 	var b strings.Builder
+	b.Grow(n) // one allocation; escaped commas, if any, grow it further
 	for i, g := range groups {
 		if i > 0 {
 			b.WriteByte(',')
