@@ -47,6 +47,7 @@ type CookieStore struct {
 	chunkNames [maxChunks]string
 	maxAge     time.Duration
 	now        func() time.Time
+	opened     *openedCache
 }
 
 var _ Store = (*CookieStore)(nil)
@@ -66,6 +67,7 @@ func NewCookieStore(opts CookieOptions) *CookieStore {
 		name:   name,
 		maxAge: opts.MaxAge,
 		now:    opts.Now,
+		opened: newOpenedCache(defaultCacheBytes),
 	}
 	if s.maxAge <= 0 {
 		s.maxAge = DefaultMaxAge
@@ -95,7 +97,26 @@ func (s *CookieStore) Load(r *http.Request) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw, err := s.codec.decode(parts[:n]...)
+	key := parts[0]
+	if n > 1 {
+		key = strings.Join(parts[:n], ".")
+	}
+	sess, ok := s.opened.get(key)
+	if !ok {
+		if sess, err = s.open(parts[:n], key); err != nil {
+			return nil, err
+		}
+	}
+	if now := s.now(); !sess.ExpiresAt.After(now) {
+		s.opened.forget(key)
+		return nil, fmt.Errorf("%w: session expired at %s", ErrNoSession, sess.ExpiresAt.Format(time.RFC3339))
+	}
+	return sess, nil
+}
+
+// open decrypts and decodes a session cookie's chunks and remembers the result.
+func (s *CookieStore) open(parts []string, key string) (*Session, error) {
+	raw, err := s.codec.decode(parts...)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNoSession, err)
 	}
@@ -107,9 +128,7 @@ func (s *CookieStore) Load(r *http.Request) (*Session, error) {
 	if err := json.Unmarshal(plain, sess); err != nil {
 		return nil, fmt.Errorf("%w: decode session: %w", ErrNoSession, err)
 	}
-	if now := s.now(); !sess.ExpiresAt.After(now) {
-		return nil, fmt.Errorf("%w: session expired at %s", ErrNoSession, sess.ExpiresAt.Format(time.RFC3339))
-	}
+	s.opened.put(key, sess, len(plain))
 	return sess, nil
 }
 
