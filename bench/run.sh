@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Load benchmark: ssogate against a plain Go reverse proxy, a bare Go handler and
 # oauth2-proxy, all on loopback. Servers run pinned to CPU 0, the load generators (wrk,
-# bench/cmd/signin) and the IdP to CPU 1. Each comparison alternates its targets in
+# bench/cmd/signin), the IdP and Redis to CPU 1. Each comparison alternates its targets in
 # rounds (A B C A B C …) and reports medians. See bench/README.md.
 #
 #   bench/run.sh                      3 rounds of 10 s per measurement (about 15 minutes)
@@ -297,7 +297,7 @@ $smoke && signin_max=20
 
 echo
 echo "ssogate load benchmark: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $rounds round(s) × ${duration} s, $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "servers pinned to CPU $server_cpu; wrk, bench/cmd/signin and the IdP to CPU $client_cpu; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "servers pinned to CPU $server_cpu; wrk, bench/cmd/signin, the IdP and Redis to CPU $client_cpu; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 free_port plain_port
 targets=(ssogate quiet plain direct)
@@ -454,7 +454,9 @@ if ! command -v redis-server >/dev/null; then
 	redis_note="not available: redis-server is not installed"
 else
 	free_port redis_port
-	start redis "$server_cpu" redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
+	# Redis runs beside the load generators, as if on its own machine: the gateway's CPU
+	# pays for its round trips, not for Redis's own work.
+	start redis "$client_cpu" redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
 		--enable-debug-command yes
 	wait_port redis "$redis_port"
 	rcli() { redis-cli -h 127.0.0.1 -p "$redis_port" "$@"; }
