@@ -60,7 +60,7 @@ func serve(ctx context.Context, cfg config.Config, load func(config.Saved) (conf
 	logger.Info("ssogate started", "version", version, "listen", publicLn.Addr().String(), "ops", opsLn.Addr().String(),
 		"issuer", cfg.Issuer, "client_id", cfg.ClientID, "auth_method", cfg.AuthMethod,
 		"upstream", upstreamText(cfg), "public_url", urlText(cfg.PublicURL), "session_store", storeName(cfg.SessionStore),
-		"local_restore", cfg.LocalRestore)
+		"revocation_store", storeName(cfg.RevocationStore), "local_restore", cfg.LocalRestore)
 	if g.restore != nil {
 		announceRestore(ctx, cfg, g, logger, stderr, publicLn.Addr())
 	}
@@ -139,13 +139,13 @@ func newServer(h http.Handler, logger *slog.Logger) *http.Server {
 	}
 }
 
-// newLogger builds the process logger from LOG_LEVEL and LOG_FORMAT.
-func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+// newLogHandler builds the process's log handler from LOG_LEVEL and LOG_FORMAT.
+func newLogHandler(cfg config.Config, w io.Writer) slog.Handler {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
 	if cfg.LogFormat == "text" {
-		return slog.New(slog.NewTextHandler(w, opts))
+		return slog.NewTextHandler(w, opts)
 	}
-	return slog.New(slog.NewJSONHandler(w, opts))
+	return slog.NewJSONHandler(w, opts)
 }
 
 func upstreamText(cfg config.Config) string {

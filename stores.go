@@ -16,9 +16,10 @@ import (
 // sessionStores is the session store SESSION_STORE names and what goes with it.
 type sessionStores struct {
 	store   session.Store
-	server  proxy.ServerSessions // Redis: delete by sid/sub, update, refresh lock
-	revoker session.Revoker      // cookies: remembers IdP logouts in memory
-	ping    func(context.Context) error
+	server  proxy.ServerSessions        // Redis: delete by sid/sub, update, refresh lock
+	revoker session.Revoker             // cookies: remembers IdP logouts (memory or Redis)
+	ping    func(context.Context) error // nil: nothing to check
+	check   string                      // the /readyz check's name for ping
 	count   func(context.Context) (int64, error)
 	close   func() error
 }
@@ -28,11 +29,7 @@ type sessionStores struct {
 // recovers by itself.
 func newSessionStores(cfg config.Config, codec *session.Codec, secure bool, logger *slog.Logger) (sessionStores, error) {
 	if !isRedisURL(cfg.SessionStore) {
-		return sessionStores{
-			store:   session.NewCookieStore(session.CookieOptions{Codec: codec, Secure: secure, MaxAge: cfg.SessionLength}),
-			revoker: session.NewMemoryRevoker(time.Now, session.DefaultRevokerMax),
-			close:   func() error { return nil },
-		}, nil
+		return cookieStores(cfg, codec, secure, logger)
 	}
 	redisstore.SetLogger(logger)
 	st, err := redisstore.New(redisstore.Options{URL: cfg.SessionStore, Codec: codec, Secure: secure,
@@ -40,7 +37,27 @@ func newSessionStores(cfg config.Config, codec *session.Codec, secure bool, logg
 	if err != nil {
 		return sessionStores{}, fmt.Errorf("SESSION_STORE: %w", err)
 	}
-	return sessionStores{store: st, server: st, ping: st.Ping, count: st.Count, close: st.Close}, nil
+	return sessionStores{store: st, server: st, ping: st.Ping, check: "session_store", count: st.Count, close: st.Close}, nil
+}
+
+// cookieStores opens the cookie store with the revocation list REVOCATION_STORE
+// names: in this process, or in Redis for every replica.
+func cookieStores(cfg config.Config, codec *session.Codec, secure bool, logger *slog.Logger) (sessionStores, error) {
+	stores := sessionStores{
+		store: session.NewCookieStore(session.CookieOptions{Codec: codec, Secure: secure, MaxAge: cfg.SessionLength}),
+		close: func() error { return nil },
+	}
+	if !isRedisURL(cfg.RevocationStore) {
+		stores.revoker = session.NewMemoryRevoker(time.Now, session.DefaultRevokerMax)
+		return stores, nil
+	}
+	redisstore.SetLogger(logger)
+	rv, err := redisstore.NewRevoker(redisstore.RevokerOptions{URL: cfg.RevocationStore, OpTimeout: time.Second})
+	if err != nil {
+		return sessionStores{}, fmt.Errorf("REVOCATION_STORE: %w", err)
+	}
+	stores.revoker, stores.ping, stores.check, stores.close = rv, rv.Ping, "revocation_store", rv.Close
+	return stores, nil
 }
 
 func isRedisURL(s string) bool {

@@ -99,7 +99,7 @@ func wire(cfg config.Config, load func(config.Saved) (config.Config, error), log
 	}
 	checks := []ops.Check{{Name: "settings", Func: func(context.Context) error { return cfg.SavedError }}}
 	if stores.ping != nil {
-		checks = append(checks, ops.Check{Name: "session_store", Func: stores.ping})
+		checks = append(checks, ops.Check{Name: stores.check, Func: stores.ping})
 		g.countSessions = stores.count
 	}
 	if cfg.LocalRestore {

@@ -47,6 +47,7 @@ type Config struct {
 	AssertionAudience      string // ASSERTION_AUDIENCE; "" means PublicURL
 
 	SessionStore           string         // SESSION_STORE: "cookie" or a redis:// / rediss:// URL
+	RevocationStore        string         // REVOCATION_STORE: "memory" or a redis:// / rediss:// URL
 	SessionLength          time.Duration  // SESSION_LENGTH
 	TrustedProxies         []netip.Prefix // TRUSTED_PROXIES
 	APIKeyPassthrough      bool           // API_KEY_PASSTHROUGH

@@ -193,7 +193,7 @@ func build(defs []spec, r resolved, saved Saved) Config {
 			p := &SettingError{Name: d.name, Problem: err.Error()}
 			if !d.secret {
 				p.Value = strings.TrimSpace(v.value)
-				if strings.HasSuffix(d.name, "_URL") || d.name == "SESSION_STORE" {
+				if strings.HasSuffix(d.name, "_URL") || d.name == "SESSION_STORE" || d.name == "REVOCATION_STORE" {
 					p.Value = showURLText(p.Value)
 				}
 			}

@@ -257,6 +257,16 @@ func (c Config) checkSessions() []*SettingError {
 				Problem: `must be "cookie" or a redis:// or rediss:// URL (for example redis://redis:6379/0)`})
 		}
 	}
+	if s := c.RevocationStore; s != "memory" {
+		switch u, err := url.Parse(s); {
+		case err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "":
+			ps = append(ps, &SettingError{Name: "REVOCATION_STORE", Value: showURLText(s),
+				Problem: `must be "memory" or a redis:// or rediss:// URL (for example redis://redis:6379/1)`})
+		case c.SessionStore != "cookie":
+			ps = append(ps, &SettingError{Name: "REVOCATION_STORE", Value: showURLText(s),
+				Problem: "is only for SESSION_STORE=cookie: with a Redis session store, logouts already end sessions on every replica; remove REVOCATION_STORE"})
+		}
+	}
 	if c.SessionLength <= 0 {
 		ps = append(ps, &SettingError{Name: "SESSION_LENGTH", Value: shortDuration(c.SessionLength), Problem: "must be longer than zero, e.g. 720h"})
 	}

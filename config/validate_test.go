@@ -13,7 +13,7 @@ func validConfig() Config {
 	return Config{
 		Issuer: "https://idp.example.com", ClientID: "gateway", AuthMethod: MethodImplicit,
 		Scopes: []string{"openid", "profile", "email"}, ListenAddr: ":4180", OpsAddr: ":9180",
-		DefaultRole: roleMember, SessionStore: "cookie", SessionLength: 720 * time.Hour,
+		DefaultRole: roleMember, SessionStore: "cookie", RevocationStore: "memory", SessionLength: 720 * time.Hour,
 		RefreshInterval: time.Hour, LogFormat: "json", DataDir: "./data",
 	}
 }
@@ -88,6 +88,12 @@ func TestValidate(t *testing.T) {
 			[]string{`SESSION_STORE="memcached://u:xxxxx@cache:11211": must be "cookie" or a redis:// or rediss:// URL (for example redis://redis:6379/0)`}},
 		{"empty store", func(c *Config) { c.SessionStore = "" },
 			[]string{`SESSION_STORE must be "cookie" or a redis:// or rediss:// URL (for example redis://redis:6379/0)`}},
+		{"shared revocation", func(c *Config) { c.RevocationStore = "redis://redis:6379/1" }, nil},
+		{"other revocation store", func(c *Config) { c.RevocationStore = "memcached://u:pw@cache:11211" },
+			[]string{`REVOCATION_STORE="memcached://u:xxxxx@cache:11211": must be "memory" or a redis:// or rediss:// URL (for example redis://redis:6379/1)`}},
+		{"revocation store beside redis sessions", func(c *Config) {
+			c.SessionStore, c.RevocationStore = "redis://redis:6379/0", "redis://:pw@redis:6379/1"
+		}, []string{`REVOCATION_STORE="redis://:xxxxx@redis:6379/1": is only for SESSION_STORE=cookie: with a Redis session store, logouts already end sessions on every replica; remove REVOCATION_STORE`}},
 		{"session length", func(c *Config) { c.SessionLength = 0 }, []string{`SESSION_LENGTH="0s": must be longer than zero, e.g. 720h`}},
 		{"refresh interval", func(c *Config) { c.RefreshInterval = -time.Minute }, []string{`REFRESH_INTERVAL="-1m": must be longer than zero, e.g. 1h`}},
 		{"redirect domain wildcard", func(c *Config) { c.AllowedRedirectDomains = []string{"*.example.com"} },

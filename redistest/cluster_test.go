@@ -34,8 +34,9 @@ const clientID = "ssogate"
 type store int
 
 const (
-	redisStore  store = iota // SESSION_STORE = the cluster's Redis
-	cookieStore              // SESSION_STORE unset: stateless cookies
+	redisStore         store = iota // SESSION_STORE = the cluster's Redis
+	cookieStore                     // SESSION_STORE unset: stateless cookies
+	sharedRevokeCookie              // cookies, REVOCATION_STORE = the cluster's Redis
 )
 
 // cluster is an oidc-provider, an echo upstream, a Redis and gateways in front of the
@@ -80,8 +81,11 @@ func startCluster(t *testing.T, durable bool, stores ...store) *cluster {
 			"OIDC_ISSUER": c.idp.Issuer, "OIDC_CLIENT_ID": clientID, "OIDC_AUTH_METHOD": "pkce",
 			"OIDC_SCOPES": "openid profile email groups", "COOKIE_SECRET": secret, "DATA_DIR": dataDir,
 		}
-		if st == redisStore {
+		switch st {
+		case redisStore:
 			env["SESSION_STORE"] = c.redis.URL()
+		case sharedRevokeCookie:
+			env["REVOCATION_STORE"] = c.redis.URL()
 		}
 		gw := testenv.StartGateway(t, builder.Build(t), env)
 		gw.WaitReady(t, 30*time.Second)

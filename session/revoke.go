@@ -24,10 +24,13 @@ var ErrRevokerFull = errors.New("session: revocation list full")
 // kept until the given time, which should be when every session they could
 // concern has expired (now + SESSION_LENGTH).
 type Revoker interface {
-	// Revoke marks IdP session sid as ended until the given time.
+	// Revoke ends, as of now, every session of IdP session sid; sessions created
+	// later are unaffected (the user signed in again). It is remembered until the
+	// given time.
 	Revoke(ctx context.Context, sid string, until time.Time) error
-	// Revoked reports whether IdP session sid was revoked.
-	Revoked(ctx context.Context, sid string) (bool, error)
+	// RevokedSince reports whether IdP session sid was revoked at or after
+	// issuedAt, that is whether a session created at issuedAt is ended.
+	RevokedSince(ctx context.Context, sid string, issuedAt time.Time) (bool, error)
 	// RevokeSubject ends, as of now, every session of sub at issuer; sessions
 	// created later are unaffected. It is remembered until the given time.
 	RevokeSubject(ctx context.Context, issuer, sub string, until time.Time) error
@@ -41,7 +44,7 @@ type Revoker interface {
 // ErrNoSession; a failing revoker's error is returned as is.
 func CheckRevoked(ctx context.Context, rv Revoker, s *Session) error {
 	if sid := s.Identity.SessionID; sid != "" {
-		revoked, err := rv.Revoked(ctx, sid)
+		revoked, err := rv.RevokedSince(ctx, sid, s.CreatedAt)
 		if err != nil {
 			return fmt.Errorf("session: check revocation of IdP session: %w", err)
 		}
@@ -106,10 +109,10 @@ func (m *MemoryRevoker) Revoke(_ context.Context, sid string, until time.Time) e
 	return m.add(sidEntry(sid), until)
 }
 
-// Revoked implements Revoker.
-func (m *MemoryRevoker) Revoked(_ context.Context, sid string) (bool, error) {
-	_, ok := m.lookup(sidEntry(sid))
-	return ok, nil
+// RevokedSince implements Revoker.
+func (m *MemoryRevoker) RevokedSince(_ context.Context, sid string, issuedAt time.Time) (bool, error) {
+	at, ok := m.lookup(sidEntry(sid))
+	return ok && !issuedAt.After(at), nil
 }
 
 // RevokeSubject implements Revoker.

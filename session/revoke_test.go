@@ -49,9 +49,9 @@ func TestMemoryRevokerSID(t *testing.T) {
 				t.Fatalf("Revoke: %v", err)
 			}
 			clock.Advance(tt.advance)
-			got, err := m.Revoked(ctx, tt.check)
+			got, err := m.RevokedSince(ctx, tt.check, revokeT0.Add(-time.Minute))
 			if err != nil || got != tt.want {
-				t.Errorf("Revoked(%q) = %v, %v; want %v, nil", tt.check, got, err, tt.want)
+				t.Errorf("RevokedSince(%q) = %v, %v; want %v, nil", tt.check, got, err, tt.want)
 			}
 		})
 	}
@@ -135,7 +135,7 @@ func TestMemoryRevokerBounded(t *testing.T) {
 	if err := m.Revoke(ctx, "sid-1", revokeT0.Add(2*time.Hour)); err != nil {
 		t.Errorf("Revoke of a remembered sid when full: got %v, want nil", err)
 	}
-	if got, _ := m.Revoked(ctx, "sid-0"); !got {
+	if got, _ := m.RevokedSince(ctx, "sid-0", revokeT0.Add(-time.Minute)); !got {
 		t.Errorf("sid-0 after a refused Revoke: got not revoked, want revoked (never evicted early)")
 	}
 	clock.Advance(time.Minute)
@@ -167,7 +167,9 @@ type failingRevoker struct{ session.Revoker }
 
 var errDown = errors.New("revoker down")
 
-func (failingRevoker) Revoked(context.Context, string) (bool, error) { return false, errDown }
+func (failingRevoker) RevokedSince(context.Context, string, time.Time) (bool, error) {
+	return false, errDown
+}
 func (failingRevoker) SubjectRevokedSince(context.Context, string, string, time.Time) (bool, error) {
 	return false, errDown
 }
@@ -197,6 +199,7 @@ func TestCheckRevoked(t *testing.T) {
 		{"live", m, sess("sid-live", "sub-live", -time.Minute), nil},
 		{"no sid", m, sess("", "sub-live", -time.Minute), nil},
 		{"sid revoked", m, sess("sid-revoked", "sub-live", -time.Minute), session.ErrNoSession},
+		{"sid signed in again after", m, sess("sid-revoked", "sub-live", time.Second), nil},
 		{"subject revoked before creation", m, sess("sid-live", "sub-revoked", -time.Minute), session.ErrNoSession},
 		{"subject signed in again after", m, sess("sid-new", "sub-revoked", time.Second), nil},
 		{"revoker down", failingRevoker{}, sess("sid-live", "sub-live", 0), errDown},
@@ -228,8 +231,8 @@ func TestMemoryRevokerConcurrent(t *testing.T) {
 				if err := m.Revoke(ctx, sid, until); err != nil {
 					t.Errorf("Revoke %s: %v", sid, err)
 				}
-				if ok, _ := m.Revoked(ctx, sid); !ok {
-					t.Errorf("Revoked(%s) right after Revoke = false, want true", sid)
+				if ok, _ := m.RevokedSince(ctx, sid, revokeT0.Add(-time.Minute)); !ok {
+					t.Errorf("RevokedSince(%s) right after Revoke = false, want true", sid)
 				}
 			}
 		})

@@ -69,6 +69,16 @@ func NewRevoker(opts RevokerOptions) (*RedisRevoker, error) {
 // Close closes the connections to Redis.
 func (rv *RedisRevoker) Close() error { return rv.client.Close() }
 
+// Ping checks that Redis answers, for /readyz. Its error wraps ErrUnavailable.
+func (rv *RedisRevoker) Ping(ctx context.Context) error {
+	ctx, cancel := opContext(ctx, rv.opTimeout)
+	defer cancel()
+	if err := rv.client.Ping(ctx).Err(); err != nil {
+		return unavailable("ping", err)
+	}
+	return nil
+}
+
 // Revoke implements session.Revoker.
 func (rv *RedisRevoker) Revoke(ctx context.Context, sid string, until time.Time) error {
 	if sid == "" {
@@ -77,10 +87,10 @@ func (rv *RedisRevoker) Revoke(ctx context.Context, sid string, until time.Time)
 	return rv.revoke(ctx, revSIDPrefix+digest(sid), until)
 }
 
-// Revoked implements session.Revoker.
-func (rv *RedisRevoker) Revoked(ctx context.Context, sid string) (bool, error) {
-	_, ok, err := rv.lookup(ctx, revSIDPrefix+digest(sid))
-	return ok, err
+// RevokedSince implements session.Revoker. Times compare at millisecond precision.
+func (rv *RedisRevoker) RevokedSince(ctx context.Context, sid string, issuedAt time.Time) (bool, error) {
+	at, ok, err := rv.lookup(ctx, revSIDPrefix+digest(sid))
+	return ok && issuedAt.UnixMilli() <= at, err
 }
 
 // RevokeSubject implements session.Revoker.

@@ -57,10 +57,10 @@ func TestRedisRevokerExpires(t *testing.T) {
 			t.Errorf("PTTL %s = %v, want in (0, 1h]", k, pttl)
 		}
 	}
-	if !eventually(5*time.Second, func() bool { ok, err := rv.Revoked(ctx, "sid-short"); return err == nil && !ok }) {
+	if !eventually(5*time.Second, func() bool { ok, err := rv.RevokedSince(ctx, "sid-short", time.Time{}); return err == nil && !ok }) {
 		t.Errorf("sid-short still revoked 5s after its until")
 	}
-	if ok, err := rv.Revoked(ctx, "sid-long"); err != nil || !ok {
+	if ok, err := rv.RevokedSince(ctx, "sid-long", time.Time{}); err != nil || !ok {
 		t.Errorf("sid-long after sid-short expired = %v, %v; want revoked", ok, err)
 	}
 	keys := admin.Keys(ctx, "ssogate:rev:*").Val()

@@ -15,6 +15,7 @@
 package redisstore
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ssogate/ssogate/internal/boundcache"
 	"github.com/ssogate/ssogate/session"
 )
 
@@ -59,9 +61,24 @@ type Store struct {
 	length    time.Duration
 	now       func() time.Time
 	opTimeout time.Duration
+	opened    *boundcache.Cache[opened]
 }
 
 var _ session.Store = (*Store)(nil)
+
+// openedCacheBytes bounds the memory a Store spends on recently opened sessions.
+const openedCacheBytes = 4 << 20
+
+// opened is a recently opened ticket cookie: its ticket, and its record as Redis
+// last returned it with the session that record opened to. A request whose record
+// is still byte for byte the same skips the decryption and JSON decoding; Redis is
+// asked on every request all the same, so a session ended on another replica ends
+// here at once.
+type opened struct {
+	t      ticket
+	sealed []byte
+	s      *session.Session
+}
 
 // New returns a Store for opts. It does not contact Redis: an unreachable server
 // shows in Ping and in each operation's ErrUnavailable. URL forms:
@@ -80,6 +97,7 @@ func New(opts Options) (*Store, error) {
 		length:    opts.SessionLength,
 		now:       opts.Now,
 		opTimeout: opts.OpTimeout,
+		opened:    boundcache.New[opened](openedCacheBytes),
 	}
 	if s.length <= 0 {
 		s.length = session.DefaultMaxAge
@@ -125,15 +143,35 @@ func (s *Store) Ping(ctx context.Context) error {
 // record that was deleted, revoked or has expired, yield errors wrapping
 // session.ErrNoSession; a Redis failure yields one wrapping ErrUnavailable.
 func (s *Store) Load(r *http.Request) (*session.Session, error) {
-	t, err := s.ticket(r)
+	c, err := r.Cookie(s.name)
 	if err != nil {
+		return nil, fmt.Errorf("%w: %w", session.ErrNoSession, errNoTicket)
+	}
+	prev, hit := s.opened.Get(c.Value)
+	t := prev.t
+	if !hit {
+		if t, err = openTicket(s.codec, c.Value); err != nil {
+			return nil, err
+		}
+	}
+	sealed, err := s.get(r.Context(), t)
+	if err != nil {
+		s.opened.Forget(c.Value)
 		return nil, err
 	}
-	sess, err := s.load(r.Context(), t)
-	if err != nil {
-		return nil, err
+	var sess *session.Session
+	if hit && bytes.Equal(sealed, prev.sealed) {
+		cp := *prev.s
+		sess = &cp
+	} else {
+		if sess, err = s.open(t, sealed); err != nil {
+			return nil, err
+		}
+		cp := *sess
+		s.opened.Put(c.Value, opened{t: t, sealed: sealed, s: &cp}, 2*len(sealed))
 	}
 	if now := s.now(); !sess.ExpiresAt.After(now) {
+		s.opened.Forget(c.Value)
 		return nil, fmt.Errorf("%w: session expired at %s", session.ErrNoSession, sess.ExpiresAt.Format(time.RFC3339))
 	}
 	return sess, nil
@@ -141,6 +179,15 @@ func (s *Store) Load(r *http.Request) (*session.Session, error) {
 
 // load reads and opens t's record.
 func (s *Store) load(ctx context.Context, t ticket) (*session.Session, error) {
+	sealed, err := s.get(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	return s.open(t, sealed)
+}
+
+// get reads t's sealed record.
+func (s *Store) get(ctx context.Context, t ticket) ([]byte, error) {
 	ctx, cancel := opContext(ctx, s.opTimeout)
 	defer cancel()
 	sealed, err := s.client.Get(ctx, recordKey(t.member())).Bytes()
@@ -150,6 +197,11 @@ func (s *Store) load(ctx context.Context, t ticket) (*session.Session, error) {
 	if err != nil {
 		return nil, unavailable("load session", err)
 	}
+	return sealed, nil
+}
+
+// open opens t's sealed record.
+func (s *Store) open(t ticket, sealed []byte) (*session.Session, error) {
 	plain, err := t.openRecord(sealed)
 	if err != nil {
 		return nil, err

@@ -29,15 +29,29 @@ func RunRevoker(t *testing.T, newRevoker func(t *testing.T, now func() time.Time
 	}{
 		{"sid revoked",
 			func(rv session.Revoker, _ *testenv.Clock) error { return rv.Revoke(ctx, "sid-1", hour) },
-			func(rv session.Revoker) (bool, error) { return rv.Revoked(ctx, "sid-1") }, true},
+			func(rv session.Revoker) (bool, error) {
+				return rv.RevokedSince(ctx, "sid-1", revokerT0.Add(-time.Minute))
+			}, true},
+		{"session created at the sid's revocation",
+			func(rv session.Revoker, _ *testenv.Clock) error { return rv.Revoke(ctx, "sid-1", hour) },
+			func(rv session.Revoker) (bool, error) { return rv.RevokedSince(ctx, "sid-1", revokerT0) }, true},
+		{"session created after the sid's revocation (signed in again)",
+			func(rv session.Revoker, _ *testenv.Clock) error { return rv.Revoke(ctx, "sid-1", hour) },
+			func(rv session.Revoker) (bool, error) {
+				return rv.RevokedSince(ctx, "sid-1", revokerT0.Add(time.Second))
+			}, false},
 		{"other sid",
 			func(rv session.Revoker, _ *testenv.Clock) error { return rv.Revoke(ctx, "sid-1", hour) },
-			func(rv session.Revoker) (bool, error) { return rv.Revoked(ctx, "sid-2") }, false},
+			func(rv session.Revoker) (bool, error) {
+				return rv.RevokedSince(ctx, "sid-2", revokerT0.Add(-time.Minute))
+			}, false},
 		{"sid with until already passed",
 			func(rv session.Revoker, _ *testenv.Clock) error {
 				return rv.Revoke(ctx, "sid-1", revokerT0.Add(-time.Second))
 			},
-			func(rv session.Revoker) (bool, error) { return rv.Revoked(ctx, "sid-1") }, false},
+			func(rv session.Revoker) (bool, error) {
+				return rv.RevokedSince(ctx, "sid-1", revokerT0.Add(-time.Minute))
+			}, false},
 		{"session created before the subject's revocation",
 			func(rv session.Revoker, _ *testenv.Clock) error { return rv.RevokeSubject(ctx, iss, sub, hour) },
 			func(rv session.Revoker) (bool, error) {
@@ -58,7 +72,7 @@ func RunRevoker(t *testing.T, newRevoker func(t *testing.T, now func() time.Time
 			}, false},
 		{"subject is not a sid",
 			func(rv session.Revoker, _ *testenv.Clock) error { return rv.RevokeSubject(ctx, iss, sub, hour) },
-			func(rv session.Revoker) (bool, error) { return rv.Revoked(ctx, sub) }, false},
+			func(rv session.Revoker) (bool, error) { return rv.RevokedSince(ctx, sub, revokerT0.Add(-time.Minute)) }, false},
 		{"second revocation ends sessions created in between",
 			func(rv session.Revoker, clk *testenv.Clock) error {
 				if err := rv.RevokeSubject(ctx, iss, sub, hour); err != nil {

@@ -119,6 +119,7 @@ extraEnv are applied last and win.
   "ROLE_MAP" (include "ssogate.roleMap" (default (dict) $c.roleMap))
   "DEFAULT_ROLE" $c.defaultRole
   "SESSION_STORE" $c.sessionStore
+  "REVOCATION_STORE" $c.revocationStore
   "SESSION_LENGTH" $c.sessionLength
   "REFRESH_INTERVAL" $c.refreshInterval
   "TRUSTED_PROXIES" (include "ssogate.csv" $c.trustedProxies)
