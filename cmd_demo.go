@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"strings"
@@ -58,7 +59,7 @@ func demoCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "ssogate demo: %v\n", err)
 		return 1
 	}
-	logger := newLogger(cfg, stdout)
+	logger := slog.New(newLogHandler(cfg, stdout)) // unbuffered: it shares the terminal with the banner
 	fmt.Fprintf(stdout, `
   ssogate demo (%s flow)
 

@@ -14,12 +14,19 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/ssogate/ssogate/config"
+	"github.com/ssogate/ssogate/internal/logbuf"
+	"github.com/ssogate/ssogate/proxy"
 )
+
+// logFlushInterval is the longest a log line waits before it is written.
+const logFlushInterval = 100 * time.Millisecond
 
 // version is stamped at build time with -ldflags "-X main.version=…".
 var version = "dev"
@@ -66,7 +73,11 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stderr, "ssogate: the configuration has problems; nothing was started:\n%s\n", indent(err.Error()))
 		return 2
 	}
-	logger := newLogger(cfg, stdout)
+	// One write per batch of access lines, not per request; every other line is
+	// written at once, and whatever waits is written on the way out.
+	logOut := logbuf.New(stdout, logFlushInterval)
+	defer logOut.Close()
+	logger := slog.New(logOut.Handler(newLogHandler(cfg, logOut), proxy.AccessLogMessage))
 	load := func(saved config.Saved) (config.Config, error) {
 		return config.LoadWithSaved(args, os.LookupEnv, saved)
 	}

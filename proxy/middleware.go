@@ -39,6 +39,10 @@ func (g *Gateway) requestID(next http.Handler) http.Handler {
 	})
 }
 
+// AccessLogMessage is the message of the one log line per request, at
+// slog.LevelInfo: a log writer may batch these lines (the process's does).
+const AccessLogMessage = "request"
+
 // accessLog writes one line per request and feeds the request metric.
 func (g *Gateway) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -57,7 +61,7 @@ func (g *Gateway) accessLog(next http.Handler) http.Handler {
 		if h := g.opts.Hooks.Request; h != nil {
 			h(routeClass(r.URL.Path), status, elapsed)
 		}
-		g.opts.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		g.opts.Logger.LogAttrs(r.Context(), slog.LevelInfo, AccessLogMessage,
 			slog.String("request_id", requestIDFrom(r.Context())),
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
