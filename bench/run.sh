@@ -91,7 +91,7 @@ log() { echo "--- $*" >&2; }
 # --- build -------------------------------------------------------------------------
 
 log "building ssogate and bench/cmd/*"
-go build -o "$bin/ssogate" .
+OUT="$bin/ssogate" scripts/build.sh # as released: stripped, -trimpath
 go build -o "$bin/" ./bench/cmd/...
 
 o2p=""

@@ -129,7 +129,7 @@ func (g *Gateway) useLogoutToken(ctx context.Context, lt *oidcflow.LogoutToken) 
 func (rg *replayGuard) forget(state string) {
 	rg.mu.Lock()
 	defer rg.mu.Unlock()
-	delete(rg.seen, state)
+	delete(rg.seen, replayKeyOf(state))
 }
 
 // endIdPSession ends every gateway session of IdP session sid: deleted from a

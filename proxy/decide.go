@@ -89,7 +89,19 @@ func (g *Gateway) protected(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	start := g.opts.Now()
-	g.upstream.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), upstreamHeadersKey, h)))
+	info := requestInfoFrom(r.Context())
+	if info == nil { // served without the router's middleware
+		info = &requestInfo{}
+		r = r.WithContext(context.WithValue(r.Context(), requestInfoKey, info))
+	}
+	info.upstream = h
+	// Also on the incoming request, only so that the proxy's copy of its headers has
+	// room for them: the rewrite removes every identity header of the copy and sets
+	// these again, after the proxy dropped what Connection names.
+	for k, v := range h {
+		r.Header[k] = v
+	}
+	g.upstream.ServeHTTP(w, r)
 	if hook := g.opts.Hooks.Upstream; hook != nil {
 		hook(g.since(start))
 	}

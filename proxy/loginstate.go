@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -96,16 +97,26 @@ func (g *Gateway) expireCookie(w http.ResponseWriter, name string) {
 }
 
 // replayGuard remembers consumed login states until they expire, so a captured
-// callback cannot be played again on this replica even with the cookie.
+// callback cannot be played again on this replica even with the cookie. It keeps
+// a 128-bit digest of each state and its expiry (about 50 bytes an entry, nothing
+// allocated per entry), since a busy gateway holds ten minutes of sign-ins.
 type replayGuard struct {
 	now       func() time.Time
 	mu        sync.Mutex
-	seen      map[string]time.Time
+	seen      map[replayKey]int64 // expiry, Unix nanoseconds
 	nextPrune time.Time
 }
 
+// replayKey is the first 16 bytes of a state's SHA-256.
+type replayKey [16]byte
+
+func replayKeyOf(state string) replayKey {
+	sum := sha256.Sum256([]byte(state))
+	return replayKey(sum[:16])
+}
+
 func newReplayGuard(now func() time.Time) *replayGuard {
-	return &replayGuard{now: now, seen: make(map[string]time.Time)}
+	return &replayGuard{now: now, seen: make(map[replayKey]int64)}
 }
 
 // consume records state and reports whether it was fresh.
@@ -114,16 +125,17 @@ func (rg *replayGuard) consume(state string, until time.Time) bool {
 	defer rg.mu.Unlock()
 	now := rg.now()
 	if now.After(rg.nextPrune) { // at most once a minute, so a flood of logins cannot make every callback scan
-		for s, exp := range rg.seen {
-			if now.After(exp) {
-				delete(rg.seen, s)
+		for k, exp := range rg.seen {
+			if now.UnixNano() > exp {
+				delete(rg.seen, k)
 			}
 		}
 		rg.nextPrune = now.Add(time.Minute)
 	}
-	if exp, ok := rg.seen[state]; ok && now.Before(exp) {
+	key := replayKeyOf(state)
+	if exp, ok := rg.seen[key]; ok && now.UnixNano() < exp {
 		return false
 	}
-	rg.seen[state] = until
+	rg.seen[key] = until.UnixNano()
 	return true
 }

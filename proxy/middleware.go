@@ -16,15 +16,27 @@ import (
 
 type ctxKey int
 
-const (
-	requestIDKey       ctxKey = iota
-	upstreamHeadersKey        // http.Header to set on the upstream request
-)
+// requestInfoKey keys the request's *requestInfo.
+const requestInfoKey ctxKey = 0
+
+// requestInfo is what the gateway keeps about one request, in its context once (a
+// context value per item would copy the request for each).
+type requestInfo struct {
+	id       string      // request ID
+	upstream http.Header // identity headers for the upstream request; nil: none
+}
+
+func requestInfoFrom(ctx context.Context) *requestInfo {
+	info, _ := ctx.Value(requestInfoKey).(*requestInfo)
+	return info
+}
 
 // requestIDFrom returns the request's ID, set by the requestID middleware.
 func requestIDFrom(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey).(string)
-	return id
+	if info := requestInfoFrom(ctx); info != nil {
+		return info.id
+	}
+	return ""
 }
 
 // requestID gives every request a random ID, echoed in X-Request-Id and in every log
@@ -33,9 +45,9 @@ func (g *Gateway) requestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var b [8]byte
 		_, _ = rand.Read(b[:])
-		id := hex.EncodeToString(b[:])
-		w.Header().Set("X-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
+		info := &requestInfo{id: hex.EncodeToString(b[:])}
+		w.Header().Set("X-Request-Id", info.id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestInfoKey, info)))
 	})
 }
 

@@ -65,8 +65,8 @@ func newUpstream(target *url.URL, trusted []netip.Prefix, logger *slog.Logger, o
 				}
 			}
 			stripIdentityHeaders(pr.Out.Header)
-			if h, ok := pr.In.Context().Value(upstreamHeadersKey).(http.Header); ok {
-				for k, v := range h {
+			if info := requestInfoFrom(pr.In.Context()); info != nil {
+				for k, v := range info.upstream {
 					pr.Out.Header[k] = v
 				}
 			}

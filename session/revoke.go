@@ -75,7 +75,7 @@ type MemoryRevoker struct {
 	max int
 
 	mu      sync.Mutex
-	entries map[string]*revocation
+	entries map[revocationKey]*revocation
 	byUntil revocationHeap // the same entries, soonest expiry first
 }
 
@@ -83,7 +83,7 @@ var _ Revoker = (*MemoryRevoker)(nil)
 
 // revocation is one remembered logout.
 type revocation struct {
-	key   string
+	key   revocationKey
 	at    time.Time // when it was revoked
 	until time.Time // when it is forgotten
 	index int       // position in byUntil
@@ -98,7 +98,7 @@ func NewMemoryRevoker(now func() time.Time, max int) *MemoryRevoker {
 	if max <= 0 {
 		max = DefaultRevokerMax
 	}
-	return &MemoryRevoker{now: now, max: max, entries: make(map[string]*revocation)}
+	return &MemoryRevoker{now: now, max: max, entries: make(map[revocationKey]*revocation)}
 }
 
 // Revoke implements Revoker.
@@ -139,7 +139,7 @@ func (m *MemoryRevoker) Len() int {
 
 // add records a revocation at now until the given time. Revoking a key again
 // moves its revocation time forward and never shortens how long it is kept.
-func (m *MemoryRevoker) add(key string, until time.Time) error {
+func (m *MemoryRevoker) add(key revocationKey, until time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
@@ -165,7 +165,7 @@ func (m *MemoryRevoker) add(key string, until time.Time) error {
 }
 
 // lookup returns when key was revoked, if it is remembered.
-func (m *MemoryRevoker) lookup(key string) (time.Time, bool) {
+func (m *MemoryRevoker) lookup(key revocationKey) (time.Time, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.expire(m.now())
@@ -184,10 +184,17 @@ func (m *MemoryRevoker) expire(now time.Time) {
 	}
 }
 
-// sidEntry and subjectEntry name entries; the NUL separator cannot occur in a
-// URL issuer, so distinct (issuer, sub) pairs never share a key.
-func sidEntry(sid string) string             { return "sid\x00" + sid }
-func subjectEntry(issuer, sub string) string { return "sub\x00" + issuer + "\x00" + sub }
+// revocationKey names an entry: an IdP session ID, or a subject at an issuer.
+// Looking one up allocates nothing.
+type revocationKey struct {
+	subject     bool
+	issuer, sub string // sub holds the IdP session ID when !subject
+}
+
+func sidEntry(sid string) revocationKey { return revocationKey{sub: sid} }
+func subjectEntry(issuer, sub string) revocationKey {
+	return revocationKey{subject: true, issuer: issuer, sub: sub}
+}
 
 // revocationHeap is a min-heap of revocations by until, for container/heap.
 type revocationHeap []*revocation
