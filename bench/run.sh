@@ -168,6 +168,11 @@ stop() {
 	unset "pids[$name]"
 }
 
+# cpu_ticks NAME prints the CPU time NAME has used so far (user + system), in clock ticks.
+cpu_ticks() {
+	awk '{print $14 + $15}' "/proc/${pids[$1]}/stat"
+}
+
 # peak_rss_mib NAME prints NAME's peak resident set size (VmHWM) in MiB.
 peak_rss_mib() {
 	awk '/^VmHWM:/ {printf "%.1f", $2 / 1024}' "/proc/${pids[$1]}/status"
@@ -273,12 +278,17 @@ wrk_run() {
 	END { printf "%.0f %.3f %.3f\n", rps, p50, p99 }' <<<"$out" >>"$file"
 }
 
-# signin_run FILE KIND PORT appends the sign-ins per second of one run to FILE.
+# signin_run FILE KIND PORT PROC appends one run's "sign-ins/s, gateway CPU µs per
+# sign-in, sign-ins per gateway CPU-second" to FILE; PROC is the gateway's process.
 signin_run() {
-	local file=$1 kind=$2 port=$3 out
+	local file=$1 kind=$2 port=$3 proc=$4 out before after
+	before=$(cpu_ticks "$proc")
 	out=$(taskset -c "$client_cpu" "$bin/signin" -kind "$kind" -gateway "http://127.0.0.1:$port" -user bench5 \
 		-duration "${duration}s" -c "$signin_workers" -max "$signin_max") || die "sign-ins at $kind on port $port failed"
-	awk '{printf "%.1f\n", $2}' <<<"$out" >>"$file"
+	after=$(cpu_ticks "$proc")
+	awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '{
+		cpu = ticks / hz; if (cpu <= 0) cpu = 1 / hz
+		printf "%.1f %.0f %.0f\n", $2, 1e6 * cpu / $4, $4 / cpu }' <<<"$out" >>"$file"
 }
 
 # median FILE COLUMN prints the median of COLUMN (1-based) over FILE's lines.
@@ -415,7 +425,7 @@ for t in "${si_targets[@]}"; do sign_in "${si_kind[$t]}" "${si_port[$t]}" bench5
 for round in $(seq 1 "$rounds"); do
 	for t in "${si_targets[@]}"; do
 		log "sign-ins: $t, round $round/$rounds"
-		signin_run "$res/si-$t" "${si_kind[$t]}" "${si_port[$t]}"
+		signin_run "$res/si-$t" "${si_kind[$t]}" "${si_port[$t]}" "${si_proc[$t]}"
 	done
 done
 declare -A si_rss=()
@@ -543,12 +553,16 @@ done
 
 echo
 echo "== Complete sign-ins (gateway → IdP login form → callback → session cookie), $signin_workers concurrent browsers"
-printf '%-26s %12s %9s %9s\n' target "sign-ins/s" "RSS MiB" "vs o2p"
-si_o2p=nan
-$use_o2p && si_o2p=$(median "$res/si-o2p" 1)
+echo "   sign-ins/s is wall-clock, bounded by CPU $client_cpu (the IdP and the scripted browsers, busy 100 %);"
+echo "   per gateway core = sign-ins per CPU-second the gateway process used (CPU $server_cpu was about half idle)"
+printf '%-26s %11s %9s %12s %9s %9s %9s\n' target "sign-ins/s" "vs o2p" "gw µs/s-i" "per core" "vs o2p" "RSS MiB"
+si_o2p=nan si_o2p_core=nan
+$use_o2p && si_o2p=$(median "$res/si-o2p" 1) && si_o2p_core=$(median "$res/si-o2p" 3)
 for t in "${si_targets[@]}"; do
 	v=$(median "$res/si-$t" 1)
-	printf '%-26s %12s %9s %9s\n' "${label[$t]}" "$v" "${si_rss[$t]}" "$([[ $si_o2p == nan ]] && echo - || ratio "$v" "$si_o2p")"
+	core=$(median "$res/si-$t" 3)
+	printf '%-26s %11s %9s %12s %9s %9s %9s\n' "${label[$t]}" "$v" "$([[ $si_o2p == nan ]] && echo - || ratio "$v" "$si_o2p")" \
+		"$(median "$res/si-$t" 2)" "$core" "$([[ $si_o2p_core == nan ]] && echo - || ratio "$core" "$si_o2p_core")" "${si_rss[$t]}"
 done
 
 echo
@@ -609,7 +623,8 @@ else
 fi
 if $use_o2p; then
 	for t in pkce implicit; do
-		check "sign-ins/s, ssogate $t / oauth2-proxy" "$(awk -v a="$(median "$res/si-$t" 1)" -v b="$si_o2p" 'BEGIN{printf "%.2f", a/b}')" ">=" 1.5
+		check "sign-ins per gateway core, ssogate $t / oauth2-proxy" "$(awk -v a="$(median "$res/si-$t" 3)" -v b="$si_o2p_core" 'BEGIN{printf "%.2f", a/b}')" ">=" 1.5
+		check "sign-ins/s (wall clock, IdP-bound), ssogate $t / oauth2-proxy" "$(awk -v a="$(median "$res/si-$t" 1)" -v b="$si_o2p" 'BEGIN{printf "%.2f", a/b}')" ">=" 1.5
 	done
 fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
