@@ -22,6 +22,8 @@ var notSettings = map[string]string{
 	"VERSION":       "input of scripts/build.sh (docs/deploy.md)",
 	"OUT":           "input of scripts/build.sh (docs/deploy.md)",
 	"CGO_ENABLED":   "Go build setting scripts/build.sh turns off (docs/deploy.md)",
+	"GOGC":          "Go runtime: the garbage collector's target (README, Performance)",
+	"GOMEMLIMIT":    "Go runtime: a soft memory limit (README, Performance)",
 	"TENANT_ID":     "README's shell variable holding the Entra tenant ID",
 	"WANDB_API_KEY": "the W&B SDK's own variable for the API key (docs/forward-auth.md)",
 
