@@ -27,10 +27,18 @@ func (g *Gateway) callback(w http.ResponseWriter, r *http.Request) error {
 		return g.signInFailed(r, err, http.StatusBadRequest,
 			"This sign-in response does not belong to a sign-in started in this browser, or it was already used.")
 	}
-	if !g.replays.consume(ls.State, ls.Expires) {
+	retry := "/oidc/login?rd=" + url.QueryEscape(ls.ReturnTo)
+	switch err := g.replays.consume(ls.State, ls.Expires); {
+	case errors.Is(err, errReplayGuardFull):
+		failed := g.signInFailed(r, err, http.StatusServiceUnavailable,
+			"Too many sign-ins are in progress right now. Please try again in a minute.", retry)
+		if he, ok := failed.(*HTTPError); ok {
+			he.RetryAfter = 60
+		}
+		return failed
+	case err != nil:
 		return g.signInFailed(r, oidcflow.ErrStateReplayed, http.StatusBadRequest, "This sign-in response was already used.")
 	}
-	retry := "/oidc/login?rd=" + url.QueryEscape(ls.ReturnTo)
 	flow, err := g.opts.Flows.Flow()
 	if err != nil {
 		return g.signInFailed(r, err, http.StatusServiceUnavailable, "The identity provider cannot be reached right now.", retry)

@@ -81,6 +81,10 @@ func (g *Gateway) backChannelLogout(w http.ResponseWriter, r *http.Request) erro
 		return refuse(oidcflow.Reason(err), err)
 	}
 	release, fresh, err := g.useLogoutToken(r.Context(), lt)
+	if errors.Is(err, errReplayGuardFull) {
+		return &HTTPError{Status: http.StatusServiceUnavailable, Title: "Temporarily unavailable",
+			Message: "Too many logout tokens to remember right now; send it again later.", Code: "busy", RetryAfter: 60, Err: err}
+	}
 	if err != nil {
 		return storeError(err)
 	}
@@ -110,7 +114,10 @@ const logoutTokenTTL = time.Hour
 // logout that failed and that the IdP may retry.
 func (g *Gateway) useLogoutToken(ctx context.Context, lt *oidcflow.LogoutToken) (release func(), fresh bool, err error) {
 	key := "jti\x00" + lt.Issuer + "\x00" + lt.JTI
-	if !g.replays.consume(key, g.opts.Now().Add(logoutTokenTTL)) {
+	switch err := g.replays.consume(key, g.opts.Now().Add(logoutTokenTTL)); {
+	case errors.Is(err, errReplayGuardFull):
+		return nil, false, err
+	case err != nil:
 		return nil, false, nil
 	}
 	release = func() { g.replays.forget(key) }

@@ -189,7 +189,7 @@ func BenchmarkReplayGuardConsume(b *testing.B) {
 	for _, live := range []int{1000, 30000} {
 		b.Run(fmt.Sprintf("live=%d", live), func(b *testing.B) {
 			now := time.Now()
-			rg := newReplayGuard(func() time.Time { return now })
+			rg := newReplayGuard(func() time.Time { return now }, replayGuardMax)
 			for i := range live {
 				rg.consume(fmt.Sprintf("state-%d", i), now.Add(10*time.Minute))
 			}
@@ -200,7 +200,7 @@ func BenchmarkReplayGuardConsume(b *testing.B) {
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
-				if !rg.consume(states[i%len(states)], now.Add(10*time.Minute)) && i < len(states) {
+				if rg.consume(states[i%len(states)], now.Add(10*time.Minute)) != nil && i < len(states) {
 					b.Fatal("a fresh state was refused")
 				}
 				i++

@@ -1,9 +1,12 @@
 package proxy
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ssogate/ssogate/oidcflow"
 )
@@ -157,5 +160,49 @@ func TestCallbackReplayIsRefused(t *testing.T) {
 				t.Errorf("sign-in failed reasons: got %v, want two, one of them replayed", reasons)
 			}
 		})
+	}
+}
+
+func TestReplayGuardIsBounded(t *testing.T) {
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	rg := newReplayGuard(func() time.Time { return now }, 3)
+	for i := range 3 {
+		if err := rg.consume(fmt.Sprintf("state-%d", i), now.Add(time.Duration(i+1)*time.Minute)); err != nil {
+			t.Fatalf("state-%d: %v", i, err)
+		}
+	}
+	if err := rg.consume("state-0", now.Add(time.Hour)); !errors.Is(err, errReplayed) {
+		t.Errorf("state-0 again: %v, want errReplayed", err)
+	}
+	if err := rg.consume("state-3", now.Add(time.Hour)); !errors.Is(err, errReplayGuardFull) {
+		t.Errorf("a fourth state with three remembered: %v, want errReplayGuardFull", err)
+	}
+	now = now.Add(90 * time.Second) // state-0 expired; the next prune forgets it
+	if err := rg.consume("state-3", now.Add(time.Hour)); err != nil {
+		t.Errorf("a fourth state after one expired: %v, want accepted", err)
+	}
+	if err := rg.consume("state-1", now.Add(time.Hour)); !errors.Is(err, errReplayed) {
+		t.Errorf("state-1, still unexpired, again: %v, want errReplayed", err)
+	}
+}
+
+// TestFullReplayGuardRefusesSignInsWith503: a flood of callbacks that fills the
+// guard makes further sign-ins wait (503, Retry-After), never a session without the
+// single-use check, and says why in the audit log.
+func TestFullReplayGuardRefusesSignInsWith503(t *testing.T) {
+	f := newFixture(t, fixtureOptions{method: methods[0]})
+	f.gw.replays = newReplayGuard(f.gw.opts.Now, 0)
+	b := f.browser()
+	resp, body := b.send(b.idpLogin(b.startLogin("/oidc/login?rd=%2Fa"), "alice", "alice"))
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("callback with a full replay guard: %d, Retry-After %q; want 503 with Retry-After; body %q",
+			resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+	if c := cookieSet(resp, f.store.CookieName()); c != nil && c.MaxAge >= 0 {
+		t.Errorf("callback with a full replay guard set a session cookie %+v", c)
+	}
+	fails := f.logs.records(t, "sign-in failed")
+	if len(fails) != 1 || !strings.Contains(fails[0]["error"].(string), "replay guard is full") {
+		t.Errorf("sign-in failed lines: %v, want one naming the full replay guard", fails)
 	}
 }

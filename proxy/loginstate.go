@@ -3,6 +3,7 @@ package proxy
 import (
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -99,13 +100,25 @@ func (g *Gateway) expireCookie(w http.ResponseWriter, name string) {
 // replayGuard remembers consumed login states until they expire, so a captured
 // callback cannot be played again on this replica even with the cookie. It keeps
 // a 128-bit digest of each state and its expiry (about 50 bytes an entry, nothing
-// allocated per entry), since a busy gateway holds ten minutes of sign-ins.
+// allocated per entry), since a busy gateway holds ten minutes of sign-ins, and at
+// most max of them: a flood of callbacks fills it and is then refused, rather than
+// growing the process without bound.
 type replayGuard struct {
 	now       func() time.Time
+	max       int
 	mu        sync.Mutex
 	seen      map[replayKey]int64 // expiry, Unix nanoseconds
 	nextPrune time.Time
 }
+
+// replayGuardMax bounds a replayGuard: about 50 MiB, ten minutes of 1,700 sign-ins a
+// second.
+const replayGuardMax = 1 << 20
+
+var (
+	errReplayed        = errors.New("already used")
+	errReplayGuardFull = errors.New("too many sign-ins in progress: the replay guard is full")
+)
 
 // replayKey is the first 16 bytes of a state's SHA-256.
 type replayKey [16]byte
@@ -115,27 +128,38 @@ func replayKeyOf(state string) replayKey {
 	return replayKey(sum[:16])
 }
 
-func newReplayGuard(now func() time.Time) *replayGuard {
-	return &replayGuard{now: now, seen: make(map[replayKey]int64)}
+func newReplayGuard(now func() time.Time, max int) *replayGuard {
+	return &replayGuard{now: now, max: max, seen: make(map[replayKey]int64)}
 }
 
-// consume records state and reports whether it was fresh.
-func (rg *replayGuard) consume(state string, until time.Time) bool {
+// consume records state until the given time. It returns errReplayed when state
+// was recorded before, and errReplayGuardFull when max states are remembered.
+func (rg *replayGuard) consume(state string, until time.Time) error {
 	rg.mu.Lock()
 	defer rg.mu.Unlock()
 	now := rg.now()
-	if now.After(rg.nextPrune) { // at most once a minute, so a flood of logins cannot make every callback scan
-		for k, exp := range rg.seen {
-			if now.UnixNano() > exp {
-				delete(rg.seen, k)
-			}
-		}
-		rg.nextPrune = now.Add(time.Minute)
+	// Pruning scans everything, so it runs at most once a minute however many
+	// callbacks arrive.
+	if now.After(rg.nextPrune) {
+		rg.prune(now)
 	}
 	key := replayKeyOf(state)
 	if exp, ok := rg.seen[key]; ok && now.UnixNano() < exp {
-		return false
+		return errReplayed
+	}
+	if len(rg.seen) >= rg.max {
+		return errReplayGuardFull
 	}
 	rg.seen[key] = until.UnixNano()
-	return true
+	return nil
+}
+
+// prune forgets expired states. rg.mu must be held.
+func (rg *replayGuard) prune(now time.Time) {
+	for k, exp := range rg.seen {
+		if now.UnixNano() > exp {
+			delete(rg.seen, k)
+		}
+	}
+	rg.nextPrune = now.Add(time.Minute)
 }

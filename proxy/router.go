@@ -21,7 +21,7 @@ func New(opts Options) (*Gateway, error) {
 	if err := opts.check(); err != nil {
 		return nil, err
 	}
-	g := &Gateway{opts: opts, replays: newReplayGuard(opts.Now)}
+	g := &Gateway{opts: opts, replays: newReplayGuard(opts.Now, replayGuardMax)}
 	if opts.Upstream != nil {
 		up, err := newUpstream(opts.Upstream, opts.Trusted, opts.Logger, g.renderError)
 		if err != nil {
