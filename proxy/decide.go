@@ -5,7 +5,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 
+	"github.com/ssogate/ssogate/claims"
 	"github.com/ssogate/ssogate/session"
 )
 
@@ -122,23 +124,70 @@ func (g *Gateway) forbid(w http.ResponseWriter, r *http.Request, d decision) err
 	return g.renderForbidden(w, r, id, d.reason)
 }
 
-// identityHeaders returns the headers that carry id upstream (and on forward-auth
-// responses): user, email, groups, role and the signed assertion.
+// headerCacheBytes bounds the memory spent on sessions' identity headers.
+const headerCacheBytes = 4 << 20
+
+// sessionHeaders are a session's identity headers and what they were built from.
+type sessionHeaders struct {
+	assertion, username, email, role string
+	groups                           []string
+	h                                http.Header
+}
+
+// builtFrom reports whether c was built from id and assertion a.
+func (c sessionHeaders) builtFrom(id *claims.Identity, a string) bool {
+	return c.assertion == a && c.username == id.Username && c.email == id.Email && c.role == id.Role &&
+		sameList(c.groups, id.Groups)
+}
+
+// sameList compares two lists, at once when they share their array (a session
+// loaded from a store's cache shares its groups with the cached one).
+func sameList(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) == 0 || &a[0] == &b[0] {
+		return true
+	}
+	return slices.Equal(a, b)
+}
+
+// identityHeaders returns the headers that carry s's identity upstream (and on
+// forward-auth responses): user, email, groups, role and the signed assertion.
+// They are built once per session and assertion, and shared: callers copy the
+// entries into their own header and never change the values.
 func (g *Gateway) identityHeaders(s *session.Session) (http.Header, error) {
 	id := s.Identity
+	if g.opts.Assertions == nil {
+		return buildIdentityHeaders(id, ""), nil
+	}
+	a, err := g.opts.Assertions.Get(id, s.ID)
+	if err != nil {
+		return nil, err
+	}
+	if s.ID == "" { // a bearer token's identity: signed afresh each time, never cached
+		return buildIdentityHeaders(id, a), nil
+	}
+	if c, ok := g.headers.Get(s.ID); ok && c.builtFrom(&id, a) {
+		return c.h, nil
+	}
+	h := buildIdentityHeaders(id, a)
+	size := len(id.Username) + len(id.Email) + 2*len(h[HeaderGroups][0]) + len(id.Role) + len(a)
+	g.headers.Put(s.ID, sessionHeaders{assertion: a, username: id.Username, email: id.Email, role: id.Role,
+		groups: id.Groups, h: h}, size+512)
+	return h, nil
+}
+
+func buildIdentityHeaders(id claims.Identity, assertion string) http.Header {
 	h := make(http.Header, 5)
 	h[HeaderUser] = []string{id.Username}
 	h[HeaderEmail] = []string{id.Email}
 	h[HeaderGroups] = []string{joinGroups(id.Groups)}
 	h[HeaderRole] = []string{id.Role}
-	if g.opts.Assertions != nil {
-		a, err := g.opts.Assertions.Get(id, s.ID)
-		if err != nil {
-			return nil, err
-		}
-		h[HeaderAssertion] = []string{a}
+	if assertion != "" {
+		h[HeaderAssertion] = []string{assertion}
 	}
-	return h, nil
+	return h
 }
 
 // storeError is the page for a session store that cannot be reached.

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/ssogate/ssogate/claims"
+	"github.com/ssogate/ssogate/session"
 )
 
 // Abandoned logins cannot grow the browser's cookies without bound; the newest login
@@ -119,6 +120,41 @@ func TestRequestHookRouteClass(t *testing.T) {
 	} {
 		if got := routeClass(path); got != want {
 			t.Errorf("routeClass(%q): got %q, want %q", path, got, want)
+		}
+	}
+}
+
+// TestIdentityHeadersFollowTheSession: a session's identity headers are built once
+// and reused, but a change of user, email, role or groups (a refresh, a new
+// sign-in) shows at once, even when the assertion stays the same.
+func TestIdentityHeadersFollowTheSession(t *testing.T) {
+	f := newFixture(t, fixtureOptions{method: methods[0]})
+	s := &session.Session{ID: "sess-1", Identity: claims.Identity{Username: "alice", Email: "alice@example.com",
+		Role: claims.RoleMember, Groups: []string{"ml-team"}}}
+	first, err := f.gw.identityHeaders(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := f.gw.identityHeaders(s)
+	if &first[HeaderUser][0] != &again[HeaderUser][0] {
+		t.Error("the second request of a session built its headers again")
+	}
+	for name, change := range map[string]func(*claims.Identity){
+		"groups": func(id *claims.Identity) { id.Groups = []string{"ml-team", "wandb-admins"} },
+		"role":   func(id *claims.Identity) { id.Role = claims.RoleAdmin },
+		"email":  func(id *claims.Identity) { id.Email = "alice@other.example" },
+	} {
+		changed := *s
+		change(&changed.Identity)
+		h, err := f.gw.identityHeaders(&changed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := buildIdentityHeaders(changed.Identity, h.Get(HeaderAssertion))
+		for _, k := range []string{HeaderGroups, HeaderRole, HeaderEmail} {
+			if h.Get(k) != want.Get(k) {
+				t.Errorf("after a change of %s: %s = %q, want %q", name, k, h.Get(k), want.Get(k))
+			}
 		}
 	}
 }

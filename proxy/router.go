@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"github.com/ssogate/ssogate/internal/boundcache"
 	"net/http"
 	"net/netip"
 
@@ -13,6 +14,7 @@ type Gateway struct {
 	opts     Options
 	upstream http.Handler // nil in auth-only mode
 	replays  *replayGuard
+	headers  *boundcache.Cache[sessionHeaders]
 	handler  http.Handler
 }
 
@@ -21,7 +23,8 @@ func New(opts Options) (*Gateway, error) {
 	if err := opts.check(); err != nil {
 		return nil, err
 	}
-	g := &Gateway{opts: opts, replays: newReplayGuard(opts.Now, replayGuardMax)}
+	g := &Gateway{opts: opts, replays: newReplayGuard(opts.Now, replayGuardMax),
+		headers: boundcache.New[sessionHeaders](headerCacheBytes)}
 	if opts.Upstream != nil {
 		up, err := newUpstream(opts.Upstream, opts.Trusted, opts.Logger, g.renderError)
 		if err != nil {
