@@ -2,9 +2,11 @@ package proxy
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strings"
 	"sync"
@@ -99,19 +101,20 @@ func (g *Gateway) expireCookie(w http.ResponseWriter, name string) {
 
 // replayGuard remembers consumed login states until they expire, so a captured
 // callback cannot be played again on this replica even with the cookie. It keeps
-// a 128-bit digest of each state and its expiry (about 50 bytes an entry, nothing
-// allocated per entry), since a busy gateway holds ten minutes of sign-ins, and at
-// most max of them: a flood of callbacks fills it and is then refused, rather than
-// growing the process without bound.
+// a 64-bit digest of each state and its expiry in Unix seconds (about 25 bytes an
+// entry, nothing allocated per entry), since a busy gateway holds ten minutes of
+// sign-ins, and at most max of them: a flood of callbacks fills it and is then
+// refused, rather than growing the process without bound. Two states sharing a
+// digest (odds about max/2^64 per sign-in) would only refuse the second one.
 type replayGuard struct {
 	now       func() time.Time
 	max       int
 	mu        sync.Mutex
-	seen      map[replayKey]int64 // expiry, Unix nanoseconds
+	seen      map[replayKey]uint32 // expiry, Unix seconds
 	nextPrune time.Time
 }
 
-// replayGuardMax bounds a replayGuard: about 50 MiB, ten minutes of 1,700 sign-ins a
+// replayGuardMax bounds a replayGuard: about 25 MiB, ten minutes of 1,700 sign-ins a
 // second.
 const replayGuardMax = 1 << 20
 
@@ -120,16 +123,25 @@ var (
 	errReplayGuardFull = errors.New("too many sign-ins in progress: the replay guard is full")
 )
 
-// replayKey is the first 16 bytes of a state's SHA-256.
-type replayKey [16]byte
+// replayKey is the first 8 bytes of a state's SHA-256.
+type replayKey uint64
 
 func replayKeyOf(state string) replayKey {
 	sum := sha256.Sum256([]byte(state))
-	return replayKey(sum[:16])
+	return replayKey(binary.BigEndian.Uint64(sum[:8]))
+}
+
+// unixSeconds is t in Unix seconds, rounded up, as the guard stores expiries.
+func unixSeconds(t time.Time) uint32 {
+	s := t.Unix()
+	if t.Nanosecond() > 0 {
+		s++
+	}
+	return uint32(min(max(s, 0), math.MaxUint32))
 }
 
 func newReplayGuard(now func() time.Time, max int) *replayGuard {
-	return &replayGuard{now: now, max: max, seen: make(map[replayKey]int64)}
+	return &replayGuard{now: now, max: max, seen: make(map[replayKey]uint32)}
 }
 
 // consume records state until the given time. It returns errReplayed when state
@@ -144,20 +156,20 @@ func (rg *replayGuard) consume(state string, until time.Time) error {
 		rg.prune(now)
 	}
 	key := replayKeyOf(state)
-	if exp, ok := rg.seen[key]; ok && now.UnixNano() < exp {
+	if exp, ok := rg.seen[key]; ok && unixSeconds(now) <= exp {
 		return errReplayed
 	}
 	if len(rg.seen) >= rg.max {
 		return errReplayGuardFull
 	}
-	rg.seen[key] = until.UnixNano()
+	rg.seen[key] = unixSeconds(until)
 	return nil
 }
 
 // prune forgets expired states. rg.mu must be held.
 func (rg *replayGuard) prune(now time.Time) {
 	for k, exp := range rg.seen {
-		if now.UnixNano() > exp {
+		if unixSeconds(now) > exp {
 			delete(rg.seen, k)
 		}
 	}
