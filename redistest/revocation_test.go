@@ -21,7 +21,6 @@ func TestSharedRevocationAcrossCookieReplicas(t *testing.T) {
 	c := startCluster(t, true, sharedRevokeCookie, sharedRevokeCookie)
 	a, b := c.gws[0], c.gws[1] // a receives the provider's back-channel logouts
 	ctx := testenv.Chrome(t)
-
 	signIn(t, ctx, c, a, "/app", "alice")
 	first := cookieHeader(t, ctx, a.URL)
 	wantUpstream(t, b, first, "alice")
@@ -45,6 +44,9 @@ func TestSharedRevocationAcrossCookieReplicas(t *testing.T) {
 	}
 	wantUnauthenticated(t, b, second)
 	wantUnauthenticated(t, a, second)
+	// The provider sends the browser back to a, which sends it on to the provider's
+	// sign-in form; a new navigation before it lands there would cut that short.
+	settleAtSignInForm(t, cctx)
 
 	signIn(t, ctx, c, a, "/app", "alice")
 	third := cookieHeader(t, ctx, a.URL)
@@ -69,4 +71,17 @@ func TestSharedRevocationAcrossCookieReplicas(t *testing.T) {
 	wantUpstream(t, b, third, "alice")
 	wantUnauthenticated(t, b, first)
 	wantUnauthenticated(t, a, second)
+}
+
+// settleAtSignInForm waits until the browser shows the provider's sign-in form.
+func settleAtSignInForm(t *testing.T, ctx context.Context) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if probe(ctx).Login {
+			return
+		}
+		time.Sleep(100 * time.Millisecond) // polling interval, bounded by the deadline
+	}
+	t.Fatalf("the browser did not reach the provider's sign-in form within 30s; it shows %+v", probe(ctx))
 }
