@@ -198,23 +198,38 @@ func (s *CookieStore) Delete(w http.ResponseWriter, r *http.Request) error {
 	if r == nil {
 		return nil
 	}
-	for _, i := range presentChunks(r.Header, s.name) {
-		http.SetCookie(w, s.cookie(chunkName(s.name, i), "", -1))
-	}
+	ExpireChunks(w, r, s.name, s.secure)
 	return nil
 }
 
-// cookie builds a session cookie with the store's attributes. No Domain is set,
-// as the "__Host-" prefix requires.
+// cookie builds a session cookie with the store's attributes.
 func (s *CookieStore) cookie(name, value string, maxAge int) *http.Cookie {
+	return NewCookie(name, value, maxAge, s.secure)
+}
+
+// NewCookie builds a session cookie with the attributes every store gives it:
+// Path=/, HttpOnly, SameSite=Lax, Secure when secure, and no Domain, as the
+// "__Host-" prefix requires.
+func NewCookie(name, value string, maxAge int, secure bool) *http.Cookie {
 	return &http.Cookie{
 		Name:     name,
 		Value:    value,
 		Path:     "/",
 		MaxAge:   maxAge,
-		Secure:   s.secure,
+		Secure:   secure,
 		HttpOnly: true,
 		SameSite: http.SameSiteLaxMode,
+	}
+}
+
+// ExpireChunks expires the chunk cookies (name_0, name_1, …) that r carries, as
+// a cookie store named name leaves them; a nil r has none.
+func ExpireChunks(w http.ResponseWriter, r *http.Request, name string, secure bool) {
+	if r == nil {
+		return
+	}
+	for _, i := range presentChunks(r.Header, name) {
+		http.SetCookie(w, NewCookie(chunkName(name, i), "", -1, secure))
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -187,26 +186,10 @@ func (s *Store) requestTicket(r *http.Request) (ticket, bool) {
 // the same name left behind, so switching SESSION_STORE does not leave kilobytes
 // of dead cookies on every request.
 func (s *Store) expireChunks(w http.ResponseWriter, r *http.Request) {
-	if r == nil {
-		return
-	}
-	for _, c := range r.Cookies() {
-		suffix, ok := strings.CutPrefix(c.Name, s.name+"_")
-		if ok && len(suffix) > 0 && len(suffix) <= 2 && strings.Trim(suffix, "0123456789") == "" {
-			http.SetCookie(w, s.cookie(c.Name, "", -1))
-		}
-	}
+	session.ExpireChunks(w, r, s.name, s.secure)
 }
 
-// cookie builds a cookie with the store's attributes; no Domain, as "__Host-" requires.
+// cookie builds the ticket cookie with the attributes every session store uses.
 func (s *Store) cookie(name, value string, maxAge int) *http.Cookie {
-	return &http.Cookie{
-		Name:     name,
-		Value:    value,
-		Path:     "/",
-		MaxAge:   maxAge,
-		Secure:   s.secure,
-		HttpOnly: true,
-		SameSite: http.SameSiteLaxMode,
-	}
+	return session.NewCookie(name, value, maxAge, s.secure)
 }
