@@ -75,15 +75,25 @@ var (
 // a provider's login page or its form_post page, or fails the test if there is none.
 func ParseForm(t testing.TB, page string) (action string, fields url.Values) {
 	t.Helper()
+	action, fields, ok := FindForm(page)
+	if !ok {
+		t.Fatalf("no form on the page %q", page)
+	}
+	return action, fields
+}
+
+// FindForm returns the action and the hidden fields of the first form on page; ok is
+// false when there is none. Scripts outside tests (bench/cmd/signin) use it too.
+func FindForm(page string) (action string, fields url.Values, ok bool) {
 	m := formActionRE.FindStringSubmatch(page)
 	if m == nil {
-		t.Fatalf("no form on the page %q", page)
+		return "", nil, false
 	}
 	fields = url.Values{}
 	for _, in := range hiddenRE.FindAllStringSubmatch(page, -1) {
 		fields.Add(html.UnescapeString(in[1]), html.UnescapeString(in[2]))
 	}
-	return html.UnescapeString(m[1]), fields
+	return html.UnescapeString(m[1]), fields, true
 }
 
 // ProviderLogin navigates c to startURL, which must lead (through the redirects c

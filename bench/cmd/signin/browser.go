@@ -3,14 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
-	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
+
+	"github.com/ssogate/ssogate/internal/testenv"
 )
 
 // maxSteps bounds the redirects and forms of one sign-in.
@@ -90,7 +90,7 @@ func (b *browser) next(ctx context.Context, resp *http.Response, body []byte) (*
 		}
 		return http.NewRequestWithContext(ctx, http.MethodGet, loc.String(), nil)
 	case resp.StatusCode == http.StatusOK:
-		action, form, ok := parseForm(string(body))
+		action, form, ok := testenv.FindForm(string(body))
 		if !ok {
 			return nil, fmt.Errorf("status 200 without a form: %.200q", body)
 		}
@@ -146,22 +146,4 @@ func (b *browser) isSessionCookie(name string) bool {
 		return false
 	}
 	return strings.Trim(rest, "0123456789") == ""
-}
-
-var (
-	formRe  = regexp.MustCompile(`<form[^>]*\saction="([^"]*)"`)
-	inputRe = regexp.MustCompile(`<input type="hidden" name="([^"]*)" value="([^"]*)">`)
-)
-
-// parseForm returns the first form's action and its hidden fields.
-func parseForm(page string) (string, url.Values, bool) {
-	m := formRe.FindStringSubmatch(page)
-	if m == nil {
-		return "", nil, false
-	}
-	form := url.Values{}
-	for _, f := range inputRe.FindAllStringSubmatch(page, -1) {
-		form.Add(html.UnescapeString(f[1]), html.UnescapeString(f[2]))
-	}
-	return html.UnescapeString(m[1]), form, true
 }
