@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -91,12 +90,8 @@ func (g *Gateway) protected(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	start := g.opts.Now()
-	info := requestInfoFrom(r.Context())
-	if info == nil { // served without the router's middleware
-		info = &requestInfo{}
-		r = r.WithContext(context.WithValue(r.Context(), requestInfoKey, info))
-	}
-	info.upstream = h
+	// The requestID middleware, first on every route, put the request's info there.
+	requestInfoFrom(r.Context()).upstream = h
 	// Also on the incoming request, only so that the proxy's copy of its headers has
 	// room for them: the rewrite removes every identity header of the copy and sets
 	// these again, after the proxy dropped what Connection names.
