@@ -28,10 +28,12 @@ type sessionStores struct {
 // not connect here: an unreachable Redis shows on /readyz and as 503 pages, and
 // recovers by itself.
 func newSessionStores(cfg config.Config, codec *session.Codec, secure bool, logger *slog.Logger) (sessionStores, error) {
-	if !isRedisURL(cfg.SessionStore) {
-		return cookieStores(cfg, codec, secure, logger)
+	if isRedisURL(cfg.SessionStore) || isRedisURL(cfg.RevocationStore) {
+		redisstore.SetLogger(logger)
 	}
-	redisstore.SetLogger(logger)
+	if !isRedisURL(cfg.SessionStore) {
+		return cookieStores(cfg, codec, secure)
+	}
 	st, err := redisstore.New(redisstore.Options{URL: cfg.SessionStore, Codec: codec, Secure: secure,
 		SessionLength: cfg.SessionLength, OpTimeout: time.Second})
 	if err != nil {
@@ -42,7 +44,7 @@ func newSessionStores(cfg config.Config, codec *session.Codec, secure bool, logg
 
 // cookieStores opens the cookie store with the revocation list REVOCATION_STORE
 // names: in this process, or in Redis for every replica.
-func cookieStores(cfg config.Config, codec *session.Codec, secure bool, logger *slog.Logger) (sessionStores, error) {
+func cookieStores(cfg config.Config, codec *session.Codec, secure bool) (sessionStores, error) {
 	stores := sessionStores{
 		store: session.NewCookieStore(session.CookieOptions{Codec: codec, Secure: secure, MaxAge: cfg.SessionLength}),
 		close: func() error { return nil },
@@ -51,7 +53,6 @@ func cookieStores(cfg config.Config, codec *session.Codec, secure bool, logger *
 		stores.revoker = session.NewMemoryRevoker(time.Now, session.DefaultRevokerMax)
 		return stores, nil
 	}
-	redisstore.SetLogger(logger)
 	rv, err := redisstore.NewRevoker(redisstore.RevokerOptions{URL: cfg.RevocationStore, OpTimeout: time.Second})
 	if err != nil {
 		return sessionStores{}, fmt.Errorf("REVOCATION_STORE: %w", err)
