@@ -1,9 +1,9 @@
-// Package redistest runs several ssogate processes against one real Redis, a real
+// Package sessions runs several ssogate processes against one real Redis, a real
 // OpenID provider (oidc-provider under Node.js, or internal/testidp in this process)
 // and a headless Chromium: sessions shared by replicas, logout on one replica ending
 // the session on all of them (RP-initiated, front-channel and back-channel), a Redis
 // outage and its recovery, and token refresh once per session at a time.
-package redistest
+package sessions
 
 import (
 	"crypto/rand"

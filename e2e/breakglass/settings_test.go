@@ -1,4 +1,4 @@
-package restoretest
+package breakglass
 
 import (
 	"net/http"

@@ -1,8 +1,8 @@
-// Package restoretest drives LOCAL_RESTORE, the break-glass sign-in, and the admin
+// Package breakglass drives LOCAL_RESTORE, the break-glass sign-in, and the admin
 // settings page end to end: the built gateway binary, the real OpenID provider
 // (oidc-provider under Node.js), a headless Chromium and an echo upstream in this
 // process, all on 127.0.0.1.
-package restoretest
+package breakglass
 
 import (
 	"fmt"

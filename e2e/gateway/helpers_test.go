@@ -1,6 +1,6 @@
-// Package integration runs the built ssogate binary against a real OpenID provider
+// Package gateway runs the built ssogate binary against a real OpenID provider
 // (oidc-provider under Node.js), a headless Chromium and an echo upstream in this process.
-package integration
+package gateway
 
 import (
 	"context"
