@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
-	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -173,11 +172,11 @@ func (g *gateway) hooks() proxy.Hooks {
 	m := g.metrics
 	return proxy.Hooks{
 		Request: func(class string, status int, _ time.Duration) {
-			m.Requests.WithLabelValues(class, strconv.Itoa(status)).Inc()
+			m.Request(class, status)
 		},
 		Upstream:     func(d time.Duration) { m.UpstreamLatency.Observe(d.Seconds()) },
-		SignIn:       func(outcome, reason string) { m.SignIns.WithLabelValues(outcome, reason).Inc() },
-		TokenFailure: func(reason string) { m.TokenFailures.WithLabelValues(reason).Inc() },
+		SignIn:       m.SignIn,
+		TokenFailure: m.TokenFailure,
 	}
 }
 

@@ -81,7 +81,10 @@ func Reason(err error) string {
 	case errors.As(err, &te):
 		return te.Reason
 	case errors.As(err, &ie):
-		return "idp_" + ie.Code
+		if knownIdPError(ie.Code) {
+			return "idp_" + ie.Code
+		}
+		return "idp_other"
 	case errors.As(err, &re):
 		return "token_endpoint"
 	case errors.As(err, &exp):
@@ -102,4 +105,19 @@ func Reason(err error) string {
 		return "settings_changed"
 	}
 	return "other"
+}
+
+// knownIdPError reports whether code is an error code OAuth 2.0 (RFC 6749 §4.1.2.1,
+// §4.2.2.1, §5.2) or OpenID Connect Core (§3.1.2.6) defines. Reason names only these:
+// anyone can put any text in ?error=, and a reason is a metric label.
+func knownIdPError(code string) bool {
+	switch code {
+	case "access_denied", "invalid_request", "unauthorized_client", "unsupported_response_type",
+		"invalid_scope", "server_error", "temporarily_unavailable", "interaction_required",
+		"login_required", "account_selection_required", "consent_required", "invalid_request_uri",
+		"invalid_request_object", "request_not_supported", "request_uri_not_supported",
+		"registration_not_supported", "invalid_grant", "invalid_client", "unsupported_grant_type":
+		return true
+	}
+	return false
 }

@@ -99,3 +99,27 @@ func TestNewMetricsWithoutRegistry(t *testing.T) {
 		}
 	}
 }
+
+func TestUnknownLabelValuesCountAsOther(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg)
+	m.SignIn("failure", "idp_made_up_by_a_client")
+	m.SignIn("whatever", "nonce")
+	m.TokenFailure("not a reason")
+	m.Request("/some/path", 1000)
+	rec := get(t, New(Options{Registry: reg}).Handler(), http.MethodGet, "/metrics")
+	body := rec.Body.String()
+	for _, want := range []string{
+		`ssogate_sign_ins_total{outcome="failure",reason="other"} 1`,
+		`ssogate_sign_ins_total{outcome="other",reason="nonce"} 1`,
+		`ssogate_token_failures_total{reason="other"} 1`,
+		`ssogate_http_requests_total{code="other",route_class="other"} 1`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "made_up") {
+		t.Errorf("/metrics carries a client's label value:\n%s", body)
+	}
+}

@@ -36,6 +36,7 @@ type fixtureOptions struct {
 	sessions               func(session.Store) session.Store // wraps the cookie store
 	asserter               Asserter                          // nil: fakeAsserter
 	settings               http.Handler                      // served at /oidc/settings
+	hooks                  Hooks                             // metrics hooks
 	// idpDown starts the gateway while the IdP's port is closed; startIdP opens it.
 	idpDown bool
 }
@@ -146,6 +147,7 @@ func newFixture(t testing.TB, opts fixtureOptions) *fixture {
 		Logger:   f.logs.logger(),
 		Upstream: upURL, PublicURL: publicURL, Trusted: opts.trusted, AllowedRedirectDomains: opts.allowedRedirectDomains,
 		APIKeyPassthrough: opts.apiKeyPassthrough, Assertions: asserter, Rules: opts.rules, Secure: opts.secure, Settings: opts.settings,
+		Hooks: opts.hooks,
 	})
 	if err != nil {
 		t.Fatalf("proxy.New: %v", err)

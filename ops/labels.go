@@ -1,0 +1,70 @@
+package ops
+
+import (
+	"slices"
+	"strconv"
+)
+
+// Label values come from the fixed sets below, written down in docs/metrics.md. A value
+// outside its set is counted as "other": label values never come from what a client
+// sends, so no request can add a series.
+var (
+	// RouteClasses are the values of route_class.
+	RouteClasses = []string{"upstream", "forward_auth", "sign_in", "logout", "gateway"}
+	// SignInOutcomes are the values of ssogate_sign_ins_total's outcome.
+	SignInOutcomes = []string{"success", "failure"}
+	// SignInReasons are the values of ssogate_sign_ins_total's reason: "ok", the
+	// failure reasons, and "idp_" with each error code OAuth 2.0 and OpenID Connect
+	// define (any other IdP code is "idp_other").
+	SignInReasons = append([]string{"ok", "nonce", "state_expired", "state_mismatch", "replayed",
+		"token_endpoint", "idp_unreachable", "bad_response", "settings_changed", "busy", "other"},
+		append(tokenReasons(), idpReasons()...)...)
+	// TokenFailureReasons are the values of ssogate_token_failures_total's reason.
+	TokenFailureReasons = append(tokenReasons(), "other")
+)
+
+func tokenReasons() []string {
+	return []string{"signature", "expired", "issuer", "audience", "nonce", "typ", "claims", "iat",
+		"at_hash", "c_hash", "unknown_key", "jwks_unavailable", "malformed", "algorithm", "not_yet_valid",
+		"events", "jti", "sub_sid"}
+}
+
+func idpReasons() []string {
+	return []string{"idp_access_denied", "idp_invalid_request", "idp_unauthorized_client",
+		"idp_unsupported_response_type", "idp_invalid_scope", "idp_server_error", "idp_temporarily_unavailable",
+		"idp_interaction_required", "idp_login_required", "idp_account_selection_required", "idp_consent_required",
+		"idp_invalid_request_uri", "idp_invalid_request_object", "idp_request_not_supported",
+		"idp_request_uri_not_supported", "idp_registration_not_supported", "idp_invalid_grant",
+		"idp_invalid_client", "idp_unsupported_grant_type", "idp_other"}
+}
+
+// oneOf returns v when set holds it, else "other".
+func oneOf(set []string, v string) string {
+	if slices.Contains(set, v) {
+		return v
+	}
+	return "other"
+}
+
+// statusLabel is code as a label: a real HTTP status (100–599), else "other".
+func statusLabel(code int) string {
+	if code < 100 || code > 599 {
+		return "other"
+	}
+	return strconv.Itoa(code)
+}
+
+// Request counts one request on the public listener.
+func (m *Metrics) Request(routeClass string, status int) {
+	m.Requests.WithLabelValues(oneOf(RouteClasses, routeClass), statusLabel(status)).Inc()
+}
+
+// SignIn counts one completed sign-in.
+func (m *Metrics) SignIn(outcome, reason string) {
+	m.SignIns.WithLabelValues(oneOf(SignInOutcomes, outcome), oneOf(SignInReasons, reason)).Inc()
+}
+
+// TokenFailure counts one rejected token.
+func (m *Metrics) TokenFailure(reason string) {
+	m.TokenFailures.WithLabelValues(oneOf(TokenFailureReasons, reason)).Inc()
+}
