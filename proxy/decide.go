@@ -69,7 +69,7 @@ func (g *Gateway) decide(w http.ResponseWriter, r *http.Request) decision {
 func (g *Gateway) protected(w http.ResponseWriter, r *http.Request) error {
 	if g.upstream == nil {
 		return &HTTPError{Status: http.StatusNotFound, Title: "Not found", Code: "auth_only",
-			Message: "This gateway runs in forward-auth mode (no UPSTREAM_URL): only /oidc/* and /logout are served here. Point your ingress's auth check at /oidc/auth."}
+			Message: "This gateway runs in forward-auth mode (no UPSTREAM_URL): only the gateway's own paths (/oidc/login, /oidc/callback, /oidc/auth, /logout, …) are served here. Point your ingress's auth check at /oidc/auth."}
 	}
 	d := g.decide(w, r)
 	switch d.verdict {

@@ -115,6 +115,7 @@ func TestRequestHookRouteClass(t *testing.T) {
 		"/logout":                     "logout",
 		"/oidc/backchannel-logout":    "logout",
 		"/oidc/userinfo":              "gateway",
+		"/oidc/token":                 "upstream",
 		"/api/runs":                   "upstream",
 		"/oidc-lookalike/../api/runs": "upstream",
 	} {

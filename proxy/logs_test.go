@@ -20,7 +20,7 @@ func TestAccessLogOneLinePerRequest(t *testing.T) {
 		want                 int
 	}{
 		{http.MethodGet, "/oidc/userinfo", "application/json", http.StatusUnauthorized},
-		{http.MethodGet, "/oidc/nope", acceptHTML, http.StatusNotFound},
+		{http.MethodGet, "/oidc/restore", acceptHTML, http.StatusNotFound},
 		{http.MethodGet, "/runs", acceptHTML, http.StatusFound},
 		{http.MethodPost, "/api/runs", "", http.StatusUnauthorized},
 		{http.MethodGet, "/logout", acceptHTML, http.StatusOK},

@@ -112,7 +112,7 @@ func routeClass(path string) string {
 		return "sign_in"
 	case path == "/logout", strings.HasPrefix(path, "/oidc/backchannel"):
 		return "logout"
-	case strings.HasPrefix(path, "/oidc/"):
+	case ownPath(path):
 		return "gateway"
 	}
 	return "upstream"

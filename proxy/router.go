@@ -1,9 +1,11 @@
 package proxy
 
 import (
-	"github.com/ssogate/ssogate/internal/boundcache"
 	"net/http"
 	"net/netip"
+	"slices"
+
+	"github.com/ssogate/ssogate/internal/boundcache"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
@@ -49,12 +51,17 @@ func New(opts Options) (*Gateway, error) {
 	r.Get("/oidc/auth", g.handle(g.forwardAuth))
 	r.HandleFunc("/logout", g.handle(g.logout))
 	r.Post("/oidc/backchannel-logout", g.handle(g.backChannelLogout))
-	mountOptional(r, "/oidc/jwks.json", opts.JWKS)
-	mountOptional(r, "/oidc/restore", opts.Restore)
+	g.mountOptional(r, "/oidc/jwks.json", opts.JWKS)
+	g.mountOptional(r, "/oidc/restore", opts.Restore)
+	var settings http.Handler
 	if opts.Settings != nil {
-		r.Handle("/oidc/settings", g.handle(g.adminOnly(opts.Settings)))
+		settings = g.handle(g.adminOnly(opts.Settings))
 	}
-	r.HandleFunc("/oidc/*", g.handle(g.notFound))
+	g.mountOptional(r, "/oidc/settings", settings)
+	g.mountOptional(r, "/oidc/sessions", nil)
+	g.mountOptional(r, "/oidc/sessions/revoke", nil)
+	// Every other path, other /oidc/ paths included, is the upstream's (DESIGN §3):
+	// W&B Server's SDK exchanges identity-federation JWTs at its own POST /oidc/token.
 	r.HandleFunc("/*", g.handle(g.protected))
 	g.handler = r
 	return g, nil
@@ -63,11 +70,27 @@ func New(opts Options) (*Gateway, error) {
 // ServeHTTP serves the public listener.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.handler.ServeHTTP(w, r) }
 
-func mountOptional(r chi.Router, path string, h http.Handler) {
-	if h != nil {
-		r.Handle(path, h)
+// mountOptional serves one of the gateway's own paths with h, or with a 404 when this
+// gateway does not offer it (no LOCAL_RESTORE, no settings page): the path stays the
+// gateway's and never reaches the upstream.
+func (g *Gateway) mountOptional(r chi.Router, path string, h http.Handler) {
+	if h == nil {
+		h = g.handle(g.notFound)
 	}
+	r.Handle(path, h)
 }
+
+// OwnPaths are the paths the gateway answers itself (DESIGN §3). Every other path,
+// including other paths under /oidc/, belongs to the upstream and goes through the
+// same decision as any other (sign-in, machine credentials, PUBLIC_PATHS).
+func OwnPaths() []string {
+	return []string{"/oidc/login", "/oidc/callback", "/oidc/auth", "/oidc/jwks.json", "/oidc/userinfo",
+		"/oidc/settings", "/oidc/restore", "/logout", "/oidc/backchannel-logout",
+		"/oidc/sessions", "/oidc/sessions/revoke"}
+}
+
+// ownPath reports whether path is one of OwnPaths.
+func ownPath(path string) bool { return slices.Contains(OwnPaths(), path) }
 
 func prefixStrings(ps []netip.Prefix) []string {
 	out := make([]string, len(ps))
@@ -77,7 +100,7 @@ func prefixStrings(ps []netip.Prefix) []string {
 	return out
 }
 
-// notFound answers paths under /oidc/ that the gateway does not serve.
+// notFound answers the gateway's own paths that this gateway does not serve.
 func (g *Gateway) notFound(w http.ResponseWriter, r *http.Request) error {
 	return &HTTPError{Status: http.StatusNotFound, Title: "Not found", Message: "There is no gateway page at this address."}
 }

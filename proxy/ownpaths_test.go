@@ -1,0 +1,53 @@
+package proxy
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestOtherOIDCPathsAreTheUpstreams: a path under /oidc/ that is not one of the
+// gateway's own goes through the usual decision to the upstream, with the signed-in
+// user's identity; the gateway's own paths are still answered by the gateway.
+func TestOtherOIDCPathsAreTheUpstreams(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	b := f.browser()
+	b.signIn("/")
+	for _, path := range []string{"/oidc/anything-else", "/oidc/token", "/oidc/callback/extra", "/oidc/userinfo/"} {
+		before := f.hits.Load()
+		resp, body := b.api(path)
+		if resp.StatusCode != http.StatusOK || f.hits.Load() != before+1 {
+			t.Errorf("signed-in GET %s: got %d %q, want 200 from the upstream", path, resp.StatusCode, body)
+			continue
+		}
+		e := decodeEcho(t, body)
+		if e.URI != path || e.Header.Get(HeaderUser) != "alice" || e.Header.Get(HeaderAssertion) == "" {
+			t.Errorf("signed-in GET %s: upstream saw %s with user %q assertion %q, want the path with alice's identity",
+				path, e.URI, e.Header.Get(HeaderUser), e.Header.Get(HeaderAssertion))
+		}
+	}
+
+	// Not signed in, the same paths get the usual answer: 401 for an API client.
+	anon := f.browser()
+	before := f.hits.Load()
+	resp, body := anon.do(anon.request(http.MethodPost, "/oidc/token", "application/json", strings.NewReader("grant_type=x")))
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "login_url") || f.hits.Load() != before {
+		t.Errorf("anonymous POST /oidc/token: got %d %q, want 401 naming the login URL and no upstream request", resp.StatusCode, body)
+	}
+
+	if resp, body := b.api("/oidc/userinfo"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "alice") {
+		t.Errorf("GET /oidc/userinfo: got %d %q, want alice's identity from the gateway", resp.StatusCode, body)
+	}
+	if resp, _ := b.api("/oidc/restore"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /oidc/restore without LOCAL_RESTORE: got %d, want 404 from the gateway", resp.StatusCode)
+	}
+	// Each of the gateway's own paths is answered by the gateway, never the upstream
+	// (/logout, on the way, signs alice out).
+	for _, path := range OwnPaths() {
+		before := f.hits.Load()
+		resp, _ := b.api(path)
+		if f.hits.Load() != before {
+			t.Errorf("GET %s (status %d) reached the upstream; it is the gateway's own path", path, resp.StatusCode)
+		}
+	}
+}
