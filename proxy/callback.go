@@ -7,6 +7,7 @@ import (
 	"net/url"
 
 	"github.com/ssogate/ssogate/internal/clientip"
+	"github.com/ssogate/ssogate/internal/httperr"
 	"github.com/ssogate/ssogate/oidcflow"
 	"github.com/ssogate/ssogate/session"
 )
@@ -32,7 +33,7 @@ func (g *Gateway) callback(w http.ResponseWriter, r *http.Request) error {
 	case errors.Is(err, errReplayGuardFull):
 		failed := g.signInFailed(r, err, http.StatusServiceUnavailable,
 			"Too many sign-ins are in progress right now. Please try again in a minute.", retry)
-		if he, ok := failed.(*HTTPError); ok {
+		if he, ok := failed.(*httperr.HTTPError); ok {
 			he.RetryAfter = 60
 		}
 		return failed
@@ -48,7 +49,7 @@ func (g *Gateway) callback(w http.ResponseWriter, r *http.Request) error {
 		return g.signInFailed(r, err, callbackStatus(err), "", retry)
 	}
 	for _, warn := range res.Warnings {
-		g.opts.Logger.Warn(warn.Message, "request_id", requestIDFrom(r.Context()), "code", warn.Code, "sub", res.Identity.Subject)
+		g.opts.Logger.Warn(warn.Message, "request_id", httperr.RequestID(r.Context()), "code", warn.Code, "sub", res.Identity.Subject)
 	}
 	now := g.opts.Now()
 	s := &session.Session{
@@ -61,7 +62,7 @@ func (g *Gateway) callback(w http.ResponseWriter, r *http.Request) error {
 	id := res.Identity
 	g.opts.Logger.LogAttrs(r.Context(), slog.LevelInfo, "sign-in succeeded",
 		slog.Bool("audit", true), slog.String("event", "sign_in"), slog.String("outcome", "success"),
-		slog.String("request_id", requestIDFrom(r.Context())), slog.String("user", id.Username),
+		slog.String("request_id", httperr.RequestID(r.Context())), slog.String("user", id.Username),
 		slog.String("email", id.Email), slog.String("sub", id.Subject), slog.String("idp", id.IdP),
 		slog.String("issuer", id.Issuer), slog.String("method", ls.Method), slog.String("role", id.Role),
 		slog.Int("groups", len(id.Groups)), slog.String("client_ip", clientip.From(r)))
@@ -78,7 +79,7 @@ func (g *Gateway) signInFailed(r *http.Request, err error, status int, message s
 	g.opts.Logger.LogAttrs(r.Context(), slog.LevelWarn, "sign-in failed",
 		slog.Bool("audit", true), slog.String("event", "sign_in"), slog.String("outcome", "failure"),
 		slog.String("reason", reason), slog.String("error", err.Error()),
-		slog.String("request_id", requestIDFrom(r.Context())), slog.String("client_ip", clientip.From(r)))
+		slog.String("request_id", httperr.RequestID(r.Context())), slog.String("client_ip", clientip.From(r)))
 	if h := g.opts.Hooks.SignIn; h != nil {
 		h("failure", reason)
 	}
@@ -86,7 +87,7 @@ func (g *Gateway) signInFailed(r *http.Request, err error, status int, message s
 	if h := g.opts.Hooks.TokenFailure; h != nil && errors.As(err, &te) {
 		h(te.Reason)
 	}
-	he := &HTTPError{Status: status, Title: "Sign-in failed", Message: message, Code: "sign_in_failed", RetryURL: "/oidc/login"}
+	he := &httperr.HTTPError{Status: status, Title: "Sign-in failed", Message: message, Code: "sign_in_failed", RetryURL: "/oidc/login"}
 	if len(retry) > 0 {
 		he.RetryURL = retry[0]
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/ssogate/ssogate/internal/httperr"
 	"github.com/ssogate/ssogate/oidcflow"
 	"github.com/ssogate/ssogate/session"
 )
@@ -29,7 +30,7 @@ func (g *Gateway) frontChannelLogout(w http.ResponseWriter, r *http.Request, sid
 	w.Header().Set("Cache-Control", "no-store")
 	if iss != "" && g.opts.Flows != nil {
 		if flow, err := g.opts.Flows.Flow(); err == nil && iss != flow.Issuer() {
-			return &HTTPError{Status: http.StatusBadRequest, Title: "Logout refused", Code: "wrong_issuer",
+			return &httperr.HTTPError{Status: http.StatusBadRequest, Title: "Logout refused", Code: "wrong_issuer",
 				Message: "The logout request names another identity provider."}
 		}
 	}
@@ -42,7 +43,7 @@ func (g *Gateway) frontChannelLogout(w http.ResponseWriter, r *http.Request, sid
 	}
 	g.opts.Logger.LogAttrs(r.Context(), slog.LevelInfo, "front-channel logout",
 		slog.Bool("audit", true), slog.String("event", "front_channel_logout"),
-		slog.String("request_id", requestIDFrom(r.Context())), slog.String("sid", sid), slog.Int("sessions_ended", n))
+		slog.String("request_id", httperr.RequestID(r.Context())), slog.String("sid", sid), slog.Int("sessions_ended", n))
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = w.Write([]byte("signed out\n"))
 	return nil
@@ -57,8 +58,8 @@ func (g *Gateway) backChannelLogout(w http.ResponseWriter, r *http.Request) erro
 	refuse := func(reason string, err error) error {
 		g.opts.Logger.LogAttrs(r.Context(), slog.LevelWarn, "back-channel logout refused",
 			slog.Bool("audit", true), slog.String("event", "back_channel_logout"), slog.String("reason", reason),
-			slog.String("error", err.Error()), slog.String("request_id", requestIDFrom(r.Context())))
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": reason + ": " + err.Error()})
+			slog.String("error", err.Error()), slog.String("request_id", httperr.RequestID(r.Context())))
+		httperr.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": reason + ": " + err.Error()})
 		return nil
 	}
 	if g.opts.Flows == nil || g.opts.LoginDisabled {
@@ -82,7 +83,7 @@ func (g *Gateway) backChannelLogout(w http.ResponseWriter, r *http.Request) erro
 	}
 	release, fresh, err := g.useLogoutToken(r.Context(), lt)
 	if errors.Is(err, errReplayGuardFull) {
-		return &HTTPError{Status: http.StatusServiceUnavailable, Title: "Temporarily unavailable",
+		return &httperr.HTTPError{Status: http.StatusServiceUnavailable, Title: "Temporarily unavailable",
 			Message: "Too many logout tokens to remember right now; send it again later.", Code: "busy", RetryAfter: 60, Err: err}
 	}
 	if err != nil {
@@ -98,7 +99,7 @@ func (g *Gateway) backChannelLogout(w http.ResponseWriter, r *http.Request) erro
 	}
 	g.opts.Logger.LogAttrs(r.Context(), slog.LevelInfo, "back-channel logout",
 		slog.Bool("audit", true), slog.String("event", "back_channel_logout"),
-		slog.String("request_id", requestIDFrom(r.Context())), slog.String("sid", lt.SessionID),
+		slog.String("request_id", httperr.RequestID(r.Context())), slog.String("sid", lt.SessionID),
 		slog.String("sub", lt.Subject), slog.Int("sessions_ended", n))
 	w.WriteHeader(http.StatusOK)
 	return nil

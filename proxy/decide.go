@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/ssogate/ssogate/claims"
+	"github.com/ssogate/ssogate/internal/httperr"
 	"github.com/ssogate/ssogate/session"
 )
 
@@ -53,7 +54,7 @@ func (g *Gateway) decide(w http.ResponseWriter, r *http.Request) decision {
 	if err != nil {
 		if errors.Is(err, session.ErrNoSession) {
 			g.opts.Logger.LogAttrs(r.Context(), slog.LevelDebug, "no valid session",
-				slog.String("request_id", requestIDFrom(r.Context())), slog.String("cause", err.Error()))
+				slog.String("request_id", httperr.RequestID(r.Context())), slog.String("cause", err.Error()))
 			return decision{verdict: unauthenticated}
 		}
 		return decision{verdict: storeDown, err: err}
@@ -68,7 +69,7 @@ func (g *Gateway) decide(w http.ResponseWriter, r *http.Request) decision {
 // signed in and allowed.
 func (g *Gateway) protected(w http.ResponseWriter, r *http.Request) error {
 	if g.upstream == nil {
-		return &HTTPError{Status: http.StatusNotFound, Title: "Not found", Code: "auth_only",
+		return &httperr.HTTPError{Status: http.StatusNotFound, Title: "Not found", Code: "auth_only",
 			Message: "This gateway runs in forward-auth mode (no UPSTREAM_URL): only the gateway's own paths (/oidc/login, /oidc/callback, /oidc/auth, /logout, …) are served here. Point your ingress's auth check at /oidc/auth."}
 	}
 	d := g.decide(w, r)
@@ -110,10 +111,10 @@ func (g *Gateway) forbid(w http.ResponseWriter, r *http.Request, d decision) err
 	id := d.session.Identity
 	g.opts.Logger.LogAttrs(r.Context(), slog.LevelWarn, "access denied",
 		slog.Bool("audit", true), slog.String("event", "access_denied"), slog.String("reason", d.ruleCode),
-		slog.String("request_id", requestIDFrom(r.Context())), slog.String("user", id.Username),
+		slog.String("request_id", httperr.RequestID(r.Context())), slog.String("user", id.Username),
 		slog.String("sub", id.Subject), slog.String("path", r.URL.Path))
-	if !wantsHTML(r) {
-		writeJSON(w, http.StatusForbidden, map[string]string{"error": "forbidden", "message": d.reason, "request_id": requestIDFrom(r.Context())})
+	if !httperr.WantsHTML(r) {
+		httperr.WriteJSON(w, http.StatusForbidden, map[string]string{"error": "forbidden", "message": d.reason, "request_id": httperr.RequestID(r.Context())})
 		return nil
 	}
 	return g.renderForbidden(w, r, id, d.reason)
@@ -187,7 +188,7 @@ func buildIdentityHeaders(id claims.Identity, assertion string) http.Header {
 
 // storeError is the page for a session store that cannot be reached.
 func storeError(err error) error {
-	return &HTTPError{Status: http.StatusServiceUnavailable, Title: "Temporarily unavailable",
+	return &httperr.HTTPError{Status: http.StatusServiceUnavailable, Title: "Temporarily unavailable",
 		Message:    "The session store cannot be reached right now. Please try again in a moment.",
 		RetryAfter: 5, Code: "session_store_unavailable", Err: err}
 }

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/ssogate/ssogate/internal/httperr"
 )
 
 // forwardAuth serves GET /oidc/auth for an ingress's auth check: 200 with the identity
@@ -21,7 +23,7 @@ func (g *Gateway) forwardAuth(w http.ResponseWriter, r *http.Request) error {
 		if r.URL.Query().Get("redirect") == "true" && !g.opts.LoginDisabled {
 			return g.startLogin(w, r, g.originalURL(r))
 		}
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthenticated",
+		httperr.WriteJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthenticated",
 			"login_url": g.absURL(r, "/oidc/login?rd="+url.QueryEscape(g.originalURL(r)))})
 		return nil
 	case forbidden:

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/ssogate/ssogate/internal/httperr"
 	"github.com/ssogate/ssogate/web"
 )
 
@@ -20,7 +21,7 @@ func (g *Gateway) login(w http.ResponseWriter, r *http.Request) error {
 func (g *Gateway) startLogin(w http.ResponseWriter, r *http.Request, returnTo string) error {
 	flow, err := g.opts.Flows.Flow()
 	if err != nil {
-		return &HTTPError{Status: http.StatusServiceUnavailable, Title: "Sign-in is unavailable",
+		return &httperr.HTTPError{Status: http.StatusServiceUnavailable, Title: "Sign-in is unavailable",
 			Message:  "The identity provider cannot be reached right now. The gateway keeps trying; please try again in a moment.",
 			RetryURL: "/oidc/login?rd=" + url.QueryEscape(returnTo), RetryAfter: 5, Code: "idp_unavailable", Err: err}
 	}
@@ -44,6 +45,6 @@ func (g *Gateway) unauthenticated(w http.ResponseWriter, r *http.Request) error 
 	if g.opts.LoginDisabled {
 		loginURL = g.absURL(r, "/oidc/restore")
 	}
-	writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthenticated", "login_url": loginURL})
+	httperr.WriteJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthenticated", "login_url": loginURL})
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/ssogate/ssogate/internal/httperr"
 	"github.com/ssogate/ssogate/session"
 	"github.com/ssogate/ssogate/web"
 )
@@ -34,7 +35,7 @@ func (g *Gateway) logout(w http.ResponseWriter, r *http.Request) error {
 	}
 	g.opts.Logger.LogAttrs(r.Context(), slog.LevelInfo, "signed out",
 		slog.Bool("audit", true), slog.String("event", "sign_out"),
-		slog.String("request_id", requestIDFrom(r.Context())), slog.String("user", s.Identity.Username),
+		slog.String("request_id", httperr.RequestID(r.Context())), slog.String("user", s.Identity.Username),
 		slog.String("sub", s.Identity.Subject))
 	if g.opts.Flows != nil && !g.opts.LoginDisabled {
 		if flow, err := g.opts.Flows.Flow(); err == nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ssogate/ssogate/internal/clientip"
+	"github.com/ssogate/ssogate/internal/httperr"
 	"github.com/ssogate/ssogate/oidcflow"
 	"github.com/ssogate/ssogate/session"
 )
@@ -32,7 +33,7 @@ func (g *Gateway) decideMachine(r *http.Request) (decision, bool) {
 		user, _, _ := r.BasicAuth()
 		g.opts.Logger.LogAttrs(r.Context(), slog.LevelInfo, "API key passed through",
 			slog.Bool("audit", true), slog.String("event", "api_key_passthrough"),
-			slog.String("request_id", requestIDFrom(r.Context())), slog.String("basic_user", user),
+			slog.String("request_id", httperr.RequestID(r.Context())), slog.String("basic_user", user),
 			slog.String("client_ip", clientip.From(r)), slog.String("path", r.URL.Path))
 		return decision{verdict: passthrough}, true
 	case strings.EqualFold(scheme, "Bearer") && strings.Count(cred, ".") == 2:
@@ -67,13 +68,13 @@ func (g *Gateway) decideBearer(r *http.Request, raw string) decision {
 
 // refuseMachine answers a machine request whose credentials were not accepted.
 func (g *Gateway) refuseMachine(w http.ResponseWriter, r *http.Request, d decision) error {
-	attrs := []slog.Attr{slog.String("request_id", requestIDFrom(r.Context())), slog.String("reason", d.reason),
+	attrs := []slog.Attr{slog.String("request_id", httperr.RequestID(r.Context())), slog.String("reason", d.reason),
 		slog.String("client_ip", clientip.From(r)), slog.String("path", r.URL.Path)}
 	if d.err != nil {
 		attrs = append(attrs, slog.String("error", d.err.Error()))
 	}
 	g.opts.Logger.LogAttrs(r.Context(), slog.LevelWarn, "credentials refused", attrs...)
 	w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-	writeJSON(w, http.StatusUnauthorized, map[string]string{"error": d.reason, "request_id": requestIDFrom(r.Context())})
+	httperr.WriteJSON(w, http.StatusUnauthorized, map[string]string{"error": d.reason, "request_id": httperr.RequestID(r.Context())})
 	return nil
 }

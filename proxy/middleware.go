@@ -12,12 +12,8 @@ import (
 
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/ssogate/ssogate/internal/clientip"
+	"github.com/ssogate/ssogate/internal/httperr"
 )
-
-type ctxKey int
-
-// requestInfoKey keys the request's *requestInfo.
-const requestInfoKey ctxKey = 0
 
 // requestInfo is what the gateway keeps about one request, in its context once (a
 // context value per item would copy the request for each).
@@ -26,17 +22,12 @@ type requestInfo struct {
 	upstream http.Header // identity headers for the upstream request; nil: none
 }
 
-func requestInfoFrom(ctx context.Context) *requestInfo {
-	info, _ := ctx.Value(requestInfoKey).(*requestInfo)
-	return info
-}
+// RequestID returns the request's ID, for httperr.RequestID.
+func (i *requestInfo) RequestID() string { return i.id }
 
-// requestIDFrom returns the request's ID, set by the requestID middleware.
-func requestIDFrom(ctx context.Context) string {
-	if info := requestInfoFrom(ctx); info != nil {
-		return info.id
-	}
-	return ""
+func requestInfoFrom(ctx context.Context) *requestInfo {
+	info, _ := httperr.InfoFrom(ctx).(*requestInfo)
+	return info
 }
 
 // requestID gives every request a random ID, echoed in X-Request-Id and in every log
@@ -47,7 +38,7 @@ func (g *Gateway) requestID(next http.Handler) http.Handler {
 		_, _ = rand.Read(b[:])
 		info := &requestInfo{id: hex.EncodeToString(b[:])}
 		w.Header().Set("X-Request-Id", info.id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestInfoKey, info)))
+		next.ServeHTTP(w, r.WithContext(httperr.NewContext(r.Context(), info)))
 	})
 }
 
@@ -74,7 +65,7 @@ func (g *Gateway) accessLog(next http.Handler) http.Handler {
 			h(routeClass(r.URL.Path), status, elapsed)
 		}
 		g.opts.Logger.LogAttrs(r.Context(), slog.LevelInfo, AccessLogMessage,
-			slog.String("request_id", requestIDFrom(r.Context())),
+			slog.String("request_id", httperr.RequestID(r.Context())),
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.Int("status", status),
@@ -93,9 +84,9 @@ func (g *Gateway) recoverer(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				g.opts.Logger.Error("panic serving request", "request_id", requestIDFrom(r.Context()),
+				g.opts.Logger.Error("panic serving request", "request_id", httperr.RequestID(r.Context()),
 					"panic", v, "stack", string(debug.Stack()))
-				g.renderError(w, r, &HTTPError{Status: http.StatusInternalServerError, Title: "Something went wrong",
+				g.pages.Render(w, r, &httperr.HTTPError{Status: http.StatusInternalServerError, Title: "Something went wrong",
 					Message: "The gateway hit an unexpected error."})
 			}
 		}()

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/ssogate/ssogate/internal/httperr"
 	"github.com/ssogate/ssogate/oidcflow"
 	"github.com/ssogate/ssogate/session"
 )
@@ -60,7 +61,7 @@ func (g *Gateway) refresh(r *http.Request, s *session.Session) (*session.Session
 		return nil, fmt.Errorf("%w: %w", errRefreshEnded, err)
 	case err != nil:
 		g.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "session refresh failed; keeping the session and trying again later",
-			slog.String("request_id", requestIDFrom(ctx)), slog.String("sub", s.Identity.Subject), slog.String("error", err.Error()))
+			slog.String("request_id", httperr.RequestID(ctx)), slog.String("sub", s.Identity.Subject), slog.String("error", err.Error()))
 		return s, nil
 	}
 	defer unlock()
@@ -83,7 +84,7 @@ func (g *Gateway) refresh(r *http.Request, s *session.Session) (*session.Session
 
 func (g *Gateway) auditRefresh(r *http.Request, s *session.Session, outcome string, err error) {
 	attrs := []slog.Attr{slog.Bool("audit", true), slog.String("event", "session_refresh"), slog.String("outcome", outcome),
-		slog.String("request_id", requestIDFrom(r.Context())), slog.String("user", s.Identity.Username), slog.String("sub", s.Identity.Subject)}
+		slog.String("request_id", httperr.RequestID(r.Context())), slog.String("user", s.Identity.Username), slog.String("sub", s.Identity.Subject)}
 	level := slog.LevelInfo
 	if err != nil {
 		attrs, level = append(attrs, slog.String("error", err.Error())), slog.LevelWarn

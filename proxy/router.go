@@ -5,10 +5,10 @@ import (
 	"net/netip"
 	"slices"
 
-	"github.com/ssogate/ssogate/internal/boundcache"
-
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/ssogate/ssogate/internal/boundcache"
+	"github.com/ssogate/ssogate/internal/httperr"
 )
 
 // Gateway is the public listener's handler.
@@ -17,6 +17,7 @@ type Gateway struct {
 	upstream http.Handler // nil in auth-only mode
 	replays  *replayGuard
 	headers  *boundcache.Cache[sessionHeaders]
+	pages    *httperr.Pages
 	handler  http.Handler
 }
 
@@ -26,9 +27,10 @@ func New(opts Options) (*Gateway, error) {
 		return nil, err
 	}
 	g := &Gateway{opts: opts, replays: newReplayGuard(opts.Now, replayGuardMax),
-		headers: boundcache.New[sessionHeaders](headerCacheBytes)}
+		headers: boundcache.New[sessionHeaders](headerCacheBytes),
+		pages:   &httperr.Pages{Renderer: opts.Renderer, Logger: opts.Logger, Banner: opts.Banner}}
 	if opts.Upstream != nil {
-		up, err := newUpstream(opts.Upstream, opts.Trusted, opts.Logger, g.renderError)
+		up, err := newUpstream(opts.Upstream, opts.Trusted, opts.Logger, g.pages.Render)
 		if err != nil {
 			return nil, err
 		}
@@ -41,28 +43,28 @@ func New(opts Options) (*Gateway, error) {
 		clientIPMiddleware = middleware.ClientIPFromXFF(prefixStrings(opts.Trusted)...)
 	}
 	r.Use(g.requestID, clientIPMiddleware, g.accessLog, g.recoverer)
-	r.Get("/oidc/login", g.handle(g.login))
+	r.Get("/oidc/login", g.pages.Handle(g.login))
 	// The callback is exempt from cross-origin protection: with form_post the IdP's
 	// page POSTs here from another site by design. State, nonce and the login cookie
 	// bind the response to this browser instead.
-	r.Get("/oidc/callback", g.handle(g.callback))
-	r.Post("/oidc/callback", g.handle(g.callback))
-	r.Get("/oidc/userinfo", g.handle(g.userinfo))
-	r.Get("/oidc/auth", g.handle(g.forwardAuth))
-	r.HandleFunc("/logout", g.handle(g.logout))
-	r.Post("/oidc/backchannel-logout", g.handle(g.backChannelLogout))
+	r.Get("/oidc/callback", g.pages.Handle(g.callback))
+	r.Post("/oidc/callback", g.pages.Handle(g.callback))
+	r.Get("/oidc/userinfo", g.pages.Handle(g.userinfo))
+	r.Get("/oidc/auth", g.pages.Handle(g.forwardAuth))
+	r.HandleFunc("/logout", g.pages.Handle(g.logout))
+	r.Post("/oidc/backchannel-logout", g.pages.Handle(g.backChannelLogout))
 	g.mountOptional(r, "/oidc/jwks.json", opts.JWKS)
 	g.mountOptional(r, "/oidc/restore", opts.Restore)
 	var settings http.Handler
 	if opts.Settings != nil {
-		settings = g.handle(g.adminOnly(opts.Settings))
+		settings = g.pages.Handle(g.adminOnly(opts.Settings))
 	}
 	g.mountOptional(r, "/oidc/settings", settings)
 	g.mountOptional(r, "/oidc/sessions", nil)
 	g.mountOptional(r, "/oidc/sessions/revoke", nil)
 	// Every other path, other /oidc/ paths included, is the upstream's (DESIGN §3):
 	// W&B Server's SDK exchanges identity-federation JWTs at its own POST /oidc/token.
-	r.HandleFunc("/*", g.handle(g.protected))
+	r.HandleFunc("/*", g.pages.Handle(g.protected))
 	g.handler = r
 	return g, nil
 }
@@ -75,7 +77,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.handler.
 // gateway's and never reaches the upstream.
 func (g *Gateway) mountOptional(r chi.Router, path string, h http.Handler) {
 	if h == nil {
-		h = g.handle(g.notFound)
+		h = g.pages.Handle(g.notFound)
 	}
 	r.Handle(path, h)
 }
@@ -102,5 +104,5 @@ func prefixStrings(ps []netip.Prefix) []string {
 
 // notFound answers the gateway's own paths that this gateway does not serve.
 func (g *Gateway) notFound(w http.ResponseWriter, r *http.Request) error {
-	return &HTTPError{Status: http.StatusNotFound, Title: "Not found", Message: "There is no gateway page at this address."}
+	return &httperr.HTTPError{Status: http.StatusNotFound, Title: "Not found", Message: "There is no gateway page at this address."}
 }

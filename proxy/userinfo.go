@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/ssogate/ssogate/claims"
+	"github.com/ssogate/ssogate/internal/httperr"
 	"github.com/ssogate/ssogate/web"
 )
 
@@ -12,14 +13,14 @@ func (g *Gateway) userinfo(w http.ResponseWriter, r *http.Request) error {
 	d := g.decide(w, r)
 	switch d.verdict {
 	case unauthenticated:
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthenticated", "login_url": g.absURL(r, "/oidc/login")})
+		httperr.WriteJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthenticated", "login_url": g.absURL(r, "/oidc/login")})
 		return nil
 	case storeDown:
 		return storeError(d.err)
 	case unauthorizedMachine, passthrough:
 		return g.refuseMachine(w, r, decision{verdict: unauthorizedMachine, reason: "no_identity"})
 	}
-	writeJSON(w, http.StatusOK, userInfo{Identity: d.session.Identity, Allowed: d.verdict == allow, ExpiresAt: d.session.ExpiresAt.Unix()})
+	httperr.WriteJSON(w, http.StatusOK, userInfo{Identity: d.session.Identity, Allowed: d.verdict == allow, ExpiresAt: d.session.ExpiresAt.Unix()})
 	return nil
 }
 
@@ -37,6 +38,6 @@ func (g *Gateway) renderForbidden(w http.ResponseWriter, r *http.Request, id cla
 		user = id.Email
 	}
 	return g.opts.Renderer.Render(w, http.StatusForbidden, "forbidden", web.ForbiddenPage{
-		User: user, Reason: reason, RequestID: requestIDFrom(r.Context()), Banner: g.opts.Banner,
+		User: user, Reason: reason, RequestID: httperr.RequestID(r.Context()), Banner: g.opts.Banner,
 	})
 }

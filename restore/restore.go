@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ssogate/ssogate/internal/csrf"
+	"github.com/ssogate/ssogate/internal/httperr"
 	"github.com/ssogate/ssogate/session"
 	"github.com/ssogate/ssogate/web"
 )
@@ -55,6 +56,8 @@ type Handler struct {
 	password string
 	run      string // random per process; break-glass sessions carry it as their SessionID
 	limits   *limiter
+	pages    *httperr.Pages
+	serve    http.Handler
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -76,7 +79,10 @@ func New(opts Options) (*Handler, error) {
 	if opts.SessionLength <= 0 || opts.SessionLength > maxSession {
 		opts.SessionLength = defaultSession
 	}
-	return &Handler{opts: opts, password: newPassword(), run: rand.Text(), limits: newLimiter()}, nil
+	h := &Handler{opts: opts, password: newPassword(), run: rand.Text(), limits: newLimiter(),
+		pages: &httperr.Pages{Renderer: opts.Renderer, Logger: opts.Logger, Banner: opts.Banner}}
+	h.serve = h.pages.Handle(h.route)
+	return h, nil
 }
 
 // newPassword returns 26 characters of base32 (A–Z, 2–7: URL-safe and easy to copy
@@ -93,16 +99,17 @@ func (h *Handler) RunID() string { return h.run }
 func (h *Handler) Password() string { return h.password }
 
 // ServeHTTP shows the sign-in form on GET and checks it on POST.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.serve.ServeHTTP(w, r) }
+
+func (h *Handler) route(w http.ResponseWriter, r *http.Request) error {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		h.renderForm(w, r, http.StatusOK, "")
+		return h.renderForm(w, r, http.StatusOK, "")
 	case http.MethodPost:
-		h.signIn(w, r)
-	default:
-		w.Header().Set("Allow", "GET, HEAD, POST")
-		h.renderError(w, r, http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
+		return h.signIn(w, r)
 	}
+	w.Header().Set("Allow", "GET, HEAD, POST")
+	return h.fail(r, http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
 }
 
 // RunWarnings logs a warning that SSO is off every interval until ctx ends, so that a
@@ -121,20 +128,14 @@ func (h *Handler) RunWarnings(ctx context.Context, logger *slog.Logger, every ti
 }
 
 // renderForm writes the sign-in form with a CSRF token and an optional error.
-func (h *Handler) renderForm(w http.ResponseWriter, r *http.Request, status int, msg string) {
+func (h *Handler) renderForm(w http.ResponseWriter, r *http.Request, status int, msg string) error {
 	page := web.RestorePage{Error: msg, CSRFToken: h.opts.CSRF.Token(w, r), Banner: h.opts.Banner}
-	if err := h.opts.Renderer.Render(w, status, web.PageRestore, page); err != nil {
-		h.opts.Logger.Error("rendering the break-glass sign-in page failed", "error", err.Error())
-	}
+	return h.opts.Renderer.Render(w, status, web.PageRestore, page)
 }
 
-// renderError writes the error page.
-func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, status int, title, msg string) {
-	page := web.ErrorPage{Title: title, Message: msg, Status: status, Banner: h.opts.Banner,
-		RequestID: requestID(w), RetryURL: r.URL.Path}
-	if err := h.opts.Renderer.Render(w, status, web.PageError, page); err != nil {
-		h.opts.Logger.Error("rendering an error page failed", "error", err.Error())
-	}
+// fail is the error page of this form, with a link back to it.
+func (h *Handler) fail(r *http.Request, status int, title, msg string) *httperr.HTTPError {
+	return &httperr.HTTPError{Status: status, Title: title, Message: msg, RetryURL: r.URL.Path}
 }
 
 // sleep returns a Delay that waits d or until ctx ends.
@@ -148,6 +149,3 @@ func sleep(d time.Duration) func(context.Context) {
 		}
 	}
 }
-
-// requestID is the request ID the gateway's middleware put on the response.
-func requestID(w http.ResponseWriter) string { return w.Header().Get("X-Request-Id") }

@@ -6,11 +6,11 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/ssogate/ssogate/claims"
 	"github.com/ssogate/ssogate/internal/clientip"
+	"github.com/ssogate/ssogate/internal/httperr"
 	"github.com/ssogate/ssogate/session"
 )
 
@@ -31,43 +31,42 @@ func identity(now time.Time, run string) claims.Identity {
 
 // signIn checks a posted sign-in form: CSRF, the client's rate limit, then user
 // name and password. It writes one audit line for every attempt it counts.
-func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := h.opts.CSRF.Check(r); err != nil {
-		h.opts.Logger.Warn("break-glass sign-in refused: CSRF check failed", "request_id", requestID(w),
-			"client_ip", clientip.From(r), "error", err.Error())
-		h.renderError(w, r, http.StatusForbidden, "Form expired",
+		he := h.fail(r, http.StatusForbidden, "Form expired",
 			"This form expired or was sent from another site. Reload the page and try again.")
-		return
+		he.Err, he.Log, he.Attrs = err, "break-glass sign-in refused: CSRF check failed",
+			[]slog.Attr{slog.String("client_ip", clientip.From(r))}
+		return he
 	}
 	ip := clientip.From(r)
 	now := h.opts.Now()
 	ok, wait := h.limits.begin(ip, now)
 	if !ok {
-		h.audit(r, w, slog.LevelWarn, "failure", "rate_limited", ip)
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		h.renderError(w, r, http.StatusTooManyRequests, "Too many attempts",
+		h.audit(r, slog.LevelWarn, "failure", "rate_limited", ip)
+		he := h.fail(r, http.StatusTooManyRequests, "Too many attempts",
 			"Too many wrong passwords from your address. Wait a few minutes and try again.")
-		return
+		he.RetryAfter, he.Code = int(math.Ceil(wait.Seconds())), "rate_limited"
+		return he
 	}
 	if !h.credentialsMatch(r.PostForm.Get("username"), r.PostForm.Get("password")) {
-		h.audit(r, w, slog.LevelWarn, "failure", "wrong_credentials", ip)
+		h.audit(r, slog.LevelWarn, "failure", "wrong_credentials", ip)
 		h.opts.Delay(r.Context())
-		h.renderForm(w, r, http.StatusUnauthorized, wrongMessage)
-		return
+		return h.renderForm(w, r, http.StatusUnauthorized, wrongMessage)
 	}
 	h.limits.succeeded(ip)
 	s := &session.Session{ID: session.NewID(), Identity: identity(now, h.run), CreatedAt: now,
 		ExpiresAt: now.Add(h.opts.SessionLength)}
 	if err := h.opts.Sessions.Save(w, r, s); err != nil {
-		h.opts.Logger.Error("break-glass sign-in: saving the session failed", "request_id", requestID(w),
-			"error", err.Error())
-		h.renderError(w, r, http.StatusInternalServerError, "Something went wrong",
+		he := h.fail(r, http.StatusInternalServerError, "Something went wrong",
 			"The session could not be saved. Try again; the gateway's log says why.")
-		return
+		he.Err, he.Log = err, "break-glass sign-in: saving the session failed"
+		return he
 	}
-	h.audit(r, w, slog.LevelInfo, "success", "ok", ip)
+	h.audit(r, slog.LevelInfo, "success", "ok", ip)
 	http.Redirect(w, r, SettingsPath, http.StatusSeeOther)
+	return nil
 }
 
 // credentialsMatch compares in constant time. Both sides are hashed first so that
@@ -82,14 +81,14 @@ func (h *Handler) credentialsMatch(user, password string) bool {
 
 // audit writes the audit line of one attempt. It never includes the password, nor
 // the submitted user name (a password typed into the wrong field must not be logged).
-func (h *Handler) audit(r *http.Request, w http.ResponseWriter, level slog.Level, outcome, reason, ip string) {
+func (h *Handler) audit(r *http.Request, level slog.Level, outcome, reason, ip string) {
 	msg := "break-glass sign-in failed"
 	if outcome == "success" {
 		msg = "break-glass sign-in succeeded"
 	}
 	attrs := []slog.Attr{slog.Bool("audit", true), slog.String("event", "local_restore_sign_in"),
 		slog.String("outcome", outcome), slog.String("reason", reason),
-		slog.String("request_id", requestID(w)), slog.String("client_ip", ip)}
+		slog.String("request_id", httperr.RequestID(r.Context())), slog.String("client_ip", ip)}
 	if outcome == "success" {
 		attrs = append(attrs, slog.String("user", Username))
 	}

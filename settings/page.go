@@ -54,7 +54,7 @@ func label(name string) (string, string) {
 }
 
 // render writes the settings page.
-func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, id claims.Identity, v view) {
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, id claims.Identity, v view) error {
 	env, _ := h.opts.Load(config.Saved{}) // the layers under the saved values; problems show elsewhere
 	page := web.SettingsPage{
 		Fields:    fields(v.cfg, env, v.form, v.newSecret),
@@ -68,9 +68,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, id 
 	if page.Error == "" && v.cfg.SavedError != nil {
 		page.Error = "The saved settings were not applied at start: " + v.cfg.SavedError.Error()
 	}
-	if err := h.opts.Renderer.Render(w, status, web.PageSettings, page); err != nil {
-		h.opts.Logger.Error("rendering the settings page failed", "request_id", requestID(w), "error", err.Error())
-	}
+	return h.opts.Renderer.Render(w, status, web.PageSettings, page)
 }
 
 // fields lists the page's rows: the fixed sign-in type, then every savable setting of

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ssogate/ssogate/claims"
 	"github.com/ssogate/ssogate/config"
+	"github.com/ssogate/ssogate/internal/httperr"
 )
 
 // applyTimeout bounds saving and applying one change.
@@ -21,7 +22,7 @@ const applyTimeout = 30 * time.Second
 
 // test runs the checks on the proposed settings and shows the results. Nothing is
 // saved or applied.
-func (h *Handler) test(w http.ResponseWriter, r *http.Request, id claims.Identity) {
+func (h *Handler) test(w http.ResponseWriter, r *http.Request, id claims.Identity) error {
 	cur := h.current()
 	saved, newSecret := proposal(r.PostForm, cur, h.savedIn(cur))
 	next, _ := h.opts.Load(saved) // problems of the proposal are the first check
@@ -31,13 +32,13 @@ func (h *Handler) test(w http.ResponseWriter, r *http.Request, id claims.Identit
 	} else {
 		v.err = "Some checks failed; nothing was saved."
 	}
-	h.render(w, r, http.StatusOK, id, v)
+	return h.render(w, r, http.StatusOK, id, v)
 }
 
 // save tests the proposed settings and, when every check passes, saves and applies
 // them. A change that fails its test, or that cannot be applied, leaves both the live
 // settings and the saved file as they were.
-func (h *Handler) save(w http.ResponseWriter, r *http.Request, id claims.Identity) {
+func (h *Handler) save(w http.ResponseWriter, r *http.Request, id claims.Identity) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	cur := h.current()
@@ -46,28 +47,26 @@ func (h *Handler) save(w http.ResponseWriter, r *http.Request, id claims.Identit
 	changed := changedFields(cur, next)
 	v := view{cfg: cur, form: r.PostForm, newSecret: newSecret, checks: h.runChecks(r.Context(), next)}
 	if !passed(v.checks) {
-		h.audit(r, w, id, "save", "refused", changed, slog.Any("failed_checks", failedNames(v.checks)))
+		h.audit(r, id, "save", "refused", changed, slog.Any("failed_checks", failedNames(v.checks)))
 		v.err = "Not saved: the settings failed the test below. Nothing was changed."
-		h.render(w, r, http.StatusUnprocessableEntity, id, v)
-		return
+		return h.render(w, r, http.StatusUnprocessableEntity, id, v)
 	}
 	if err := h.commit(r.Context(), next, func() error { return config.WriteSaved(h.opts.DataDir, saved) }); err != nil {
-		h.audit(r, w, id, "save", "failed", changed, slog.String("error", err.Error()))
+		h.audit(r, id, "save", "failed", changed, slog.String("error", err.Error()))
 		v.err = "Not saved: " + err.Error() + ". Nothing was changed: the previous settings stay live."
-		h.render(w, r, http.StatusInternalServerError, id, v)
-		return
+		return h.render(w, r, http.StatusInternalServerError, id, v)
 	}
-	h.audit(r, w, id, "save", "applied", changed)
+	h.audit(r, id, "save", "applied", changed)
 	v = view{cfg: next, checks: v.checks, message: "Saved and applied."}
 	if next.LocalRestore {
 		v.message = "Saved. Single sign-on stays off while LOCAL_RESTORE is on: remove LOCAL_RESTORE and restart to sign in with these settings."
 	}
-	h.render(w, r, http.StatusOK, id, v)
+	return h.render(w, r, http.StatusOK, id, v)
 }
 
 // revert removes the saved settings and applies those of flags, environment and
 // defaults, when they pass the same checks as a save.
-func (h *Handler) revert(w http.ResponseWriter, r *http.Request, id claims.Identity) {
+func (h *Handler) revert(w http.ResponseWriter, r *http.Request, id claims.Identity) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	cur := h.current()
@@ -75,19 +74,17 @@ func (h *Handler) revert(w http.ResponseWriter, r *http.Request, id claims.Ident
 	next, _ := h.opts.Load(config.Saved{})
 	v := view{cfg: cur, checks: h.runChecks(r.Context(), next)}
 	if !passed(v.checks) {
-		h.audit(r, w, id, "revert", "refused", changed, slog.Any("failed_checks", failedNames(v.checks)))
+		h.audit(r, id, "revert", "refused", changed, slog.Any("failed_checks", failedNames(v.checks)))
 		v.err = "Not reverted: the settings from the environment failed the test below. Nothing was changed."
-		h.render(w, r, http.StatusUnprocessableEntity, id, v)
-		return
+		return h.render(w, r, http.StatusUnprocessableEntity, id, v)
 	}
 	if err := h.commit(r.Context(), next, h.removeSaved); err != nil {
-		h.audit(r, w, id, "revert", "failed", changed, slog.String("error", err.Error()))
+		h.audit(r, id, "revert", "failed", changed, slog.String("error", err.Error()))
 		v.err = "Not reverted: " + err.Error() + ". Nothing was changed: the previous settings stay live."
-		h.render(w, r, http.StatusInternalServerError, id, v)
-		return
+		return h.render(w, r, http.StatusInternalServerError, id, v)
 	}
-	h.audit(r, w, id, "revert", "applied", changed)
-	h.render(w, r, http.StatusOK, id, view{cfg: next, checks: v.checks,
+	h.audit(r, id, "revert", "applied", changed)
+	return h.render(w, r, http.StatusOK, id, view{cfg: next, checks: v.checks,
 		message: "Reverted: the saved settings were removed and those from the environment applied."})
 }
 
@@ -164,7 +161,7 @@ func (h *Handler) removeSaved() error {
 
 // audit writes the one audit line of a change: who, what, which settings (names
 // only, never values) and how it ended.
-func (h *Handler) audit(r *http.Request, w http.ResponseWriter, id claims.Identity, action, outcome string, changed []string, extra ...slog.Attr) {
+func (h *Handler) audit(r *http.Request, id claims.Identity, action, outcome string, changed []string, extra ...slog.Attr) {
 	level := slog.LevelInfo
 	if outcome != "applied" {
 		level = slog.LevelWarn
@@ -174,6 +171,6 @@ func (h *Handler) audit(r *http.Request, w http.ResponseWriter, id claims.Identi
 	}
 	attrs := append([]slog.Attr{slog.Bool("audit", true), slog.String("event", "settings_change"),
 		slog.String("action", action), slog.String("outcome", outcome), slog.String("user", displayName(id)),
-		slog.Any("amr", id.AMR), slog.Any("changed", changed), slog.String("request_id", requestID(w))}, extra...)
+		slog.Any("amr", id.AMR), slog.Any("changed", changed), slog.String("request_id", httperr.RequestID(r.Context()))}, extra...)
 	h.opts.Logger.LogAttrs(r.Context(), level, "settings "+action+" "+outcome, attrs...)
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/ssogate/ssogate/claims"
 	"github.com/ssogate/ssogate/config"
 	"github.com/ssogate/ssogate/internal/csrf"
+	"github.com/ssogate/ssogate/internal/httperr"
 	"github.com/ssogate/ssogate/web"
 )
 
@@ -60,6 +61,7 @@ type Handler struct {
 
 	mu     sync.Mutex                    // serialises save and revert
 	latest atomic.Pointer[config.Config] // the configuration last applied here
+	serve  http.Handler
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -79,49 +81,50 @@ func New(opts Options) (*Handler, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Handler{opts: opts}, nil
+	h := &Handler{opts: opts}
+	pages := &httperr.Pages{Renderer: opts.Renderer, Logger: opts.Logger, Banner: opts.Banner}
+	h.serve = pages.Handle(h.route)
+	return h, nil
 }
 
 // ServeHTTP shows the page on GET and runs action=test, save or revert on POST.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.serve.ServeHTTP(w, r) }
+
+func (h *Handler) route(w http.ResponseWriter, r *http.Request) error {
 	id, ok := claims.FromContext(r.Context())
 	if !ok || !isAdmin(id) {
-		h.opts.Logger.Warn("settings page refused: not signed in as an admin", "request_id", requestID(w),
-			"user", id.Username, "path", r.URL.Path)
-		h.renderError(w, http.StatusForbidden, "Access denied", "Only administrators can change the sign-in settings.")
-		return
+		he := fail(http.StatusForbidden, "Access denied", "Only administrators can change the sign-in settings.")
+		he.Log, he.Attrs = "settings page refused: not signed in as an admin", []slog.Attr{slog.String("user", id.Username)}
+		return he
 	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		h.render(w, r, http.StatusOK, id, view{cfg: h.current()})
+		return h.render(w, r, http.StatusOK, id, view{cfg: h.current()})
 	case http.MethodPost:
-		h.post(w, r, id)
-	default:
-		w.Header().Set("Allow", "GET, HEAD, POST")
-		h.renderError(w, http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
+		return h.post(w, r, id)
 	}
+	w.Header().Set("Allow", "GET, HEAD, POST")
+	return fail(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
 }
 
 // post checks the form's CSRF protection, then runs its action.
-func (h *Handler) post(w http.ResponseWriter, r *http.Request, id claims.Identity) {
+func (h *Handler) post(w http.ResponseWriter, r *http.Request, id claims.Identity) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := h.opts.CSRF.Check(r); err != nil {
-		h.opts.Logger.Warn("settings change refused: CSRF check failed", "request_id", requestID(w),
-			"user", id.Username, "error", err.Error())
-		h.renderError(w, http.StatusForbidden, "Form expired",
+		he := fail(http.StatusForbidden, "Form expired",
 			"This form expired or was sent from another site. Reload the page and try again.")
-		return
+		he.Err, he.Log, he.Attrs = err, "settings change refused: CSRF check failed", []slog.Attr{slog.String("user", id.Username)}
+		return he
 	}
 	switch action := r.PostForm.Get("action"); action {
 	case "test":
-		h.test(w, r, id)
+		return h.test(w, r, id)
 	case "save":
-		h.save(w, r, id)
+		return h.save(w, r, id)
 	case "revert":
-		h.revert(w, r, id)
-	default:
-		h.renderError(w, http.StatusBadRequest, "Unknown action", "The form asked for an action this page does not have.")
+		return h.revert(w, r, id)
 	}
+	return fail(http.StatusBadRequest, "Unknown action", "The form asked for an action this page does not have.")
 }
 
 // current is the configuration last applied on this page, else the live one.
@@ -138,14 +141,7 @@ func isAdmin(id claims.Identity) bool {
 	return id.Role == claims.RoleAdmin || slices.Contains(id.AMR, claims.AMRLocalRestore)
 }
 
-// renderError writes the error page.
-func (h *Handler) renderError(w http.ResponseWriter, status int, title, msg string) {
-	page := web.ErrorPage{Title: title, Message: msg, Status: status, Banner: h.opts.Banner,
-		RequestID: requestID(w), RetryURL: "/oidc/settings"}
-	if err := h.opts.Renderer.Render(w, status, web.PageError, page); err != nil {
-		h.opts.Logger.Error("rendering an error page failed", "error", err.Error())
-	}
+// fail is an error of this page, with a link back to it.
+func fail(status int, title, msg string) *httperr.HTTPError {
+	return &httperr.HTTPError{Status: status, Title: title, Message: msg, RetryURL: "/oidc/settings"}
 }
-
-// requestID is the request ID the gateway's middleware put on the response.
-func requestID(w http.ResponseWriter) string { return w.Header().Get("X-Request-Id") }
