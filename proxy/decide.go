@@ -69,7 +69,7 @@ func (g *Gateway) decide(w http.ResponseWriter, r *http.Request) decision {
 // signed in and allowed.
 func (g *Gateway) protected(w http.ResponseWriter, r *http.Request) error {
 	if g.upstream == nil {
-		return &httperr.HTTPError{Status: http.StatusNotFound, Title: "Not found", Code: "auth_only",
+		return &httperr.HTTPError{Key: "error.auth_only", Status: http.StatusNotFound, Title: "Not found", Code: "auth_only",
 			Message: "This gateway runs in forward-auth mode (no UPSTREAM_URL): only the gateway's own paths (/oidc/login, /oidc/callback, /oidc/auth, /logout, …) are served here. Point your ingress's auth check at /oidc/auth."}
 	}
 	d := g.decide(w, r)
@@ -188,7 +188,7 @@ func buildIdentityHeaders(id claims.Identity, assertion string) http.Header {
 
 // storeError is the page for a session store that cannot be reached.
 func storeError(err error) error {
-	return &httperr.HTTPError{Status: http.StatusServiceUnavailable, Title: "Temporarily unavailable",
+	return &httperr.HTTPError{Key: "error.store_unavailable", Status: http.StatusServiceUnavailable, Title: "Temporarily unavailable",
 		Message:    "The session store cannot be reached right now. Please try again in a moment.",
 		RetryAfter: 5, Code: "session_store_unavailable", Err: err}
 }

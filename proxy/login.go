@@ -11,7 +11,7 @@ import (
 // login serves GET /oidc/login?rd=…: it starts a sign-in that returns to rd.
 func (g *Gateway) login(w http.ResponseWriter, r *http.Request) error {
 	if g.opts.LoginDisabled {
-		return g.opts.Renderer.Render(w, http.StatusServiceUnavailable, "restore-mode", web.RestoreModePage{Banner: g.opts.Banner})
+		return g.opts.Renderer.Render(w, r, http.StatusServiceUnavailable, "restore-mode", web.RestoreModePage{Banner: g.opts.Banner})
 	}
 	rd := safeReturn(r.URL.Query().Get("rd"), g.publicBase(r).Host, g.opts.AllowedRedirectDomains)
 	return g.startLogin(w, r, rd)
@@ -21,7 +21,7 @@ func (g *Gateway) login(w http.ResponseWriter, r *http.Request) error {
 func (g *Gateway) startLogin(w http.ResponseWriter, r *http.Request, returnTo string) error {
 	flow, err := g.opts.Flows.Flow()
 	if err != nil {
-		return &httperr.HTTPError{Status: http.StatusServiceUnavailable, Title: "Sign-in is unavailable",
+		return &httperr.HTTPError{Key: "error.idp_unavailable", Status: http.StatusServiceUnavailable, Title: "Sign-in is unavailable",
 			Message:  "The identity provider cannot be reached right now. The gateway keeps trying; please try again in a moment.",
 			RetryURL: "/oidc/login?rd=" + url.QueryEscape(returnTo), RetryAfter: 5, Code: "idp_unavailable", Err: err}
 	}

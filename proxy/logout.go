@@ -31,7 +31,7 @@ func (g *Gateway) logout(w http.ResponseWriter, r *http.Request) error {
 	}
 	signedOut := web.SignedOutPage{LoginURL: "/oidc/login", Banner: g.opts.Banner}
 	if s == nil {
-		return g.opts.Renderer.Render(w, http.StatusOK, "signed-out", signedOut)
+		return g.opts.Renderer.Render(w, r, http.StatusOK, "signed-out", signedOut)
 	}
 	g.opts.Logger.LogAttrs(r.Context(), slog.LevelInfo, "signed out",
 		slog.Bool("audit", true), slog.String("event", "sign_out"),
@@ -45,5 +45,5 @@ func (g *Gateway) logout(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	return g.opts.Renderer.Render(w, http.StatusOK, "signed-out", signedOut)
+	return g.opts.Renderer.Render(w, r, http.StatusOK, "signed-out", signedOut)
 }

@@ -86,7 +86,7 @@ func (g *Gateway) recoverer(next http.Handler) http.Handler {
 				}
 				g.opts.Logger.Error("panic serving request", "request_id", httperr.RequestID(r.Context()),
 					"panic", v, "stack", string(debug.Stack()))
-				g.pages.Render(w, r, &httperr.HTTPError{Status: http.StatusInternalServerError, Title: "Something went wrong",
+				g.pages.Render(w, r, &httperr.HTTPError{Key: "error.internal", Status: http.StatusInternalServerError, Title: "Something went wrong",
 					Message: "The gateway hit an unexpected error."})
 			}
 		}()

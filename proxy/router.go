@@ -104,5 +104,5 @@ func prefixStrings(ps []netip.Prefix) []string {
 
 // notFound answers the gateway's own paths that this gateway does not serve.
 func (g *Gateway) notFound(w http.ResponseWriter, r *http.Request) error {
-	return &httperr.HTTPError{Status: http.StatusNotFound, Title: "Not found", Message: "There is no gateway page at this address."}
+	return &httperr.HTTPError{Key: "error.not_found", Status: http.StatusNotFound, Title: "Not found", Message: "There is no gateway page at this address."}
 }

@@ -80,7 +80,7 @@ func newUpstream(target *url.URL, trusted []netip.Prefix, logger *slog.Logger, o
 			if errors.Is(err, context.Canceled) {
 				return // the client went away; nothing to tell it
 			}
-			onError(w, r, &httperr.HTTPError{Status: http.StatusBadGateway, Title: "The application is not responding",
+			onError(w, r, &httperr.HTTPError{Key: "error.upstream_unavailable", Status: http.StatusBadGateway, Title: "The application is not responding",
 				Message: "The gateway could not reach the application behind it. Please try again in a moment.",
 				Code:    "upstream_unavailable", RetryAfter: 5, Err: err})
 		},

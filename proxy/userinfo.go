@@ -37,7 +37,7 @@ func (g *Gateway) renderForbidden(w http.ResponseWriter, r *http.Request, id cla
 	if user == "" {
 		user = id.Email
 	}
-	return g.opts.Renderer.Render(w, http.StatusForbidden, "forbidden", web.ForbiddenPage{
+	return g.opts.Renderer.Render(w, r, http.StatusForbidden, "forbidden", web.ForbiddenPage{
 		User: user, Reason: reason, RequestID: httperr.RequestID(r.Context()), Banner: g.opts.Banner,
 	})
 }

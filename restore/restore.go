@@ -19,8 +19,9 @@ import (
 	"github.com/ssogate/ssogate/web"
 )
 
-// BannerText marks every gateway page while LOCAL_RESTORE is on.
-const BannerText = "LOCAL_RESTORE is on: SSO is disabled"
+// BannerText marks every gateway page while LOCAL_RESTORE is on: the key of
+// "LOCAL_RESTORE is on: SSO is disabled" in the web string tables.
+const BannerText = "banner.local_restore"
 
 // warningText is logged periodically while LOCAL_RESTORE is on.
 const warningText = "LOCAL_RESTORE is on: SSO is disabled; remove LOCAL_RESTORE and restart to turn SSO back on"
@@ -109,7 +110,7 @@ func (h *Handler) route(w http.ResponseWriter, r *http.Request) error {
 		return h.signIn(w, r)
 	}
 	w.Header().Set("Allow", "GET, HEAD, POST")
-	return h.fail(r, http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
+	return h.fail(r, http.StatusMethodNotAllowed, "error.method_not_allowed", "Method not allowed", "This page accepts only GET and POST.")
 }
 
 // RunWarnings logs a warning that SSO is off every interval until ctx ends, so that a
@@ -130,12 +131,13 @@ func (h *Handler) RunWarnings(ctx context.Context, logger *slog.Logger, every ti
 // renderForm writes the sign-in form with a CSRF token and an optional error.
 func (h *Handler) renderForm(w http.ResponseWriter, r *http.Request, status int, msg string) error {
 	page := web.RestorePage{Error: msg, CSRFToken: h.opts.CSRF.Token(w, r), Banner: h.opts.Banner}
-	return h.opts.Renderer.Render(w, status, web.PageRestore, page)
+	return h.opts.Renderer.Render(w, r, status, web.PageRestore, page)
 }
 
-// fail is the error page of this form, with a link back to it.
-func (h *Handler) fail(r *http.Request, status int, title, msg string) *httperr.HTTPError {
-	return &httperr.HTTPError{Status: status, Title: title, Message: msg, RetryURL: r.URL.Path}
+// fail is the error page of this form, with a link back to it. key names its text
+// in the web string tables; title and msg are that text in English, for the log.
+func (h *Handler) fail(r *http.Request, status int, key, title, msg string) *httperr.HTTPError {
+	return &httperr.HTTPError{Key: key, Status: status, Title: title, Message: msg, RetryURL: r.URL.Path}
 }
 
 // sleep returns a Delay that waits d or until ctx ends.

@@ -106,7 +106,7 @@ func TestGetShowsForm(t *testing.T) {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status: got %d, want 200", rec.Code)
 	}
-	for _, want := range []string{BannerText, `name="password"`, `name="csrf_token"`} {
+	for _, want := range []string{"LOCAL_RESTORE is on: SSO is disabled", `name="password"`, `name="csrf_token"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("page: got no %q", want)
 		}

@@ -34,7 +34,7 @@ func identity(now time.Time, run string) claims.Identity {
 func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := h.opts.CSRF.Check(r); err != nil {
-		he := h.fail(r, http.StatusForbidden, "Form expired",
+		he := h.fail(r, http.StatusForbidden, "error.form_expired", "Form expired",
 			"This form expired or was sent from another site. Reload the page and try again.")
 		he.Err, he.Log, he.Attrs = err, "break-glass sign-in refused: CSRF check failed",
 			[]slog.Attr{slog.String("client_ip", clientip.From(r))}
@@ -45,7 +45,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) error {
 	ok, wait := h.limits.begin(ip, now)
 	if !ok {
 		h.audit(r, slog.LevelWarn, "failure", "rate_limited", ip)
-		he := h.fail(r, http.StatusTooManyRequests, "Too many attempts",
+		he := h.fail(r, http.StatusTooManyRequests, "error.too_many_attempts", "Too many attempts",
 			"Too many wrong passwords from your address. Wait a few minutes and try again.")
 		he.RetryAfter, he.Code = int(math.Ceil(wait.Seconds())), "rate_limited"
 		return he
@@ -59,7 +59,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) error {
 	s := &session.Session{ID: session.NewID(), Identity: identity(now, h.run), CreatedAt: now,
 		ExpiresAt: now.Add(h.opts.SessionLength)}
 	if err := h.opts.Sessions.Save(w, r, s); err != nil {
-		he := h.fail(r, http.StatusInternalServerError, "Something went wrong",
+		he := h.fail(r, http.StatusInternalServerError, "error.session_not_saved", "Something went wrong",
 			"The session could not be saved. Try again; the gateway's log says why.")
 		he.Err, he.Log = err, "break-glass sign-in: saving the session failed"
 		return he

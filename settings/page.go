@@ -68,7 +68,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, id 
 	if page.Error == "" && v.cfg.SavedError != nil {
 		page.Error = "The saved settings were not applied at start: " + v.cfg.SavedError.Error()
 	}
-	return h.opts.Renderer.Render(w, status, web.PageSettings, page)
+	return h.opts.Renderer.Render(w, r, status, web.PageSettings, page)
 }
 
 // fields lists the page's rows: the fixed sign-in type, then every savable setting of

@@ -93,7 +93,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.serve.Se
 func (h *Handler) route(w http.ResponseWriter, r *http.Request) error {
 	id, ok := claims.FromContext(r.Context())
 	if !ok || !isAdmin(id) {
-		he := fail(http.StatusForbidden, "Access denied", "Only administrators can change the sign-in settings.")
+		he := fail(http.StatusForbidden, "error.settings_forbidden", "Access denied", "Only administrators can change the sign-in settings.")
 		he.Log, he.Attrs = "settings page refused: not signed in as an admin", []slog.Attr{slog.String("user", id.Username)}
 		return he
 	}
@@ -104,14 +104,14 @@ func (h *Handler) route(w http.ResponseWriter, r *http.Request) error {
 		return h.post(w, r, id)
 	}
 	w.Header().Set("Allow", "GET, HEAD, POST")
-	return fail(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
+	return fail(http.StatusMethodNotAllowed, "error.method_not_allowed", "Method not allowed", "This page accepts only GET and POST.")
 }
 
 // post checks the form's CSRF protection, then runs its action.
 func (h *Handler) post(w http.ResponseWriter, r *http.Request, id claims.Identity) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := h.opts.CSRF.Check(r); err != nil {
-		he := fail(http.StatusForbidden, "Form expired",
+		he := fail(http.StatusForbidden, "error.form_expired", "Form expired",
 			"This form expired or was sent from another site. Reload the page and try again.")
 		he.Err, he.Log, he.Attrs = err, "settings change refused: CSRF check failed", []slog.Attr{slog.String("user", id.Username)}
 		return he
@@ -124,7 +124,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, id claims.Identit
 	case "revert":
 		return h.revert(w, r, id)
 	}
-	return fail(http.StatusBadRequest, "Unknown action", "The form asked for an action this page does not have.")
+	return fail(http.StatusBadRequest, "error.unknown_action", "Unknown action", "The form asked for an action this page does not have.")
 }
 
 // current is the configuration last applied on this page, else the live one.
@@ -141,7 +141,8 @@ func isAdmin(id claims.Identity) bool {
 	return id.Role == claims.RoleAdmin || slices.Contains(id.AMR, claims.AMRLocalRestore)
 }
 
-// fail is an error of this page, with a link back to it.
-func fail(status int, title, msg string) *httperr.HTTPError {
-	return &httperr.HTTPError{Status: status, Title: title, Message: msg, RetryURL: "/oidc/settings"}
+// fail is an error of this page, with a link back to it. key names its text in the
+// web string tables; title and msg are that text in English, for the log.
+func fail(status int, key, title, msg string) *httperr.HTTPError {
+	return &httperr.HTTPError{Key: key, Status: status, Title: title, Message: msg, RetryURL: "/oidc/settings"}
 }

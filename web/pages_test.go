@@ -14,12 +14,13 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden from the curr
 
 // pageCase renders one page and checks the strings users and scripts rely on.
 type pageCase struct {
-	golden  string // testdata/<golden>.golden
-	page    string
-	status  int
-	data    any
-	want    []string // must appear in the body
-	notWant []string // must not appear in the body
+	golden         string // testdata/<golden>.golden
+	acceptLanguage string // the request's Accept-Language; English when empty
+	page           string
+	status         int
+	data           any
+	want           []string // must appear in the body
+	notWant        []string // must not appear in the body
 }
 
 func pageCases() []pageCase {
@@ -41,13 +42,13 @@ func pageCases() []pageCase {
 		{
 			golden: "error-minimal", page: PageError, status: http.StatusNotFound,
 			data:    ErrorPage{Status: 404},
-			want:    []string{"<h1>Not Found</h1>", "Error 404"},
+			want:    []string{"<h1>Not found</h1>", "Error 404"},
 			notWant: []string{"Try again", "Request ID", `class="detail"`, `class="banner"`},
 		},
 		{
 			golden: "error-banner", page: PageError, status: http.StatusTooManyRequests,
 			data: ErrorPage{Status: 429, Message: "Too many attempts.", Banner: "LOCAL_RESTORE is on: single sign-on is disabled"},
-			want: []string{`<div class="banner" role="alert">LOCAL_RESTORE is on: single sign-on is disabled</div>`, "Too Many Requests"},
+			want: []string{`<div class="banner" role="alert">LOCAL_RESTORE is on: single sign-on is disabled</div>`, "Too many requests"},
 		},
 		{
 			golden: "forbidden", page: PageForbidden, status: http.StatusForbidden,
@@ -57,6 +58,27 @@ func pageCases() []pageCase {
 				"Not a member of any allowed group (wandb-users).", `href="/logout">Sign out</a>`,
 				"Request ID: <code>req-403</code>",
 			},
+		},
+		{
+			golden: "error-key-ko", acceptLanguage: "ko-KR,ko;q=0.9,en;q=0.8", page: PageError, status: http.StatusBadGateway,
+			data: ErrorPage{Key: "error.upstream_unavailable", RequestID: "req-ko", RetryURL: "/", Status: 502,
+				Banner: "banner.local_restore"},
+			want: []string{
+				`<html lang="ko">`, "<title>애플리케이션이 응답하지 않습니다 · ssogate</title>", "오류 502",
+				"게이트웨이가 뒤에 있는 애플리케이션에 연결하지 못했습니다.", ">다시 시도</a>",
+				"요청 ID: <code>req-ko</code>", "LOCAL_RESTORE가 켜져 있어 SSO가 비활성화되었습니다",
+			},
+			notWant: []string{"Try again", "Request ID", `lang="en"`},
+		},
+		{
+			golden: "forbidden-ko", acceptLanguage: "ko", page: PageForbidden, status: http.StatusForbidden,
+			data: ForbiddenPage{User: "김지수 <kim@example.com>", RequestID: "req-403"},
+			want: []string{
+				`<html lang="ko">`, "<h1>접근 권한 없음</h1>",
+				"<strong>김지수 &lt;kim@example.com&gt;</strong> 계정으로 로그인되어 있지만",
+				`href="/logout">로그아웃</a>`,
+			},
+			notWant: []string{"<kim@example.com>"},
 		},
 		{
 			golden: "signed-out", page: PageSignedOut, status: http.StatusOK,
@@ -127,7 +149,7 @@ func TestPagesGolden(t *testing.T) {
 		t.Run(tc.golden, func(t *testing.T) {
 			t.Parallel()
 			rec := httptest.NewRecorder()
-			if err := r.Render(rec, tc.status, tc.page, tc.data); err != nil {
+			if err := r.Render(rec, getPage(tc.acceptLanguage), tc.status, tc.page, tc.data); err != nil {
 				t.Fatalf("Render(%q) error: %v", tc.page, err)
 			}
 			if rec.Code != tc.status {
@@ -200,6 +222,15 @@ func inlineStyle(body string) (string, bool) {
 	}
 	css, _, ok := strings.Cut(rest, "</style>")
 	return css, ok
+}
+
+// getPage is a browser's GET with the given Accept-Language ("" sends none).
+func getPage(acceptLanguage string) *http.Request {
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	if acceptLanguage != "" {
+		r.Header.Set("Accept-Language", acceptLanguage)
+	}
+	return r
 }
 
 func newRenderer(t *testing.T) *Renderer {

@@ -2,6 +2,13 @@
 // the LOCAL_RESTORE sign-in and the admin settings page. Templates and the stylesheet are
 // embedded in the binary and parsed once; pages work without JavaScript and are served
 // with a strict Content-Security-Policy.
+//
+// Pages follow the browser's Accept-Language (LangFor: Korean for "ko", else English).
+// Every sentence a page shows lives in one string table per language (strings_en.go,
+// strings_ko.go) under a key; templates write {{t "key"}} (HTML, may hold <code>) or
+// {{tx "key"}} (titles and attributes), with {name} placeholders filled from name/value
+// arguments: {{t "forbidden.app_user" "user" .User}}. A page adding text adds its keys
+// to both tables; the tests fail when a key is missing in either.
 package web
 
 import (
@@ -25,10 +32,10 @@ var files embed.FS
 
 const layoutFile = "templates/layout.html"
 
-// Renderer renders the embedded pages. It is immutable after New and safe for
-// concurrent use.
+// Renderer renders the embedded pages in every language of Languages. It is immutable
+// after New and safe for concurrent use.
 type Renderer struct {
-	pages map[string]*template.Template
+	pages map[Lang]map[string]*template.Template
 	csp   string
 }
 
@@ -39,17 +46,43 @@ func New() (*Renderer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: read stylesheet: %w", err)
 	}
-	funcs := template.FuncMap{
-		// The stylesheet is inlined and allowed by its hash in the CSP, so the pages need
-		// no static route and no 'unsafe-inline'.
-		"stylesheet": func() template.CSS { return template.CSS(css) },
-		"statusText": http.StatusText,
-	}
 	names, err := fs.Glob(files, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: list templates: %w", err)
 	}
-	r := &Renderer{pages: make(map[string]*template.Template), csp: contentSecurityPolicy(css)}
+	r := &Renderer{pages: make(map[Lang]map[string]*template.Template), csp: contentSecurityPolicy(css)}
+	for _, lang := range Languages() {
+		pages, err := parsePages(lang, names, css)
+		if err != nil {
+			return nil, err
+		}
+		r.pages[lang] = pages
+	}
+	return r, nil
+}
+
+// parsePages parses every page with the template functions of one language:
+// t (table text as HTML), tx (table text as plain text), lang and statusTitle.
+func parsePages(lang Lang, names []string, css []byte) (map[string]*template.Template, error) {
+	tr := newTranslator(lang)
+	funcs := template.FuncMap{
+		// The stylesheet is inlined and allowed by its hash in the CSP, so the pages need
+		// no static route and no 'unsafe-inline'.
+		"stylesheet": func() template.CSS { return template.CSS(css) },
+		"t":          tr.html,
+		"tx":         tr.plain,
+		"lang":       func() string { return string(lang) },
+		"statusTitle": func(status int) string {
+			if s, ok := tr.lookup("status." + strconv.Itoa(status)); ok {
+				return s
+			}
+			if s := http.StatusText(status); s != "" {
+				return s
+			}
+			return tr.plain("error.generic.title")
+		},
+	}
+	pages := make(map[string]*template.Template)
 	for _, name := range names {
 		if name == layoutFile {
 			continue
@@ -59,9 +92,9 @@ func New() (*Renderer, error) {
 		if err != nil {
 			return nil, fmt.Errorf("web: parse page %q: %w", page, err)
 		}
-		r.pages[page] = t
+		pages[page] = t
 	}
-	return r, nil
+	return pages, nil
 }
 
 // contentSecurityPolicy allows nothing but the inlined stylesheet and forms posting back
@@ -75,10 +108,11 @@ func contentSecurityPolicy(css []byte) string {
 }
 
 // Render writes page with data as a complete HTML response with the given status (200
-// when 0). The page is rendered into a buffer first: when rendering fails the client gets
+// when 0), in the language req's Accept-Language prefers (LangFor). The page is
+// rendered into a buffer first: when rendering fails the client gets
 // a plain-text 500 instead of half a page, and the error is returned for the caller to
 // log. Security headers are set before the status is written.
-func (r *Renderer) Render(w http.ResponseWriter, status int, page string, data any) error {
+func (r *Renderer) Render(w http.ResponseWriter, req *http.Request, status int, page string, data any) error {
 	if status == 0 {
 		status = http.StatusOK
 	}
@@ -86,7 +120,8 @@ func (r *Renderer) Render(w http.ResponseWriter, status int, page string, data a
 		internalError(w)
 		return fmt.Errorf("web: render %q: invalid status %d", page, status)
 	}
-	t, ok := r.pages[page]
+	lang := LangFor(req)
+	t, ok := r.pages[lang][page]
 	if !ok {
 		internalError(w)
 		return fmt.Errorf("web: render %q: no such page", page)
@@ -100,6 +135,8 @@ func (r *Renderer) Render(w http.ResponseWriter, status int, page string, data a
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	h.Set("Content-Security-Policy", r.csp)
+	h.Set("Content-Language", string(lang))
+	h.Add("Vary", "Accept-Language")
 	setCommonHeaders(h)
 	w.WriteHeader(status)
 	if _, err := buf.WriteTo(w); err != nil {
@@ -136,6 +173,10 @@ const (
 // ErrorPage is the data of the "error" page, used for 400, 401, 403, 404, 429, 502 and
 // 503 responses. Nothing in it may carry internal error text: it is shown to the user.
 type ErrorPage struct {
+	// Key names the page's text in the string tables: Key+".title" is the heading and
+	// Key+".message" what happened. When empty, Title and Message are shown instead
+	// (each may itself be a message key).
+	Key       string
 	Title     string // heading; the status text when empty
 	Message   string // what happened, in words a user understands
 	Detail    string // optional second paragraph, e.g. the IdP's error description

@@ -23,7 +23,7 @@ func TestRenderSetsHeadersBeforeStatus(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := httptest.NewRecorder()
-			if err := r.Render(rec, tt.status, PageError, ErrorPage{Status: tt.wantStatus}); err != nil {
+			if err := r.Render(rec, getPage(""), tt.status, PageError, ErrorPage{Status: tt.wantStatus}); err != nil {
 				t.Fatalf("Render error: %v", err)
 			}
 			if rec.Code != tt.wantStatus {
@@ -60,7 +60,7 @@ func TestRenderSetsHeadersBeforeStatus(t *testing.T) {
 func TestInlineStyleMatchesPolicyHash(t *testing.T) {
 	r := newRenderer(t)
 	rec := httptest.NewRecorder()
-	if err := r.Render(rec, http.StatusOK, PageSignedOut, SignedOutPage{}); err != nil {
+	if err := r.Render(rec, getPage(""), http.StatusOK, PageSignedOut, SignedOutPage{}); err != nil {
 		t.Fatalf("Render error: %v", err)
 	}
 	css, ok := inlineStyle(rec.Body.String())
@@ -94,7 +94,7 @@ func TestRenderEscapesUserInput(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := httptest.NewRecorder()
-			if err := r.Render(rec, http.StatusBadRequest, tt.page, tt.data); err != nil {
+			if err := r.Render(rec, getPage(""), http.StatusBadRequest, tt.page, tt.data); err != nil {
 				t.Fatalf("Render error: %v", err)
 			}
 			body := rec.Body.String()
@@ -128,7 +128,7 @@ func TestRenderFailureWritesNoPartialPage(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := httptest.NewRecorder()
-			err := r.Render(rec, tt.status, tt.page, tt.data)
+			err := r.Render(rec, getPage(""), tt.status, tt.page, tt.data)
 			if err == nil {
 				t.Fatalf("Render error: got nil, want an error")
 			}
@@ -166,7 +166,7 @@ func TestZeroDataRenders(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.page, func(t *testing.T) {
 			rec := httptest.NewRecorder()
-			if err := r.Render(rec, http.StatusOK, tt.page, tt.data); err != nil {
+			if err := r.Render(rec, getPage(""), http.StatusOK, tt.page, tt.data); err != nil {
 				t.Fatalf("Render(%q, zero data) error: %v", tt.page, err)
 			}
 			if body := rec.Body.String(); !strings.HasSuffix(body, "</html>\n") {

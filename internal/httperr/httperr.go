@@ -12,6 +12,10 @@ import (
 // HTTPError is a handler's failure as the user should see it. Err is the internal
 // cause: logged, never shown.
 type HTTPError struct {
+	// Key names the page's title and message in the web string tables (Key+".title",
+	// Key+".message"), so the page follows the browser's language; Title and Message
+	// stay the English text for the log line and the JSON body.
+	Key        string
 	Status     int
 	Title      string
 	Message    string // for the user, in plain words
@@ -46,6 +50,6 @@ func (e *HTTPError) JSONCode() string {
 
 // Internal is the error shown for a failure that is not an *HTTPError.
 func Internal(err error) *HTTPError {
-	return &HTTPError{Status: http.StatusInternalServerError, Title: "Something went wrong",
+	return &HTTPError{Key: "error.internal", Status: http.StatusInternalServerError, Title: "Something went wrong",
 		Message: "The gateway hit an unexpected error.", Err: err}
 }

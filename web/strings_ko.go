@@ -1,0 +1,95 @@
+package web
+
+// koreanStrings is the Korean string table: the same keys as englishStrings, written
+// as a Korean operator would. Product and setting names (SSO, LOCAL_RESTORE, IdP)
+// stay as they are in the W&B documentation.
+func koreanStrings() map[string]string {
+	return map[string]string{
+		"banner.local_restore": "LOCAL_RESTORE가 켜져 있어 SSO가 비활성화되었습니다",
+
+		"page.error_status": "오류 {status}",
+		"page.request_id":   "요청 ID: <code>{id}</code> — 관리자에게 이 ID를 알려 주세요.",
+		"page.sign_in":      "로그인",
+		"page.sign_out":     "로그아웃",
+		"page.try_again":    "다시 시도",
+
+		"status.400": "잘못된 요청",
+		"status.401": "로그인되지 않음",
+		"status.403": "접근 권한 없음",
+		"status.404": "페이지를 찾을 수 없음",
+		"status.405": "허용되지 않는 요청 방식",
+		"status.429": "요청이 너무 많음",
+		"status.500": "문제가 발생했습니다",
+		"status.502": "애플리케이션이 응답하지 않습니다",
+		"status.503": "일시적으로 사용할 수 없음",
+
+		"error.generic.title":                "문제가 발생했습니다",
+		"error.internal.title":               "문제가 발생했습니다",
+		"error.internal.message":             "게이트웨이에서 예기치 않은 오류가 발생했습니다.",
+		"error.not_found.title":              "페이지를 찾을 수 없음",
+		"error.not_found.message":            "이 주소에는 게이트웨이 페이지가 없습니다.",
+		"error.auth_only.title":              "페이지를 찾을 수 없음",
+		"error.auth_only.message":            "이 게이트웨이는 forward-auth 모드(<code>UPSTREAM_URL</code> 없음)로 실행 중이라 게이트웨이 자체 경로(<code>/oidc/login</code>, <code>/oidc/callback</code>, <code>/oidc/auth</code>, <code>/logout</code> 등)만 제공합니다. 인그레스의 인증 확인 주소를 <code>/oidc/auth</code>로 지정하세요.",
+		"error.idp_unavailable.title":        "로그인할 수 없습니다",
+		"error.idp_unavailable.message":      "지금은 ID 공급자(IdP)에 연결할 수 없습니다. 게이트웨이가 계속 다시 연결을 시도하고 있으니 잠시 후 다시 시도해 주세요.",
+		"error.store_unavailable.title":      "일시적으로 사용할 수 없음",
+		"error.store_unavailable.message":    "지금은 세션 저장소에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요.",
+		"error.upstream_unavailable.title":   "애플리케이션이 응답하지 않습니다",
+		"error.upstream_unavailable.message": "게이트웨이가 뒤에 있는 애플리케이션에 연결하지 못했습니다. 잠시 후 다시 시도해 주세요.",
+
+		"error.form_expired.title":         "양식이 만료되었습니다",
+		"error.form_expired.message":       "이 양식이 만료되었거나 다른 사이트에서 전송되었습니다. 페이지를 새로고침한 뒤 다시 시도하세요.",
+		"error.too_many_attempts.title":    "시도 횟수 초과",
+		"error.too_many_attempts.message":  "이 주소에서 잘못된 비밀번호가 너무 많이 입력되었습니다. 몇 분 뒤에 다시 시도하세요.",
+		"error.session_not_saved.title":    "문제가 발생했습니다",
+		"error.session_not_saved.message":  "세션을 저장하지 못했습니다. 다시 시도해 보세요. 원인은 게이트웨이 로그에 있습니다.",
+		"error.method_not_allowed.title":   "허용되지 않는 요청 방식",
+		"error.method_not_allowed.message": "이 페이지는 GET과 POST 요청만 받습니다.",
+		"error.unknown_action.title":       "알 수 없는 동작",
+		"error.unknown_action.message":     "이 페이지에 없는 동작을 요청했습니다.",
+		"error.settings_forbidden.title":   "접근 권한 없음",
+		"error.settings_forbidden.message": "로그인 설정은 관리자만 변경할 수 있습니다.",
+
+		"forbidden.title":    "접근 권한 없음",
+		"forbidden.app":      "이 계정으로는 이 애플리케이션을 사용할 수 없습니다.",
+		"forbidden.app_user": "<strong>{user}</strong> 계정으로 로그인되어 있지만, 이 계정으로는 이 애플리케이션을 사용할 수 없습니다.",
+		"forbidden.ask":      "접근 권한이 있어야 한다면 관리자에게 문의하거나 다른 계정으로 로그인하세요.",
+
+		"signed_out.title":         "로그아웃됨",
+		"signed_out.heading":       "로그아웃되었습니다",
+		"signed_out.message":       "세션이 종료되었습니다. 이 창을 닫아도 됩니다.",
+		"signed_out.sign_in_again": "다시 로그인",
+
+		"restore.status":   "로컬 복구",
+		"restore.title":    "비상 로그인",
+		"restore.intro":    "SSO가 꺼져 있습니다. 게이트웨이 로그에 출력된 임시 비밀번호로 로그인하세요.",
+		"restore.username": "사용자 이름",
+		"restore.password": "임시 비밀번호",
+
+		"restore_mode.title":   "SSO가 꺼져 있습니다",
+		"restore_mode.message": "게이트웨이가 <code>LOCAL_RESTORE=true</code>로 실행 중이어서 ID 공급자(IdP)를 통한 로그인이 비활성화되어 있습니다.",
+		"restore_mode.admin":   "관리자는 게이트웨이 로그에 출력된 임시 비밀번호로 로그인해 설정을 고친 뒤, <code>LOCAL_RESTORE</code> 없이 게이트웨이를 다시 시작하면 SSO를 다시 켤 수 있습니다.",
+
+		"settings.title":                  "설정",
+		"settings.heading":                "SSO 설정",
+		"settings.signed_in_as":           "<strong>{user}</strong> 계정으로 로그인됨.",
+		"settings.test_results":           "테스트 결과",
+		"settings.check_pass":             "통과",
+		"settings.check_fail":             "실패",
+		"settings.source.saved":           "저장됨",
+		"settings.source.environment":     "환경 변수",
+		"settings.source.flag":            "플래그",
+		"settings.source.file":            "파일",
+		"settings.source.default":         "기본값",
+		"settings.source.fixed":           "고정",
+		"settings.secret_set_placeholder": "설정됨 — 유지하려면 비워 두세요",
+		"settings.secret_not_set":         "설정 안 됨",
+		"settings.secret_set_help":        "현재 설정되어 있습니다. 유지하려면 비워 두세요.",
+		"settings.secret_not_set_help":    "현재 설정되어 있지 않습니다. 비워 두면 그대로 유지됩니다.",
+		"settings.env_set":                "; 환경 변수: 설정됨",
+		"settings.env_value":              "; 환경 변수: <code>{value}</code>",
+		"settings.test":                   "설정 테스트",
+		"settings.save":                   "저장 및 적용",
+		"settings.revert":                 "환경 변수 값으로 되돌리기",
+	}
+}
