@@ -89,7 +89,8 @@ func wire(cfg config.Config, load func(config.Saved) (config.Config, error), log
 		AllowedRedirectDomains: cfg.AllowedRedirectDomains, SessionLength: cfg.SessionLength,
 		LiveRules: func() claims.Rules {
 			c := g.live.Load()
-			return claims.Rules{AllowedGroups: c.AllowedGroups, AllowedEmailDomains: c.AllowedEmailDomains}
+			return claims.Rules{AllowedGroups: c.AllowedGroups, AllowedEmailDomains: c.AllowedEmailDomains,
+				InsecureAllowUnverifiedEmail: c.InsecureAllowUnverifiedEmail}
 		},
 		Secure: secure, APIKeyPassthrough: cfg.APIKeyPassthrough,
 		Assertions: assertion.NewCache(signer, 100_000), JWKS: signer.JWKSHandler(),
@@ -157,7 +158,7 @@ func (g *gateway) flowOptions(cfg config.Config, logger *slog.Logger) oidcflow.O
 		Issuer: cfg.Issuer, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret.Reveal(),
 		Method: cfg.AuthMethod, Scopes: cfg.Scopes, HTTPClient: g.idp, LogoutURL: cfg.LogoutURL,
 		Normalizer: claims.Normalizer{GroupsClaim: cfg.GroupsClaim, UsernameClaim: cfg.UsernameClaim,
-			RoleMap: cfg.RoleMap, DefaultRole: cfg.DefaultRole},
+			RoleMap: cfg.RoleMap, DefaultRole: cfg.DefaultRole, InsecureAllowUnverifiedEmail: cfg.InsecureAllowUnverifiedEmail},
 		OnJWKSFetch: func(err error) {
 			g.metrics.JWKSRefreshes.Inc()
 			if err != nil {

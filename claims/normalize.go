@@ -15,9 +15,12 @@ const (
 	WarnGroupOverage = "entra_group_overage"
 	// WarnGroupsMalformed: the groups claim is neither a list nor a string.
 	WarnGroupsMalformed = "groups_claim_malformed"
-	// WarnEmailUnverified: the token has an email but no email_verified claim, so
-	// the email counts as unverified (ALLOWED_EMAIL_DOMAINS will refuse it).
+	// WarnEmailUnverified: the token has an email but no email_verified claim (nor
+	// what the IdP's profile accepts instead), so the email is not used.
 	WarnEmailUnverified = "email_verified_missing"
+	// WarnEmailNotVerified: the token says email_verified false, so the email is
+	// not used.
+	WarnEmailNotVerified = "email_not_verified"
 )
 
 // Warning is something the operator should fix at the IdP; the sign-in still works.
@@ -40,6 +43,12 @@ type Normalizer struct {
 
 	RoleMap     map[string]string // group -> RoleAdmin, RoleMember or RoleViewer
 	DefaultRole string            // role when no group maps; "" means RoleMember
+
+	// InsecureAllowUnverifiedEmail uses the email claim even when the IdP does not
+	// mark it verified (INSECURE_ALLOW_UNVERIFIED_EMAIL). It MUST NOT be set for an
+	// IdP whose users can choose their own email address: anyone could then claim
+	// anyone's address.
+	InsecureAllowUnverifiedEmail bool
 }
 
 // Identity normalises raw, the verified ID token's claim set as decoded from JSON,
@@ -72,18 +81,22 @@ func (n Normalizer) Identity(issuer string, raw map[string]any) (Identity, []War
 		id.AuthTime = time.Unix(secs, 0).UTC()
 	}
 
-	verified, present := boolValue(raw["email_verified"])
-	if !present && profile.Kind == KindEntra {
-		// Entra sends no email_verified; its optional claim xms_edov says whether
-		// the email's domain is verified by the tenant that owns it.
-		verified, present = boolValue(raw["xms_edov"])
-	}
+	verified, w := emailVerified(profile, raw, id.Email)
 	id.EmailVerified = verified
-	if id.Email != "" && !present {
-		warnings = append(warnings, unverifiedEmailWarning(profile.Kind))
+	trusted := verified || n.InsecureAllowUnverifiedEmail
+	if w != nil {
+		if trusted {
+			w.Message = "The IdP did not mark the email address verified; it is used anyway because " +
+				"INSECURE_ALLOW_UNVERIFIED_EMAIL=true."
+		}
+		warnings = append(warnings, *w)
+	}
+	if !trusted {
+		// An address the IdP has not verified could be anyone's: it names nobody.
+		id.Email = ""
 	}
 
-	id.Username = n.username(profile, raw)
+	id.Username = n.username(profile, raw, trusted)
 	if id.Username == "" {
 		id.Username = sub
 	}
@@ -98,12 +111,17 @@ func (n Normalizer) Identity(issuer string, raw map[string]any) (Identity, []War
 	return id, warnings, nil
 }
 
-func (n Normalizer) username(p Profile, raw map[string]any) string {
+// username is the first non-empty username claim. The email claim counts only when
+// the email is trusted, so an unverified address never becomes the user name.
+func (n Normalizer) username(p Profile, raw map[string]any, emailTrusted bool) string {
 	names := p.UsernameClaims
 	if n.UsernameClaim != "" {
 		names = []string{n.UsernameClaim}
 	}
 	for _, name := range names {
+		if name == "email" && !emailTrusted {
+			continue
+		}
 		if v, ok := lookup(raw, name); ok {
 			if s, ok := stringValue(v); ok && strings.TrimSpace(s) != "" {
 				return strings.TrimSpace(s)
@@ -160,17 +178,6 @@ func overage(raw map[string]any) (Warning, bool) {
 			"enterprise application), or use app roles."}, true
 	}
 	return Warning{}, false
-}
-
-func unverifiedEmailWarning(kind string) Warning {
-	msg := "The IdP sent an email address without email_verified, so it counts as unverified " +
-		"and ALLOWED_EMAIL_DOMAINS will refuse it. Make the IdP include email_verified."
-	if kind == KindEntra {
-		msg = "Entra sent an email address without email_verified or xms_edov, so it counts as " +
-			"unverified and ALLOWED_EMAIL_DOMAINS will refuse it. In the app registration's Token " +
-			"configuration, add the optional claim xms_edov to the ID token."
-	}
-	return Warning{Code: WarnEmailUnverified, Message: msg}
 }
 
 // displayName is the name claim, else given_name and family_name joined.

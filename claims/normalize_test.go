@@ -62,7 +62,7 @@ func TestIdentityPerIdP(t *testing.T) {
 		name:   "entra implicit hasgroups and unverified email",
 		issuer: "https://login.microsoftonline.com/tid-1/v2.0",
 		claims: `{"sub":"s","preferred_username":"u@contoso.com","email":"u@contoso.com","hasgroups":true}`,
-		want: Identity{Subject: "s", Username: "u@contoso.com", Email: "u@contoso.com", Role: RoleMember,
+		want: Identity{Subject: "s", Username: "u@contoso.com", Role: RoleMember,
 			IdP: KindEntra, AMR: []string{AMRSSO}, Issuer: "https://login.microsoftonline.com/tid-1/v2.0"},
 		warnings: []string{WarnEmailUnverified, WarnGroupOverage},
 	}, {
@@ -103,10 +103,10 @@ func TestIdentityPerIdP(t *testing.T) {
 			Groups: []string{"ml-team"}, Role: RoleMember, IdP: KindAuth0, AMR: []string{AMRSSO},
 			Issuer: "https://acme.eu.auth0.com/"},
 	}, {
-		name:   "auth0 without override sends no groups, username falls back to email",
+		name:   "auth0 without override sends no groups, username falls back to a verified email",
 		issuer: "https://acme.auth0.com/",
-		claims: `{"sub":"google-oauth2|1","email":"x@example.com","email_verified":false,"https://example.com/groups":["a"]}`,
-		want: Identity{Subject: "google-oauth2|1", Username: "x@example.com", Email: "x@example.com",
+		claims: `{"sub":"google-oauth2|1","email":"x@example.com","email_verified":true,"https://example.com/groups":["a"]}`,
+		want: Identity{Subject: "google-oauth2|1", Username: "x@example.com", Email: "x@example.com", EmailVerified: true,
 			Role: RoleMember, IdP: KindAuth0, AMR: []string{AMRSSO}, Issuer: "https://acme.auth0.com/"},
 	}, {
 		name:   "google with hd",

@@ -30,6 +30,9 @@ const (
 type Rules struct {
 	AllowedGroups       []string
 	AllowedEmailDomains []string
+	// InsecureAllowUnverifiedEmail lets the domain rule accept an email the IdP has
+	// not verified (INSECURE_ALLOW_UNVERIFIED_EMAIL); see Normalizer.
+	InsecureAllowUnverifiedEmail bool
 }
 
 // Decision is the outcome of Rules.Check.
@@ -59,21 +62,21 @@ func (r Rules) Check(id Identity) Decision {
 		}
 	}
 	if domains := cleanList(r.AllowedEmailDomains, true); len(domains) > 0 {
-		if d := checkDomain(id, domains); !d.Allowed {
+		if d := r.checkDomain(id, domains); !d.Allowed {
 			return d
 		}
 	}
 	return Decision{Allowed: true, Code: AllowedAll}
 }
 
-func checkDomain(id Identity, domains []string) Decision {
+func (r Rules) checkDomain(id Identity, domains []string) Decision {
 	at := strings.LastIndexByte(id.Email, '@')
 	if at < 0 || at == len(id.Email)-1 {
-		return Decision{Code: DenyEmailMissing, Reason: "Your sign-in provider did not share an " +
-			"email address, which this application needs to check that you belong to an allowed " +
+		return Decision{Code: DenyEmailMissing, Reason: "Your sign-in provider did not share a " +
+			"verified email address, which this application needs to check that you belong to an allowed " +
 			"organisation. Ask your administrator."}
 	}
-	if !id.EmailVerified {
+	if !id.EmailVerified && !r.InsecureAllowUnverifiedEmail {
 		return Decision{Code: DenyEmailUnverified, Reason: fmt.Sprintf("Your sign-in provider has "+
 			"not confirmed that the email address %s is yours, so this application cannot accept it. "+
 			"Verify the address with your sign-in provider, or ask your administrator.", id.Email)}

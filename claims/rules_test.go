@@ -31,12 +31,13 @@ func TestRules(t *testing.T) {
 		{"subdomain is another domain", Rules{AllowedEmailDomains: domains}, user("a@mail.example.com", true), DenyEmailDomain},
 		{"domain in the local part", Rules{AllowedEmailDomains: domains}, user("example.com@evil.io", true), DenyEmailDomain},
 		{"unverified email", Rules{AllowedEmailDomains: domains}, user("a@example.com", false), DenyEmailUnverified},
+		{"unverified email, insecure setting", Rules{AllowedEmailDomains: domains, InsecureAllowUnverifiedEmail: true}, user("a@example.com", false), AllowedAll},
 		{"no email", Rules{AllowedEmailDomains: domains}, user("", true), DenyEmailMissing},
 		{"email without domain", Rules{AllowedEmailDomains: domains}, user("a@", true), DenyEmailMissing},
-		{"both: both satisfied", Rules{groups, domains}, user("a@example.com", true, "ml-team"), AllowedAll},
-		{"both: group missing", Rules{groups, domains}, user("a@example.com", true), DenyGroup},
-		{"both: domain wrong", Rules{groups, domains}, user("a@other.com", true, "ml-team"), DenyEmailDomain},
-		{"break-glass admin always allowed", Rules{groups, domains},
+		{"both: both satisfied", Rules{AllowedGroups: groups, AllowedEmailDomains: domains}, user("a@example.com", true, "ml-team"), AllowedAll},
+		{"both: group missing", Rules{AllowedGroups: groups, AllowedEmailDomains: domains}, user("a@example.com", true), DenyGroup},
+		{"both: domain wrong", Rules{AllowedGroups: groups, AllowedEmailDomains: domains}, user("a@other.com", true, "ml-team"), DenyEmailDomain},
+		{"break-glass admin always allowed", Rules{AllowedGroups: groups, AllowedEmailDomains: domains},
 			Identity{Subject: "admin", AMR: []string{AMRLocalRestore}, Role: RoleAdmin}, AllowedLocalRestore},
 	}
 	for _, tt := range tests {

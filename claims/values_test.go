@@ -115,8 +115,12 @@ func TestEmailVerifiedShapes(t *testing.T) {
 		if id.EmailVerified != tt.want {
 			t.Errorf("email_verified %s: EmailVerified = %v, want %v", tt.value, id.EmailVerified, tt.want)
 		}
-		if len(warnings) != 0 {
-			t.Errorf("email_verified %s: warnings = %+v, want none", tt.value, warnings)
+		wantWarnings := 0
+		if !tt.want {
+			wantWarnings = 1 // the unverified email is dropped, and the caller is told why
+		}
+		if len(warnings) != wantWarnings {
+			t.Errorf("email_verified %s: warnings = %+v, want %d", tt.value, warnings, wantWarnings)
 		}
 	}
 }

@@ -34,12 +34,14 @@ type Config struct {
 	TLSCertFile string   // TLS_CERT_FILE
 	TLSKeyFile  string   // TLS_KEY_FILE
 
-	GroupsClaim         string            // OIDC_GROUPS_CLAIM; "" means the IdP's default
-	UsernameClaim       string            // OIDC_USERNAME_CLAIM; "" means the IdP's default
-	AllowedGroups       []string          // ALLOWED_GROUPS
-	AllowedEmailDomains []string          // ALLOWED_EMAIL_DOMAINS
-	RoleMap             map[string]string // ROLE_MAP: group -> role
-	DefaultRole         string            // DEFAULT_ROLE
+	GroupsClaim         string   // OIDC_GROUPS_CLAIM; "" means the IdP's default
+	UsernameClaim       string   // OIDC_USERNAME_CLAIM; "" means the IdP's default
+	AllowedGroups       []string // ALLOWED_GROUPS
+	AllowedEmailDomains []string // ALLOWED_EMAIL_DOMAINS
+	// InsecureAllowUnverifiedEmail is INSECURE_ALLOW_UNVERIFIED_EMAIL.
+	InsecureAllowUnverifiedEmail bool
+	RoleMap                      map[string]string // ROLE_MAP: group -> role
+	DefaultRole                  string            // DEFAULT_ROLE
 
 	CookieSecret           Secret // COOKIE_SECRET (+ _FILE), decoded bytes; empty: generated in DataDir
 	SigningKeyFile         string // SIGNING_KEY_FILE

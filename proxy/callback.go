@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/ssogate/ssogate/claims"
 	"github.com/ssogate/ssogate/internal/clientip"
 	"github.com/ssogate/ssogate/internal/httperr"
 	"github.com/ssogate/ssogate/oidcflow"
@@ -48,9 +49,7 @@ func (g *Gateway) callback(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return g.signInFailed(r, err, callbackStatus(err), "", retry)
 	}
-	for _, warn := range res.Warnings {
-		g.opts.Logger.Warn(warn.Message, "request_id", httperr.RequestID(r.Context()), "code", warn.Code, "sub", res.Identity.Subject)
-	}
+	g.logWarnings(r, res.Identity.Subject, res.Warnings)
 	now := g.opts.Now()
 	s := &session.Session{
 		ID: session.NewID(), Identity: res.Identity, CreatedAt: now, ExpiresAt: now.Add(g.opts.SessionLength),
@@ -71,6 +70,19 @@ func (g *Gateway) callback(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.Redirect(w, r, ls.ReturnTo, http.StatusSeeOther)
 	return nil
+}
+
+// logWarnings logs what the IdP should fix. A dropped email is an audit line: the
+// user signed in without the address the token carried, and this says why.
+func (g *Gateway) logWarnings(r *http.Request, sub string, warnings []claims.Warning) {
+	for _, warn := range warnings {
+		attrs := []slog.Attr{slog.String("request_id", httperr.RequestID(r.Context())), slog.String("code", warn.Code),
+			slog.String("sub", sub)}
+		if warn.Code == claims.WarnEmailUnverified || warn.Code == claims.WarnEmailNotVerified {
+			attrs = append(attrs, slog.Bool("audit", true), slog.String("event", "email_unverified"))
+		}
+		g.opts.Logger.LogAttrs(r.Context(), slog.LevelWarn, warn.Message, attrs...)
+	}
 }
 
 // signInFailed writes the audit line for a failed sign-in and returns the page to show.

@@ -155,10 +155,16 @@ type stack struct {
 // and the gateway settings in env on top of the defaults.
 func startStack(t *testing.T, client func(redirectURI string) testenv.Client, env map[string]string) *stack {
 	t.Helper()
+	return startStackUsers(t, client, nil, env)
+}
+
+// startStackUsers is startStack with the provider's users (nil: testenv.DefaultUsers).
+func startStackUsers(t *testing.T, client func(redirectURI string) testenv.Client, users []testenv.User, env map[string]string) *stack {
+	t.Helper()
 	addr := testenv.FreeAddr(t)
 	public := "http://" + addr
 	s := &stack{up: newEchoUpstream(t, public, public+"/oidc/jwks.json", &http.Client{Timeout: 5 * time.Second})}
-	s.idp = testenv.StartOIDCProvider(t, testenv.ProviderConfig{Clients: []testenv.Client{client(public + "/oidc/callback")}})
+	s.idp = testenv.StartOIDCProvider(t, testenv.ProviderConfig{Users: users, Clients: []testenv.Client{client(public + "/oidc/callback")}})
 	full := map[string]string{
 		"LISTEN_ADDR": addr, "PUBLIC_URL": public, "UPSTREAM_URL": s.up.URL,
 		"OIDC_ISSUER": s.idp.Issuer, "OIDC_SCOPES": "openid profile email groups",

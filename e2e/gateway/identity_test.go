@@ -1,0 +1,94 @@
+package gateway
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ssogate/ssogate/internal/testenv"
+)
+
+// identityUsers are the provider's users for the identity tests: alice (admin) and
+// mallory, who set alice's address as her own email at an IdP that does not verify it.
+func identityUsers() []testenv.User {
+	return []testenv.User{
+		{Sub: "alice", Username: "alice", Password: "alice", Email: "alice@example.com", EmailVerified: true,
+			Name: "Alice Admin", Groups: []string{"wandb-admins", "ml-team"}},
+		{Sub: "mallory", Password: "mallory", Email: "alice@example.com", EmailVerified: false,
+			Name: "Mallory", Groups: []string{"ml-team"}},
+	}
+}
+
+// startIdentityStack is a pkce stack (the callback is a GET, so a plain HTTP client
+// signs in) with identityUsers.
+func startIdentityStack(t *testing.T, env map[string]string) *stack {
+	t.Helper()
+	full := map[string]string{"OIDC_CLIENT_ID": "app", "OIDC_AUTH_METHOD": "pkce", "ROLE_MAP": "wandb-admins=admin"}
+	for k, v := range env {
+		full[k] = v
+	}
+	return startStackUsers(t, func(redirect string) testenv.Client { return testenv.PublicClient("app", redirect) },
+		identityUsers(), full)
+}
+
+// httpSignIn signs user in with a fresh cookie jar and returns the client and what the
+// upstream received for path.
+func httpSignIn(t *testing.T, s *stack, path, user string) (*http.Client, echoed) {
+	t.Helper()
+	c := testenv.NewClient(t, true)
+	resp, body := testenv.ProviderLogin(t, c, s.gw.URL+path, user)
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Request.URL.String(), s.gw.URL+path) {
+		t.Fatalf("sign-in as %s: got %d at %s, want 200 at %s; body %q", user, resp.StatusCode, resp.Request.URL, path, body)
+	}
+	return c, lastReceived(t, s, path)
+}
+
+// lastReceived returns the last request the upstream received for path.
+func lastReceived(t *testing.T, s *stack, path string) echoed {
+	t.Helper()
+	got := s.up.received()
+	for i := len(got) - 1; i >= 0; i-- {
+		if got[i].Path == path {
+			return got[i]
+		}
+	}
+	t.Fatalf("the upstream received no request for %s", path)
+	return echoed{}
+}
+
+// TestUnverifiedEmailNeverReachesUpstream: mallory's token carries alice's address with
+// email_verified false. The upstream must not be told she is alice@example.com, in the
+// headers or the assertion, and the user name falls back to her sub.
+func TestUnverifiedEmailNeverReachesUpstream(t *testing.T) {
+	t.Parallel()
+	s := startIdentityStack(t, nil)
+	_, e := httpSignIn(t, s, "/whoami", "mallory")
+	if got := e.Headers["X-Auth-Request-Email"]; len(got) != 1 || got[0] != "" {
+		t.Errorf("X-Auth-Request-Email = %q, want one empty value", got)
+	}
+	if got := strings.Join(e.Headers["X-Auth-Request-User"], ","); got != "mallory" {
+		t.Errorf("X-Auth-Request-User = %q, want the sub %q", got, "mallory")
+	}
+	if e.AssertionError != "" {
+		t.Fatalf("assertion: %s", e.AssertionError)
+	}
+	if v, ok := e.Claims["email"]; ok && v != "" {
+		t.Errorf("assertion email = %v, want none", v)
+	}
+	if e.Claims["preferred_username"] != "mallory" || e.Claims["email_verified"] == true {
+		t.Errorf("assertion preferred_username %v, email_verified %v; want mallory and not true",
+			e.Claims["preferred_username"], e.Claims["email_verified"])
+	}
+	rec := s.gw.WaitLogRecords(t, "email_unverified audit line", 1, 10*time.Second, func(r map[string]any) bool {
+		return str(r, "event") == "email_unverified" && str(r, "sub") == "mallory"
+	})[0]
+	if rec["audit"] != true || str(rec, "code") != "email_not_verified" {
+		t.Errorf("audit line = %v, want audit true with code email_not_verified", rec)
+	}
+	// alice, whose address is verified, still arrives with it.
+	_, e = httpSignIn(t, s, "/whoami", "alice")
+	if got := strings.Join(e.Headers["X-Auth-Request-Email"], ","); got != "alice@example.com" {
+		t.Errorf("alice: X-Auth-Request-Email = %q, want alice@example.com", got)
+	}
+}
