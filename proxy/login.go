@@ -35,10 +35,16 @@ func (g *Gateway) startLogin(w http.ResponseWriter, r *http.Request, returnTo st
 }
 
 // unauthenticated answers a request that needs a session and has none: browsers
-// navigating are sent to sign in; anything else gets 401 JSON naming the login URL.
+// navigating are sent to sign in (while LOCAL_RESTORE is on they get a page saying
+// sign-in is temporarily off); anything else gets 401 JSON naming the login URL.
 func (g *Gateway) unauthenticated(w http.ResponseWriter, r *http.Request) error {
 	returnTo := r.URL.RequestURI()
-	if isNavigation(r) && !g.opts.LoginDisabled {
+	switch {
+	case isNavigation(r) && g.opts.LoginDisabled:
+		// A page for people, never the JSON meant for API clients (DESIGN §6).
+		return g.opts.Renderer.Render(w, r, http.StatusUnauthorized, web.PageRestoreMode,
+			web.RestoreModePage{RetryURL: safeReturn(returnTo, "", nil), Banner: g.opts.Banner})
+	case isNavigation(r):
 		return g.startLogin(w, r, safeReturn(returnTo, "", nil))
 	}
 	loginURL := g.absURL(r, "/oidc/login?rd="+url.QueryEscape(returnTo))

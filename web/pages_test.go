@@ -103,8 +103,12 @@ func pageCases() []pageCase {
 		},
 		{
 			golden: "restore-mode", page: PageRestoreMode, status: http.StatusOK,
-			data: RestoreModePage{Banner: "LOCAL_RESTORE"},
-			want: []string{"Single sign-on is turned off", "<code>LOCAL_RESTORE=true</code>", `href="/oidc/restore"`, `class="banner"`},
+			data: RestoreModePage{Banner: "banner.local_restore", RetryURL: "/runs/7"},
+			want: []string{
+				"<h1>Sign-in is temporarily off</h1>", "Please try again later.", `href="/runs/7">Try again</a>`,
+				"For the administrator", `href="/oidc/restore">Break-glass sign-in</a>`,
+				`<div class="banner" role="alert">LOCAL_RESTORE is on: SSO is disabled</div>`,
+			},
 		},
 		{
 			golden: "settings", page: PageSettings, status: http.StatusOK,

@@ -68,9 +68,10 @@ func englishStrings() map[string]string {
 		"restore.username": "User name",
 		"restore.password": "Temporary password",
 
-		"restore_mode.title":   "Single sign-on is turned off",
-		"restore_mode.message": "The gateway is running with <code>LOCAL_RESTORE=true</code>, so signing in through the identity provider is disabled.",
-		"restore_mode.admin":   "An administrator can sign in with the temporary password printed in the gateway's log, fix the settings, and then restart the gateway without <code>LOCAL_RESTORE</code> to turn single sign-on back on.",
+		"restore_mode.title":         "Sign-in is temporarily off",
+		"restore_mode.message":       "An administrator is repairing single sign-on for this site. Please try again later.",
+		"restore_mode.admin":         "Sign in with the temporary password printed in the gateway's log, fix the settings, then restart the gateway without <code>LOCAL_RESTORE</code> to turn single sign-on back on.",
+		"restore_mode.admin_heading": "For the administrator",
 
 		"settings.title":                  "Settings",
 		"settings.heading":                "Single sign-on settings",

@@ -66,9 +66,10 @@ func koreanStrings() map[string]string {
 		"restore.username": "사용자 이름",
 		"restore.password": "임시 비밀번호",
 
-		"restore_mode.title":   "SSO가 꺼져 있습니다",
-		"restore_mode.message": "게이트웨이가 <code>LOCAL_RESTORE=true</code>로 실행 중이어서 ID 공급자(IdP)를 통한 로그인이 비활성화되어 있습니다.",
-		"restore_mode.admin":   "관리자는 게이트웨이 로그에 출력된 임시 비밀번호로 로그인해 설정을 고친 뒤, <code>LOCAL_RESTORE</code> 없이 게이트웨이를 다시 시작하면 SSO를 다시 켤 수 있습니다.",
+		"restore_mode.title":         "로그인이 일시적으로 중단되었습니다",
+		"restore_mode.message":       "관리자가 이 사이트의 SSO를 복구하고 있습니다. 잠시 후 다시 시도해 주세요.",
+		"restore_mode.admin":         "게이트웨이 로그에 출력된 임시 비밀번호로 로그인해 설정을 고친 뒤, <code>LOCAL_RESTORE</code> 없이 게이트웨이를 다시 시작하면 SSO가 다시 켜집니다.",
+		"restore_mode.admin_heading": "관리자용 안내",
 
 		"settings.title":                  "설정",
 		"settings.heading":                "SSO 설정",

@@ -211,10 +211,12 @@ type RestorePage struct {
 	Banner    string
 }
 
-// RestoreModePage is the data of the "restore-mode" page, shown on /oidc/login while
-// LOCAL_RESTORE is on.
+// RestoreModePage is the data of the "restore-mode" page, shown while LOCAL_RESTORE is
+// on to a browser that needs to sign in: sign-in is temporarily off for everyone, and
+// the administrator gets the break-glass link.
 type RestoreModePage struct {
 	RestoreURL string // break-glass sign-in link; /oidc/restore when empty
+	RetryURL   string // optional "Try again" link, the page the browser asked for
 	Banner     string
 }
 

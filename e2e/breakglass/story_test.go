@@ -134,6 +134,7 @@ func TestLocalRestoreStory(t *testing.T) {
 // settings page, tests it and saves it.
 func restoreAndFix(t *testing.T, ctx context.Context, gw *testenv.Gateway, password, issuer string) {
 	t.Helper()
+	checkSignInOffPage(t, ctx, gw)
 	p := open(t, ctx, gw.URL+"/oidc/restore")
 	if p.Status != http.StatusOK || !strings.Contains(p.Text, "Break-glass sign-in") || !strings.Contains(p.Text, bannerText) {
 		t.Fatalf("/oidc/restore: got %d %q, want 200, the sign-in form and the banner", p.Status, p.Text)
@@ -186,6 +187,31 @@ func restoreAndFix(t *testing.T, ctx context.Context, gw *testenv.Gateway, passw
 	const savedMsg = "Saved. Single sign-on stays off while LOCAL_RESTORE is on"
 	if p.Status != http.StatusOK || !strings.Contains(p.Text, savedMsg) || !strings.Contains(p.Text, bannerText) {
 		t.Errorf("Save: got %d %q, want 200 with %q and the banner\n--- gateway log ---\n%s", p.Status, p.Text, savedMsg, gw.Logs())
+	}
+}
+
+// checkSignInOffPage checks what a browser opening the application gets while
+// LOCAL_RESTORE is on: a page saying sign-in is temporarily off, with Try again and
+// the break-glass link, in the browser's language; an API client keeps its JSON.
+func checkSignInOffPage(t *testing.T, ctx context.Context, gw *testenv.Gateway) {
+	t.Helper()
+	p := open(t, ctx, gw.URL+"/dashboard?tab=runs")
+	restoreLink := evaluate[string](t, ctx, `document.querySelector('a[href="/oidc/restore"]')?.textContent ?? ""`)
+	retryLink := evaluate[string](t, ctx, `document.querySelector('a.button')?.getAttribute('href') ?? ""`)
+	if p.Status != http.StatusUnauthorized || !strings.Contains(p.Text, "Sign-in is temporarily off") ||
+		!strings.Contains(p.Text, "try again later") || restoreLink != "Break-glass sign-in" || retryLink != "/dashboard?tab=runs" {
+		t.Errorf("LOCAL_RESTORE, browser opens /dashboard: got %d %q (break-glass link %q, Try again %q); want 401 \"Sign-in is temporarily off\" with both links",
+			p.Status, p.Text, restoreLink, retryLink)
+	}
+	c := testenv.NewClient(t, false)
+	resp, body := testenv.Fetch(t, c, gw.URL+"/dashboard", nil, http.Header{"Accept": {"text/html"}, "Accept-Language": {"ko-KR,ko;q=0.9"}})
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, `<html lang="ko">`) || !strings.Contains(body, "로그인이 일시적으로 중단되었습니다") {
+		t.Errorf("LOCAL_RESTORE, Korean browser opens /dashboard: got %d %q; want 401 and the Korean page", resp.StatusCode, body)
+	}
+	resp, body = testenv.Fetch(t, c, gw.URL+"/api/runs", nil, http.Header{"Accept": {"application/json"}})
+	if resp.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") ||
+		!strings.Contains(body, `"login_url":"`+gw.URL+`/oidc/restore"`) {
+		t.Errorf("LOCAL_RESTORE, API request: got %d %s %q; want 401 JSON naming /oidc/restore", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
 }
 
