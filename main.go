@@ -23,6 +23,7 @@ import (
 
 	"github.com/ssogate/ssogate/config"
 	"github.com/ssogate/ssogate/internal/logbuf"
+	"github.com/ssogate/ssogate/internal/tracing"
 	"github.com/ssogate/ssogate/proxy"
 )
 
@@ -75,22 +76,36 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprint(stdout, config.Usage())
 		return 0
 	}
-	if err != nil {
+	if err = errors.Join(err, tracing.Check(os.LookupEnv)); err != nil {
 		fmt.Fprintf(stderr, "ssogate: the configuration has problems; nothing was started:\n%s\n", indent(err.Error()))
+		return 2
+	}
+	tr, err := tracing.Setup(ctx, os.LookupEnv, version)
+	if err != nil {
+		fmt.Fprintf(stderr, "ssogate: %v\n", err)
 		return 2
 	}
 	// One write per batch of access lines, not per request; every other line is
 	// written at once, and whatever waits is written on the way out.
 	logOut := logbuf.New(stdout, logFlushInterval)
 	defer logOut.Close()
-	logger := slog.New(logOut.Handler(newLogHandler(cfg, logOut), proxy.AccessLogMessage))
+	logger := slog.New(logOut.Handler(tr.LogHandler(newLogHandler(cfg, logOut)), proxy.AccessLogMessage))
+	tr.LogErrors(logger)
+	defer func() {
+		// Spans still buffered are sent before the process ends.
+		ctx, done := context.WithTimeout(context.Background(), 5*time.Second)
+		defer done()
+		if err := tr.Shutdown(ctx); err != nil {
+			logger.Warn("tracing: exporting the last spans failed", "error", err.Error())
+		}
+	}()
 	if _, set := os.LookupEnv("GOGC"); !set {
 		debug.SetGCPercent(gcPercent)
 	}
 	load := func(saved config.Saved) (config.Config, error) {
 		return config.LoadWithSaved(args, os.LookupEnv, saved)
 	}
-	if err := serve(ctx, cfg, load, logger, stderr); err != nil {
+	if err := serve(ctx, cfg, load, tr, logger, stderr); err != nil {
 		logger.Error("ssogate stopped", "error", err.Error())
 		return 1
 	}

@@ -14,20 +14,21 @@ import (
 
 	"github.com/ssogate/ssogate/config"
 	"github.com/ssogate/ssogate/internal/certreload"
+	"github.com/ssogate/ssogate/internal/tracing"
 	"github.com/ssogate/ssogate/restore"
 )
 
 // serve runs the gateway until ctx ends, then drains in-flight requests. load rebuilds
-// the configuration with given saved settings, for the settings page; stderr receives
-// the break-glass password too when logs are JSON.
-func serve(ctx context.Context, cfg config.Config, load func(config.Saved) (config.Config, error), logger *slog.Logger, stderr io.Writer) error {
+// the configuration with given saved settings, for the settings page; tr is tracing
+// (nil: off); stderr receives the break-glass password too when logs are JSON.
+func serve(ctx context.Context, cfg config.Config, load func(config.Saved) (config.Config, error), tr *tracing.Tracing, logger *slog.Logger, stderr io.Writer) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if cfg.SavedError != nil {
 		logger.Error("saved settings were NOT applied; running on the environment's settings. Fix or remove the file, or use Revert on /oidc/settings",
 			"error", cfg.SavedError.Error(), "file", config.SavedPath(cfg.DataDir))
 	}
-	g, err := wire(cfg, load, logger)
+	g, err := wire(cfg, load, tr, logger)
 	if err != nil {
 		return err
 	}
@@ -60,7 +61,7 @@ func serve(ctx context.Context, cfg config.Config, load func(config.Saved) (conf
 	logger.Info("ssogate started", "version", version, "listen", publicLn.Addr().String(), "ops", opsLn.Addr().String(),
 		"issuer", cfg.Issuer, "client_id", cfg.ClientID, "auth_method", cfg.AuthMethod,
 		"upstream", upstreamText(cfg), "public_url", urlText(cfg.PublicURL), "session_store", storeName(cfg.SessionStore),
-		"revocation_store", storeName(cfg.RevocationStore), "local_restore", cfg.LocalRestore)
+		"revocation_store", storeName(cfg.RevocationStore), "local_restore", cfg.LocalRestore, "tracing", tr.On())
 	if g.restore != nil {
 		announceRestore(ctx, cfg, g, logger, stderr, publicLn.Addr())
 	}

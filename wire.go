@@ -16,6 +16,7 @@ import (
 	"github.com/ssogate/ssogate/claims"
 	"github.com/ssogate/ssogate/config"
 	"github.com/ssogate/ssogate/internal/csrf"
+	"github.com/ssogate/ssogate/internal/tracing"
 	"github.com/ssogate/ssogate/oidcflow"
 	"github.com/ssogate/ssogate/ops"
 	"github.com/ssogate/ssogate/proxy"
@@ -50,8 +51,9 @@ func (g *gateway) Close() error {
 
 // wire builds the gateway's parts from cfg. load rebuilds a configuration with given
 // saved settings on top, for the settings page.
-func wire(cfg config.Config, load func(config.Saved) (config.Config, error), logger *slog.Logger) (*gateway, error) {
+func wire(cfg config.Config, load func(config.Saved) (config.Config, error), tr *tracing.Tracing, logger *slog.Logger) (*gateway, error) {
 	g := &gateway{idp: newIdPClient()}
+	g.idp.Transport = tr.Transport(g.idp.Transport)
 	g.live.Store(&cfg)
 	registry := ops.NewRegistry()
 	g.metrics = ops.NewMetrics(registry)
@@ -127,9 +129,11 @@ func wire(cfg config.Config, load func(config.Saved) (config.Config, error), log
 	if err != nil {
 		return nil, err
 	}
-	if g.public, err = proxy.New(opts); err != nil {
+	gw, err := proxy.New(opts)
+	if err != nil {
 		return nil, err
 	}
+	g.public = tr.Handler(gw, func(r *http.Request) string { return r.Method + " " + proxy.RouteClass(r.URL.Path) })
 	g.ops = ops.New(ops.Options{Checks: checks, Registry: registry, Logger: logger}).Handler()
 	return g, nil
 }

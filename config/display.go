@@ -104,7 +104,30 @@ func Usage() string {
 			b.WriteString("      Can be changed on the settings page (/oidc/settings).\n")
 		}
 	}
+	b.WriteString("\nTracing (OpenTelemetry's standard variables, environment only; docs/tracing.md):\n\n")
+	for _, name := range TracingVariables() {
+		fmt.Fprintf(&b, "  %s  (environment only)\n", name)
+	}
+	wrap(&b, "Tracing is off, at no cost, unless an OTLP endpoint is set. Spans go over OTLP/HTTP (http/protobuf) "+
+		"to $OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces, or to OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as given. "+
+		"OTEL_TRACES_EXPORTER=none turns tracing off; OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG choose the sampler "+
+		"(default parentbased_always_on); OTEL_SERVICE_NAME (default ssogate) and OTEL_RESOURCE_ATTRIBUTES describe the service. "+
+		"The SDK's other OTEL_EXPORTER_OTLP_* and OTEL_BSP_* variables work as the specification says.")
+	b.WriteString("      Default: off; service name ssogate\n")
+	b.WriteString("      Example: OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector:4318 OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1\n")
 	return b.String()
+}
+
+// TracingVariables are the OpenTelemetry variables the gateway documents. They are
+// not settings of Config: the tracing package and the OpenTelemetry SDK read them
+// from the environment.
+func TracingVariables() []string {
+	return []string{
+		"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_HEADERS",
+		"OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_CERTIFICATE",
+		"OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_TRACES_EXPORTER",
+		"OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG", "OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES", "OTEL_SDK_DISABLED",
+	}
 }
 
 // wrap writes text indented and wrapped at 88 columns.

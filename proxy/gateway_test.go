@@ -119,8 +119,8 @@ func TestRequestHookRouteClass(t *testing.T) {
 		"/api/runs":                   "upstream",
 		"/oidc-lookalike/../api/runs": "upstream",
 	} {
-		if got := routeClass(path); got != want {
-			t.Errorf("routeClass(%q): got %q, want %q", path, got, want)
+		if got := RouteClass(path); got != want {
+			t.Errorf("RouteClass(%q): got %q, want %q", path, got, want)
 		}
 	}
 }

@@ -62,7 +62,7 @@ func (g *Gateway) accessLog(next http.Handler) http.Handler {
 			}
 		}
 		if h := g.opts.Hooks.Request; h != nil {
-			h(routeClass(r.URL.Path), status, elapsed)
+			h(RouteClass(r.URL.Path), status, elapsed)
 		}
 		g.opts.Logger.LogAttrs(r.Context(), slog.LevelInfo, AccessLogMessage,
 			slog.String("request_id", httperr.RequestID(r.Context())),
@@ -94,8 +94,9 @@ func (g *Gateway) recoverer(next http.Handler) http.Handler {
 	})
 }
 
-// routeClass groups paths for metrics, so labels stay few.
-func routeClass(path string) string {
+// RouteClass groups paths for metrics and span names, so they stay few: upstream,
+// forward_auth, sign_in, logout or gateway.
+func RouteClass(path string) string {
 	switch {
 	case path == "/oidc/auth":
 		return "forward_auth"

@@ -63,12 +63,12 @@ func names(text string) []string {
 // knownSettings parses config.Usage: each setting, its *_FILE variant, its aliases.
 func knownSettings(t *testing.T) map[string]bool {
 	t.Helper()
-	re := regexp.MustCompile(`(?m)^  ([A-Z][A-Z0-9_]*)(?:, --|  \(accepted as well\))`)
+	re := regexp.MustCompile(`(?m)^  ([A-Z][A-Z0-9_]*)(?:, --|  \(accepted as well\)|  \(environment only\))`)
 	known := map[string]bool{}
 	for _, m := range re.FindAllStringSubmatch(config.Usage(), -1) {
 		known[m[1]] = true
 	}
-	if !known["OIDC_ISSUER"] || !known["OIDC_CLIENT_SECRET_FILE"] || !known["GORILLA_OIDC_SECRET"] {
+	if !known["OIDC_ISSUER"] || !known["OIDC_CLIENT_SECRET_FILE"] || !known["GORILLA_OIDC_SECRET"] || !known["OTEL_EXPORTER_OTLP_ENDPOINT"] {
 		t.Fatalf("could not read the settings from config.Usage(); found %d", len(known))
 	}
 	return known
