@@ -28,13 +28,15 @@ func doctorCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return 1
 	}
 	ok := true
-	client := &http.Client{Timeout: 10 * time.Second}
-	for _, c := range doctor.Run(ctx, cfg, client, time.Now) {
+	for _, c := range doctor.Run(ctx, cfg, doctor.Options{Client: &http.Client{Timeout: 10 * time.Second}}) {
 		mark := "✓"
-		if !c.OK {
+		switch c.Status {
+		case doctor.Fail:
 			mark, ok = "✗", false
+		case doctor.Skipped:
+			mark = "–"
 		}
-		fmt.Fprintf(stdout, "%s %s: %s\n", mark, c.Name, c.Detail)
+		fmt.Fprintf(stdout, "%s %s: %s\n", mark, c.ID, c.Detail)
 	}
 	if !ok {
 		return 1

@@ -1,101 +1,110 @@
-// Package doctor checks a configuration against the real identity provider and
-// explains each problem with its fix: `ssogate doctor`.
+// Package doctor is the one probe of an identity provider: it checks a configuration
+// against the real IdP (discovery, issuer match, auth method support, signing keys,
+// clock) and explains each problem with its fix. `ssogate doctor` prints its results
+// and the settings page's Test shows them.
 package doctor
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/ssogate/ssogate/config"
-	"github.com/ssogate/ssogate/oidcflow"
 )
+
+// Status is the outcome of one check.
+type Status int
+
+// The outcomes of a check.
+const (
+	Pass    Status = iota
+	Fail           // the configuration will not work; Detail says how to fix it
+	Skipped        // not run, or not conclusive; Detail says why
+)
+
+func (s Status) String() string {
+	switch s {
+	case Pass:
+		return "pass"
+	case Fail:
+		return "fail"
+	}
+	return "skipped"
+}
+
+// IDs of the checks, in the order they run: short, stable names for the command's
+// output and for tests.
+const (
+	IDConfig      = "config"
+	IDIssuerForm  = "issuer form" // only when the issuer looks like a known mistake
+	IDDiscovery   = "discovery"
+	IDIssuer      = "issuer"
+	IDMethod      = "auth method"
+	IDSigningKeys = "signing keys"
+	IDClock       = "clock"
+	IDLogout      = "logout" // only when the IdP has no end_session_endpoint
+)
+
+// Name is the title of the check id, for pages.
+func Name(id string) string {
+	switch id {
+	case IDConfig:
+		return "Configuration valid"
+	case IDIssuerForm:
+		return "Issuer form"
+	case IDDiscovery:
+		return "Discovery document reachable"
+	case IDIssuer:
+		return "Issuer matches"
+	case IDMethod:
+		return "Authentication method supported"
+	case IDSigningKeys:
+		return "Signing keys (JWKS) fetched"
+	case IDClock:
+		return "Clock agrees with the identity provider's"
+	case IDLogout:
+		return "Logout at the identity provider"
+	}
+	return id
+}
 
 // Result is one check and what it found.
 type Result struct {
-	Name   string
-	OK     bool
-	Detail string
+	ID     string // one of the ID constants
+	Name   string // the title for pages
+	Status Status
+	Detail string // what was found, or why it failed or was skipped, and the fix
 }
 
-// Run checks cfg against its IdP with client and returns every result in order.
-func Run(ctx context.Context, cfg config.Config, client *http.Client, now func() time.Time) []Result {
-	var out []Result
-	add := func(name string, err error, ok string) {
-		if err != nil {
-			out = append(out, Result{Name: name, Detail: err.Error()})
-			return
+// OK reports whether the check passed.
+func (r Result) OK() bool { return r.Status == Pass }
+
+// Options configure Run.
+type Options struct {
+	Client *http.Client     // the client that reaches the IdP; nil means a 10s timeout
+	Now    func() time.Time // nil means time.Now
+}
+
+// Run checks cfg against its IdP and returns every result in order. A check whose
+// prerequisite failed is reported as skipped, naming the prerequisite.
+func Run(ctx context.Context, cfg config.Config, opts Options) []Result {
+	if opts.Client == nil {
+		opts.Client = &http.Client{Timeout: 10 * time.Second}
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	p := &probe{cfg: cfg, opts: opts}
+	p.run(ctx)
+	return p.out
+}
+
+// Failed reports whether any check failed.
+func Failed(results []Result) bool {
+	for _, r := range results {
+		if r.Status == Fail {
+			return true
 		}
-		out = append(out, Result{Name: name, OK: true, Detail: ok})
 	}
-	if hint := issuerHint(cfg.Issuer); hint != "" {
-		out = append(out, Result{Name: "issuer form", Detail: hint})
-	}
-	wellKnown := strings.TrimSuffix(cfg.Issuer, "/") + "/.well-known/openid-configuration"
-	disc, err := oidcflow.Discover(ctx, client, cfg.Issuer)
-	var mismatch *oidcflow.IssuerMismatchError
-	if err != nil && !errors.As(err, &mismatch) { // a mismatch names the fix itself
-		err = fmt.Errorf("%w; OIDC_ISSUER=%q must be the IdP's issuer exactly, with no extra path, and reachable from this machine", err, cfg.Issuer)
-	}
-	add("discovery", err, "found "+wellKnown+", issuer matches")
-	if err != nil {
-		return out
-	}
-	add("auth method", disc.CheckMethod(cfg.AuthMethod), fmt.Sprintf("the IdP offers what OIDC_AUTH_METHOD=%s needs", cfg.AuthMethod))
-	keys := oidcflow.NewKeySet(disc.JWKSURI, client, now, time.Second, nil)
-	if err := keys.Prefetch(ctx); err != nil {
-		add("signing keys", fmt.Errorf("%w; no ID token can be verified without these keys: let this machine reach the discovery document's jwks_uri (DNS, firewall, outbound proxy)", err), "")
-	} else {
-		add("signing keys", nil, "JWKS "+disc.JWKSURI+" loaded")
-	}
-	// The discovery document just answered, so its Date header is the one to compare:
-	// an unreachable JWKS is reported once, above, not again as a clock problem.
-	add("clock", clockSkew(ctx, client, wellKnown, now), "this machine's clock agrees with the IdP's within 1 minute")
-	if disc.EndSessionEndpoint == "" && cfg.LogoutURL == "" {
-		out = append(out, Result{Name: "logout", OK: true, Detail: "the IdP has no end_session_endpoint: /logout ends the gateway session only; set OIDC_LOGOUT_URL to sign out at the IdP too (Cognito: https://DOMAIN/logout?client_id={client_id}&logout_uri={post_logout_redirect_uri})"})
-	}
-	return out
-}
-
-// issuerHint recognises issuer values that are a common mistake.
-func issuerHint(issuer string) string {
-	u, err := url.Parse(issuer)
-	if err != nil {
-		return ""
-	}
-	host := strings.ToLower(u.Hostname())
-	switch {
-	case strings.HasSuffix(host, ".amazoncognito.com"):
-		return "OIDC_ISSUER is a Cognito *domain*; the issuer is https://cognito-idp.REGION.amazonaws.com/POOL_ID (User pool → Overview → Token signing key URL, without /.well-known/jwks.json)"
-	case host == "sts.windows.net":
-		return "OIDC_ISSUER is an Entra ID v1 issuer; use the v2.0 one: https://login.microsoftonline.com/TENANT_ID/v2.0"
-	case host == "login.microsoftonline.com" && !strings.HasSuffix(strings.TrimSuffix(u.Path, "/"), "/v2.0"):
-		return "an Entra ID issuer must end in /v2.0: https://login.microsoftonline.com/TENANT_ID/v2.0"
-	}
-	return ""
-}
-
-// clockSkew compares this machine's clock with the Date header of an IdP response.
-func clockSkew(ctx context.Context, client *http.Client, url string, now func() time.Time) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodHead, url, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	date, err := http.ParseTime(resp.Header.Get("Date"))
-	if err != nil {
-		return errors.New("the IdP sent no Date header; the clock was not checked")
-	}
-	if skew := now().Sub(date); skew > time.Minute || skew < -time.Minute {
-		return fmt.Errorf("this machine's clock is %s off the IdP's: ID tokens will look expired or not yet valid; enable NTP", skew.Round(time.Second))
-	}
-	return nil
+	return false
 }

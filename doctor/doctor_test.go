@@ -50,14 +50,14 @@ func run(t *testing.T, cfg config.Config, client *http.Client) []Result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	return Run(ctx, cfg, client, time.Now)
+	return Run(ctx, cfg, Options{Client: client, Now: time.Now})
 }
 
 // find returns the result called name, failing the test when there is none.
 func find(t *testing.T, results []Result, name string) Result {
 	t.Helper()
 	for _, r := range results {
-		if r.Name == name {
+		if r.ID == name {
 			return r
 		}
 	}
@@ -68,7 +68,7 @@ func find(t *testing.T, results []Result, name string) Result {
 func names(results []Result) []string {
 	var out []string
 	for _, r := range results {
-		out = append(out, r.Name)
+		out = append(out, r.ID)
 	}
 	return out
 }
@@ -80,11 +80,11 @@ func TestRunPassesAGoodConfiguration(t *testing.T) {
 			t.Run(method+" "+issuer, func(t *testing.T) {
 				cfg := load(t, map[string]string{"OIDC_ISSUER": issuer, "OIDC_CLIENT_ID": "wandb", "OIDC_AUTH_METHOD": method})
 				results := run(t, cfg, client)
-				if got, want := names(results), []string{"discovery", "auth method", "signing keys", "clock"}; !slices.Equal(got, want) {
+				if got, want := names(results), []string{IDConfig, IDDiscovery, IDIssuer, IDMethod, IDSigningKeys, IDClock}; !slices.Equal(got, want) {
 					t.Errorf("got checks %v, want %v", got, want)
 				}
 				for _, r := range results {
-					if !r.OK {
+					if !r.OK() {
 						t.Errorf("got %s failed: %s; want OK", r.Name, r.Detail)
 					}
 				}
@@ -98,7 +98,7 @@ func TestRunExplainsADiscoveryTheIdPDoesNotServe(t *testing.T) {
 	issuer := p.Issuer() + "/oauth2/default"
 	results := run(t, load(t, map[string]string{"OIDC_ISSUER": issuer, "OIDC_CLIENT_ID": "wandb"}), client)
 	d := find(t, results, "discovery")
-	if d.OK {
+	if d.Status != Fail {
 		t.Fatalf("got discovery OK (%s), want it to fail", d.Detail)
 	}
 	for _, want := range []string{issuer + "/.well-known/openid-configuration", "HTTP 404", `OIDC_ISSUER="` + issuer + `"`, "extra path"} {
@@ -125,17 +125,19 @@ func TestRunNamesTheIssuerTheIdPServes(t *testing.T) {
 				doc["issuer"] = served
 			}}, nil)
 			results := run(t, load(t, map[string]string{"OIDC_ISSUER": p.Issuer(), "OIDC_CLIENT_ID": "wandb"}), client)
-			d := find(t, results, "discovery")
-			if d.OK {
-				t.Fatalf("got discovery OK (%s), want it to fail", d.Detail)
+			d := find(t, results, IDIssuer)
+			if d.Status != Fail {
+				t.Fatalf("got issuer %s (%s), want it to fail", d.Status, d.Detail)
 			}
 			for _, want := range []string{"OIDC_ISSUER", `set OIDC_ISSUER to exactly "` + served + `"`} {
 				if !strings.Contains(d.Detail, want) {
 					t.Errorf("got detail %q, want it to contain %q", d.Detail, want)
 				}
 			}
-			if got := names(results); !slices.Equal(got, []string{"discovery"}) {
-				t.Errorf("got checks %v, want only discovery: the other checks need the IdP's discovery", got)
+			for _, id := range []string{IDMethod, IDSigningKeys, IDClock} {
+				if r := find(t, results, id); r.Status != Skipped || !strings.Contains(r.Detail, "issuer does not match") {
+					t.Errorf("got %s %s (%s), want it skipped: it needs the IdP's discovery", id, r.Status, r.Detail)
+				}
 			}
 		})
 	}
@@ -157,10 +159,10 @@ func TestRunRecognisesIssuersThatAreACommonMistake(t *testing.T) {
 		issuer string
 		want   string // in the issuer form hint; "" means no hint
 	}{
-		{"https://mypool.auth.eu-west-1.amazoncognito.com", "https://cognito-idp.REGION.amazonaws.com/POOL_ID"},
+		{"https://mypool.auth.eu-west-1.amazoncognito.com", "https://cognito-idp.REGION.amazonaws.com/USER_POOL_ID"},
 		{"https://login.mycompany.auth.us-east-1.amazoncognito.com/", "cognito-idp"},
 		{"https://sts.windows.net/tenant/", "https://login.microsoftonline.com/TENANT_ID/v2.0"},
-		{"https://login.microsoftonline.com/tenant", "must end in /v2.0"},
+		{"https://login.microsoftonline.com/tenant", "Use the v2.0 issuer"},
 		{"https://login.microsoftonline.com/tenant/v2.0", ""},
 		{"https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC", ""},
 		{"https://company.okta.com/oauth2/default", ""},
@@ -176,10 +178,10 @@ func TestRunRecognisesIssuersThatAreACommonMistake(t *testing.T) {
 				return
 			}
 			hint := find(t, results, "issuer form")
-			if hint.OK || !strings.Contains(hint.Detail, c.want) {
+			if hint.Status != Fail || !strings.Contains(hint.Detail, c.want) {
 				t.Errorf("got %+v, want a failed hint containing %q", hint, c.want)
 			}
-			if d := find(t, results, "discovery"); d.OK {
+			if d := find(t, results, "discovery"); d.OK() {
 				t.Errorf("got discovery OK through a failing client")
 			}
 		})
@@ -201,11 +203,11 @@ func TestRunFindsAnAuthMethodTheIdPDoesNotOffer(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			p, client := idp(t, c.opts, nil)
 			results := run(t, load(t, map[string]string{"OIDC_ISSUER": p.Issuer(), "OIDC_CLIENT_ID": "wandb", "OIDC_AUTH_METHOD": c.method}), client)
-			if d := find(t, results, "discovery"); !d.OK {
+			if d := find(t, results, "discovery"); !d.OK() {
 				t.Fatalf("got discovery failed: %s", d.Detail)
 			}
 			m := find(t, results, "auth method")
-			if m.OK || !strings.Contains(m.Detail, "OIDC_AUTH_METHOD="+c.method) || !strings.Contains(m.Detail, c.want) {
+			if m.Status != Fail || !strings.Contains(m.Detail, "OIDC_AUTH_METHOD="+c.method) || !strings.Contains(m.Detail, c.want) {
 				t.Errorf("got %+v, want a failure naming OIDC_AUTH_METHOD=%s and %s", m, c.method, c.want)
 			}
 		})
@@ -233,8 +235,8 @@ func TestRunComparesTheClockWithTheIdPs(t *testing.T) {
 			p, client := idp(t, testidp.Options{}, skewed)
 			results := run(t, load(t, map[string]string{"OIDC_ISSUER": p.Issuer(), "OIDC_CLIENT_ID": "wandb"}), client)
 			clock := find(t, results, "clock")
-			if clock.OK != c.wantOK {
-				t.Fatalf("got clock OK=%v (%s), want %v", clock.OK, clock.Detail, c.wantOK)
+			if clock.OK() != c.wantOK {
+				t.Fatalf("got clock OK=%v (%s), want %v", clock.OK(), clock.Detail, c.wantOK)
 			}
 			if !c.wantOK && (!strings.Contains(clock.Detail, "off the IdP's") || !strings.Contains(clock.Detail, "NTP")) {
 				t.Errorf("got detail %q, want it to say how far off the clock is and to enable NTP", clock.Detail)
@@ -250,10 +252,10 @@ func TestRunReportsAnUnreachableJWKSOnce(t *testing.T) {
 	p, client := idp(t, testidp.Options{DiscoveryHook: func(doc map[string]any) { doc["jwks_uri"] = deadURL }}, nil)
 	results := run(t, load(t, map[string]string{"OIDC_ISSUER": p.Issuer(), "OIDC_CLIENT_ID": "wandb"}), client)
 	keys := find(t, results, "signing keys")
-	if keys.OK || !strings.Contains(keys.Detail, deadURL) || !strings.Contains(keys.Detail, "jwks_uri") {
+	if keys.Status != Fail || !strings.Contains(keys.Detail, deadURL) || !strings.Contains(keys.Detail, "jwks_uri") {
 		t.Errorf("got %+v, want a failure naming %s and what to fix", keys, deadURL)
 	}
-	if clock := find(t, results, "clock"); !clock.OK {
+	if clock := find(t, results, "clock"); !clock.OK() {
 		t.Errorf("got clock failed (%s), want OK: the IdP itself answered with the right time", clock.Detail)
 	}
 }
@@ -279,10 +281,28 @@ func TestRunAdvisesALogoutURLWhenTheIdPHasNone(t *testing.T) {
 				t.Fatalf("got a logout result %v, want %v: %+v", got, c.wantResult, results)
 			}
 			if c.wantResult {
-				if r := find(t, results, "logout"); !r.OK || !strings.Contains(r.Detail, "OIDC_LOGOUT_URL") {
+				if r := find(t, results, "logout"); !r.OK() || !strings.Contains(r.Detail, "OIDC_LOGOUT_URL") {
 					t.Errorf("got %+v, want an OK note naming OIDC_LOGOUT_URL", r)
 				}
 			}
 		})
+	}
+}
+
+func TestRunSkipsTheClockWithoutADateHeader(t *testing.T) {
+	noDate := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header()["Date"] = nil // the server adds none
+			h.ServeHTTP(w, r)
+		})
+	}
+	p, client := idp(t, testidp.Options{}, noDate)
+	results := run(t, load(t, map[string]string{"OIDC_ISSUER": p.Issuer(), "OIDC_CLIENT_ID": "wandb"}), client)
+	clock := find(t, results, IDClock)
+	if clock.Status != Skipped || !strings.Contains(clock.Detail, "no Date header") {
+		t.Errorf("got clock %s (%s), want skipped for want of a Date header", clock.Status, clock.Detail)
+	}
+	if Failed(results) {
+		t.Errorf("got a failure in %+v; a skipped clock check is not one", results)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ssogate/ssogate/doctor"
 	"github.com/ssogate/ssogate/internal/testidp"
 )
 
@@ -39,7 +40,8 @@ func TestTestShowsEachCheck(t *testing.T) {
 		{"invalid issuer", map[string]string{"OIDC_ISSUER": "ftp://idp.example"}, [5]bool{fail, fail, fail, fail, fail}, "fix OIDC_ISSUER first"},
 		{"bad role map, good issuer", map[string]string{"OIDC_ISSUER": good, "ROLE_MAP": "admins=root"}, [5]bool{fail, pass, pass, pass, pass}, "ROLE_MAP"},
 	}
-	names := [5]string{CheckConfig, CheckDiscovery, CheckIssuer, CheckMethod, CheckJWKS}
+	names := [5]string{doctor.Name(doctor.IDConfig), doctor.Name(doctor.IDDiscovery), doctor.Name(doctor.IDIssuer),
+		doctor.Name(doctor.IDMethod), doctor.Name(doctor.IDSigningKeys)}
 	f := newFixture(t, goodEnv(closed), nil)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/ssogate/ssogate/config"
+	"github.com/ssogate/ssogate/doctor"
 )
 
 func fileExists(dir string) bool {
@@ -60,7 +61,7 @@ func TestSaveWithBadIssuerIsRefused(t *testing.T) {
 			if rec.Code != http.StatusUnprocessableEntity {
 				t.Errorf("status: got %d, want 422", rec.Code)
 			}
-			if !strings.Contains(rec.Body.String(), "Not saved") || checksOf(rec.Body.String())[CheckDiscovery] {
+			if !strings.Contains(rec.Body.String(), "Not saved") || checksOf(rec.Body.String())[doctor.Name(doctor.IDDiscovery)] {
 				t.Errorf("page: got no failed discovery check and no %q", "Not saved")
 			}
 			if fileExists(f.dir) || len(f.appliedConfigs()) != 0 {

@@ -79,6 +79,7 @@ func englishStrings() map[string]string {
 		"settings.test_results":           "Test results",
 		"settings.check_pass":             "pass",
 		"settings.check_fail":             "fail",
+		"settings.check_skipped":          "skipped",
 		"settings.source.saved":           "saved",
 		"settings.source.environment":     "environment",
 		"settings.source.flag":            "flag",

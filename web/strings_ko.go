@@ -77,6 +77,7 @@ func koreanStrings() map[string]string {
 		"settings.test_results":           "테스트 결과",
 		"settings.check_pass":             "통과",
 		"settings.check_fail":             "실패",
+		"settings.check_skipped":          "건너뜀",
 		"settings.source.saved":           "저장됨",
 		"settings.source.environment":     "환경 변수",
 		"settings.source.flag":            "플래그",

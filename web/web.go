@@ -244,9 +244,11 @@ type SettingField struct {
 	Options  []string // renders a <select> when non-empty
 }
 
-// Check is one result of testing proposed settings, e.g. "discovery" or "issuer match".
+// Check is one result of testing proposed settings, e.g. "discovery" or "issuer match":
+// passed (OK), skipped (Skipped: not run, or not conclusive) or failed (neither).
 type Check struct {
-	Name   string
-	OK     bool
-	Detail string
+	Name    string
+	OK      bool
+	Skipped bool
+	Detail  string
 }

@@ -20,7 +20,7 @@ import (
 
 // settingsChecks are the checks the settings page runs on a proposed IdP.
 var settingsChecks = []string{"Configuration valid", "Discovery document reachable", "Issuer matches",
-	"Authentication method supported", "Signing keys (JWKS) fetched"}
+	"Authentication method supported", "Signing keys (JWKS) fetched", "Clock agrees with the identity provider's"}
 
 // TestLocalRestoreStory follows an operator who broke SSO: the gateway shows that
 // sign-in is unavailable; a restart with LOCAL_RESTORE=true prints a temporary
