@@ -243,6 +243,23 @@ func placeholders(tmpl string) []string {
 	}
 }
 
+// clusterProblem says what is wrong with a Redis URL's cluster parameter, or "".
+func clusterProblem(u *url.URL) string {
+	q := u.Query()
+	if !q.Has("cluster") {
+		return ""
+	}
+	switch {
+	case q.Get("cluster") != "true":
+		return `has cluster=` + q.Get("cluster") + `: use cluster=true for a Redis Cluster (more seed nodes as &addr=HOST:PORT), or drop it for one node`
+	case q.Has("master_name"):
+		return "names both a Redis Cluster (cluster=true) and a Sentinel master (master_name): keep the one your Redis is"
+	case u.Path != "" && u.Path != "/" && u.Path != "/0":
+		return "names database " + strings.TrimPrefix(u.Path, "/") + ", but a Redis Cluster has only database 0: drop the path"
+	}
+	return ""
+}
+
 // checkSessions checks the session settings.
 func (c Config) checkSessions() []*SettingError {
 	var ps []*SettingError
@@ -255,6 +272,8 @@ func (c Config) checkSessions() []*SettingError {
 		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
 			ps = append(ps, &SettingError{Name: "SESSION_STORE", Value: showURLText(s),
 				Problem: `must be "cookie" or a redis:// or rediss:// URL (for example redis://redis:6379/0)`})
+		} else if p := clusterProblem(u); p != "" {
+			ps = append(ps, &SettingError{Name: "SESSION_STORE", Value: showURLText(s), Problem: p})
 		}
 	}
 	if s := c.RevocationStore; s != "memory" {
@@ -262,6 +281,8 @@ func (c Config) checkSessions() []*SettingError {
 		case err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "":
 			ps = append(ps, &SettingError{Name: "REVOCATION_STORE", Value: showURLText(s),
 				Problem: `must be "memory" or a redis:// or rediss:// URL (for example redis://redis:6379/1)`})
+		case clusterProblem(u) != "":
+			ps = append(ps, &SettingError{Name: "REVOCATION_STORE", Value: showURLText(s), Problem: clusterProblem(u)})
 		case c.SessionStore != "cookie":
 			ps = append(ps, &SettingError{Name: "REVOCATION_STORE", Value: showURLText(s),
 				Problem: "is only for SESSION_STORE=cookie: with a Redis session store, logouts already end sessions on every replica; remove REVOCATION_STORE"})

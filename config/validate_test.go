@@ -89,6 +89,14 @@ func TestValidate(t *testing.T) {
 		{"empty store", func(c *Config) { c.SessionStore = "" },
 			[]string{`SESSION_STORE must be "cookie" or a redis:// or rediss:// URL (for example redis://redis:6379/0)`}},
 		{"shared revocation", func(c *Config) { c.RevocationStore = "redis://redis:6379/1" }, nil},
+		{"cluster store", func(c *Config) {
+			c.SessionStore = "rediss://:pw@cfg.cache.amazonaws.com:6379?cluster=true&addr=node2:6379"
+		}, nil},
+		{"cluster revocation", func(c *Config) { c.RevocationStore = "redis://node1:6379?cluster=true" }, nil},
+		{"cluster with a database", func(c *Config) { c.SessionStore = "redis://node1:6379/2?cluster=true" },
+			[]string{`SESSION_STORE="redis://node1:6379/2?cluster=true": names database 2, but a Redis Cluster has only database 0: drop the path`}},
+		{"cluster=yes", func(c *Config) { c.RevocationStore = "redis://node1:6379?cluster=yes" },
+			[]string{`REVOCATION_STORE="redis://node1:6379?cluster=yes": has cluster=yes: use cluster=true for a Redis Cluster (more seed nodes as &addr=HOST:PORT), or drop it for one node`}},
 		{"other revocation store", func(c *Config) { c.RevocationStore = "memcached://u:pw@cache:11211" },
 			[]string{`REVOCATION_STORE="memcached://u:xxxxx@cache:11211": must be "memory" or a redis:// or rediss:// URL (for example redis://redis:6379/1)`}},
 		{"revocation store beside redis sessions", func(c *Config) {

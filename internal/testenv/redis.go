@@ -27,6 +27,7 @@ type Redis struct {
 	port    int
 	dir     string
 	durable bool
+	cluster bool // a node of a RedisCluster
 	proc    *process
 }
 
@@ -96,6 +97,11 @@ func (r *Redis) Start(t testing.TB) {
 		"--save", "",
 		"--daemonize", "no",
 		"--loglevel", "notice",
+	}
+	if r.cluster {
+		args = append(args, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+			"--cluster-node-timeout", strconv.Itoa(int(clusterNodeTimeout.Milliseconds())),
+			"--cluster-replica-validity-factor", "0")
 	}
 	if r.durable {
 		args = append(args, "--appendonly", "yes", "--appendfsync", "always")

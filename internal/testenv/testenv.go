@@ -184,6 +184,18 @@ func (p *process) WaitLog(t testing.TB, substring string, timeout time.Duration)
 	}
 }
 
+// kill sends SIGKILL and waits for the process to exit. It is safe to call more
+// than once, and with stop.
+func (p *process) kill(t testing.TB) {
+	t.Helper()
+	p.stopOnce.Do(func() {
+		if err := p.cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
+			t.Errorf("testenv: SIGKILL %s (pid %d): %v", p.name, p.cmd.Process.Pid, err)
+		}
+		<-p.done
+	})
+}
+
 // stop sends SIGTERM, then SIGKILL if the process is still running after stopGrace.
 // It is safe to call more than once.
 func (p *process) stop(t testing.TB) {

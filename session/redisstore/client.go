@@ -30,17 +30,23 @@ var ErrUnavailable = session.ErrUnavailable
 //   - unix:///path/to/redis.sock?db=N — a Unix socket
 //   - redis://[user:password@]sentinel:26379/db?master_name=NAME&addr=sentinel2:26379
 //     — Redis Sentinel: the host and every addr are sentinels, NAME the monitored master
+//   - redis://[user:password@]host:port?cluster=true&addr=host2:port — Redis Cluster
+//     (rediss:// for TLS): the host and every addr are seed nodes
 //
 // Other go-redis query parameters (dial_timeout, pool_size, …) are accepted. Timeouts
 // not set in the URL default to timeout, and a failed dial is not retried by the
-// dialer itself. Redis Cluster is not supported: a session and
-// its indexes are updated in one script, which needs them on one node.
-func newClient(rawURL string, timeout time.Duration) (*redis.Client, error) {
+// dialer itself. Every key a script touches shares one hash tag (ticket.go), so
+// the same code runs on one node and on a cluster.
+func newClient(rawURL string, timeout time.Duration) (redis.UniversalClient, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: parse SESSION_STORE URL: %w", redactURLError(err))
 	}
-	if u.Query().Has("master_name") {
+	q := u.Query()
+	if q.Has("cluster") {
+		return newClusterClient(u, q, timeout)
+	}
+	if q.Has("master_name") {
 		fo, err := redis.ParseFailoverURL(rawURL)
 		if err != nil {
 			return nil, fmt.Errorf("redisstore: parse Sentinel URL: %w", redactURLError(err))
@@ -73,6 +79,54 @@ func newClient(rawURL string, timeout time.Duration) (*redis.Client, error) {
 	return redis.NewClient(o), nil
 }
 
+// ClusterReloadInterval is how often the cluster client re-reads the slot map
+// even without errors (go-redis's default is 60 s). A MOVED reply or a failed
+// operation reloads it at once (reloadOnError); this bounds how long a failover
+// the client has not yet tripped over can stay unnoticed.
+const ClusterReloadInterval = 2 * time.Second
+
+// newClusterClient connects to the Redis Cluster whose seed nodes u names.
+func newClusterClient(u *url.URL, q url.Values, timeout time.Duration) (redis.UniversalClient, error) {
+	switch v := q.Get("cluster"); v {
+	case "true":
+	default:
+		return nil, fmt.Errorf("redisstore: cluster=%q: use cluster=true, or drop the parameter for a single node", v)
+	}
+	if u.Path != "" && u.Path != "/" && u.Path != "/0" {
+		return nil, fmt.Errorf("redisstore: Redis Cluster has only database 0, the URL names %q: drop the path", u.Path)
+	}
+	q.Del("cluster")
+	cu := *u
+	cu.Path, cu.RawQuery = "", q.Encode()
+	co, err := redis.ParseClusterURL(cu.String())
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: parse Redis Cluster URL: %w", redactURLError(err))
+	}
+	setDefault(&co.DialTimeout, timeout)
+	setDefault(&co.ReadTimeout, timeout)
+	setDefault(&co.WriteTimeout, timeout)
+	setDefault(&co.PoolTimeout, timeout)
+	if co.DialerRetries == 0 {
+		co.DialerRetries = 1
+	}
+	co.ContextTimeoutEnabled = true
+	co.ClusterStateReloadInterval = ClusterReloadInterval
+	co.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
+	return redis.NewClusterClient(co), nil
+}
+
+// reloadOnError asks a cluster client to re-read its slot map after a failed
+// operation: a master that stopped answering may have been replaced by its
+// replica. A single-node client ignores it.
+func reloadOnError(c redis.UniversalClient, err error) {
+	if err == nil || errors.Is(err, redis.Nil) {
+		return
+	}
+	if cc, ok := c.(*redis.ClusterClient); ok {
+		cc.ReloadState(context.Background())
+	}
+}
+
 // setDefault sets *d to def when the URL left it unset.
 func setDefault(d *time.Duration, def time.Duration) {
 	if *d == 0 {
@@ -92,6 +146,24 @@ func redactURLError(err error) error {
 // unavailable wraps a Redis failure during op in ErrUnavailable.
 func unavailable(op string, err error) error {
 	return fmt.Errorf("%w: %s: %w", ErrUnavailable, op, err)
+}
+
+// ping checks that Redis answers: a single node, or every master of a cluster,
+// so /readyz reports a cluster whose master is down until a replica takes over.
+func ping(ctx context.Context, c redis.UniversalClient) error {
+	var err error
+	if cc, ok := c.(*redis.ClusterClient); ok {
+		err = cc.ForEachMaster(ctx, func(ctx context.Context, m *redis.Client) error {
+			return m.Ping(ctx).Err()
+		})
+	} else {
+		err = c.Ping(ctx).Err()
+	}
+	if err != nil {
+		reloadOnError(c, err)
+		return unavailable("ping", err)
+	}
+	return nil
 }
 
 // opContext bounds one Redis operation by timeout.

@@ -14,20 +14,6 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// deleteMembersScript deletes the records named by ARGV and takes them out of the
-// index set and the active set. It returns how many records existed.
-//
-//	KEYS[1] index set, KEYS[2] active set, KEYS[2+i] the record of ARGV[i]
-var deleteMembersScript = redis.NewScript(`
-local n = 0
-for i = 1, #ARGV do
-  n = n + redis.call("DEL", KEYS[i + 2])
-  redis.call("SREM", KEYS[1], ARGV[i])
-  redis.call("ZREM", KEYS[2], ARGV[i])
-end
-return n
-`)
-
 // countScript counts the unexpired members of the active set, by Redis's clock.
 var countScript = redis.NewScript(`
 local t = redis.call("TIME")
@@ -35,7 +21,7 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 return redis.call("ZCOUNT", KEYS[1], string.format("(%d", now), "+inf")
 `)
 
-// deleteBatch bounds how many records one deleteMembersScript call deletes.
+// deleteBatch bounds how many records one pipeline deletes.
 const deleteBatch = 256
 
 // DeleteBySID ends every session signed in with IdP session sid (front- and
@@ -44,7 +30,7 @@ func (s *Store) DeleteBySID(ctx context.Context, sid string) (int, error) {
 	if sid == "" {
 		return 0, errors.New("redisstore: delete by sid: empty sid")
 	}
-	return s.deleteIndex(ctx, sidPrefix+digest(sid))
+	return s.deleteIndex(ctx, sidKey(sid))
 }
 
 // DeleteBySubject ends every session of subject sub at issuer (back-channel logout
@@ -53,36 +39,61 @@ func (s *Store) DeleteBySubject(ctx context.Context, issuer, sub string) (int, e
 	if sub == "" {
 		return 0, errors.New("redisstore: delete by subject: empty subject")
 	}
-	return s.deleteIndex(ctx, subjectPrefix+digest(issuer, sub))
+	return s.deleteIndex(ctx, subjectKey(issuer, sub))
 }
 
 // deleteIndex deletes the records the index set lists. A session saved while it
 // runs is not in the members read and survives, as a sign-in after a logout does.
+// On a Redis Cluster the index is read from its slot, then each record is deleted
+// in its own: one pipeline per batch, which go-redis splits by node.
 func (s *Store) deleteIndex(ctx context.Context, index string) (int, error) {
 	ctx, cancel := opContext(ctx, s.opTimeout)
 	defer cancel()
 	members, err := s.client.SMembers(ctx, index).Result()
 	if err != nil {
+		reloadOnError(s.client, err)
 		return 0, unavailable("read session index", err)
 	}
 	total := 0
 	for len(members) > 0 {
 		batch := members[:min(len(members), deleteBatch)]
 		members = members[len(batch):]
-		keys := make([]string, 0, len(batch)+2)
-		keys = append(keys, index, activeKey)
-		args := make([]any, len(batch))
-		for i, m := range batch {
-			keys = append(keys, recordKey(m))
-			args[i] = m
-		}
-		n, err := deleteMembersScript.Run(ctx, s.client, keys, args...).Int()
+		n, err := s.deleteMembers(ctx, batch, []string{index})
 		total += n
 		if err != nil {
-			return total, unavailable("delete sessions", err)
+			return total, err
 		}
 	}
 	return total, nil
+}
+
+// deleteMembers deletes the records of members and takes them out of the index
+// sets and the active set. It returns how many records existed.
+func (s *Store) deleteMembers(ctx context.Context, members, indexes []string) (int, error) {
+	dels := make([]*redis.IntCmd, len(members))
+	ms := make([]any, len(members))
+	for i, m := range members {
+		ms[i] = m
+	}
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, m := range members {
+			dels[i] = p.Del(ctx, recordKey(m))
+		}
+		for _, idx := range indexes {
+			p.SRem(ctx, idx, ms...)
+		}
+		p.ZRem(ctx, activeKey, ms...)
+		return nil
+	})
+	n := 0
+	for _, d := range dels {
+		n += int(d.Val())
+	}
+	if err != nil {
+		reloadOnError(s.client, err)
+		return n, unavailable("delete sessions", err)
+	}
+	return n, nil
 }
 
 // Count returns the number of sessions not yet expired, for an active-sessions gauge.

@@ -38,16 +38,18 @@ type RevokerOptions struct {
 }
 
 // RedisRevoker is a session.Revoker shared by every replica through Redis, for
-// gateways that keep sessions in cookies: ssogate:rev:<sha256(sid)> and
-// ssogate:revsub:<sha256(issuer, sub)> hold the revocation time and expire at the
-// given until. Errors wrap ErrUnavailable. It is safe for concurrent use.
+// gateways that keep sessions in cookies: ssogate:{rev}:sid:<sha256(sid)> and
+// ssogate:{rev}:sub:<sha256(issuer, sub)> hold the revocation time and expire at
+// the given until. Both share the hash tag {rev}, so on a Redis Cluster they live
+// in one slot and a request's check is one MGET. Errors wrap ErrUnavailable. It
+// is safe for concurrent use.
 type RedisRevoker struct {
-	client    *redis.Client
+	client    redis.UniversalClient
 	now       func() time.Time
 	opTimeout time.Duration
 }
 
-var _ session.Revoker = (*RedisRevoker)(nil)
+var _ session.OneLookupRevoker = (*RedisRevoker)(nil)
 
 // NewRevoker returns a RedisRevoker for opts. It does not contact Redis.
 func NewRevoker(opts RevokerOptions) (*RedisRevoker, error) {
@@ -73,10 +75,7 @@ func (rv *RedisRevoker) Close() error { return rv.client.Close() }
 func (rv *RedisRevoker) Ping(ctx context.Context) error {
 	ctx, cancel := opContext(ctx, rv.opTimeout)
 	defer cancel()
-	if err := rv.client.Ping(ctx).Err(); err != nil {
-		return unavailable("ping", err)
-	}
-	return nil
+	return ping(ctx, rv.client)
 }
 
 // Revoke implements session.Revoker.
@@ -89,8 +88,8 @@ func (rv *RedisRevoker) Revoke(ctx context.Context, sid string, until time.Time)
 
 // RevokedSince implements session.Revoker. Times compare at millisecond precision.
 func (rv *RedisRevoker) RevokedSince(ctx context.Context, sid string, issuedAt time.Time) (bool, error) {
-	at, ok, err := rv.lookup(ctx, revSIDPrefix+digest(sid))
-	return ok && issuedAt.UnixMilli() <= at, err
+	revoked, _, err := rv.SessionRevokedSince(ctx, sid, "", "", issuedAt)
+	return revoked, err
 }
 
 // RevokeSubject implements session.Revoker.
@@ -104,8 +103,8 @@ func (rv *RedisRevoker) RevokeSubject(ctx context.Context, issuer, sub string, u
 // SubjectRevokedSince implements session.Revoker. Times compare at millisecond
 // precision.
 func (rv *RedisRevoker) SubjectRevokedSince(ctx context.Context, issuer, sub string, issuedAt time.Time) (bool, error) {
-	at, ok, err := rv.lookup(ctx, revSubPrefix+digest(issuer, sub))
-	return ok && issuedAt.UnixMilli() <= at, err
+	_, revoked, err := rv.SessionRevokedSince(ctx, "", issuer, sub, issuedAt)
+	return revoked, err
 }
 
 // revoke records a revocation at now, kept until the given time.
@@ -118,26 +117,59 @@ func (rv *RedisRevoker) revoke(ctx context.Context, key string, until time.Time)
 	ctx, cancel := opContext(ctx, rv.opTimeout)
 	defer cancel()
 	if err := revokeScript.Run(ctx, rv.client, []string{key}, now.UnixMilli(), ttl.Milliseconds()).Err(); err != nil {
+		reloadOnError(rv.client, err)
 		return unavailable("record revocation", err)
 	}
 	return nil
 }
 
-// lookup returns the revocation time stored at key (Unix ms), if any.
-func (rv *RedisRevoker) lookup(ctx context.Context, key string) (int64, bool, error) {
+// SessionRevokedSince implements session.OneLookupRevoker: one MGET of both
+// revocation keys (on a single node also the keys of the layout before hash tags,
+// so an upgrade forgets no logout). Times compare at millisecond precision.
+func (rv *RedisRevoker) SessionRevokedSince(ctx context.Context, sid, issuer, sub string, issuedAt time.Time) (bool, bool, error) {
+	var sidKeys, subKeys []string
+	if sid != "" {
+		sidKeys = rv.keys(revSIDPrefix, legacyRevSIDPrefix, digest(sid))
+	}
+	if sub != "" {
+		subKeys = rv.keys(revSubPrefix, legacyRevSubPrefix, digest(issuer, sub))
+	}
+	if len(sidKeys)+len(subKeys) == 0 {
+		return false, false, nil
+	}
 	ctx, cancel := opContext(ctx, rv.opTimeout)
 	defer cancel()
-	v, err := rv.client.Get(ctx, key).Result()
-	if errors.Is(err, redis.Nil) {
-		return 0, false, nil
-	}
+	vals, err := rv.client.MGet(ctx, append(sidKeys, subKeys...)...).Result()
 	if err != nil {
-		return 0, false, unavailable("check revocation", err)
+		reloadOnError(rv.client, err)
+		return false, false, unavailable("check revocation", err)
 	}
+	revoked := func(vals []any) bool {
+		for _, v := range vals {
+			if str, ok := v.(string); ok && issuedAt.UnixMilli() <= revocationTime(str) {
+				return true
+			}
+		}
+		return false
+	}
+	return revoked(vals[:len(sidKeys)]), revoked(vals[len(sidKeys):]), nil
+}
+
+// keys returns the revocation key of digest d, and on a single node also its key
+// in the layout before hash tags.
+func (rv *RedisRevoker) keys(prefix, legacy, d string) []string {
+	if _, cluster := rv.client.(*redis.ClusterClient); cluster {
+		return []string{prefix + d}
+	}
+	return []string{prefix + d, legacy + d}
+}
+
+// revocationTime parses a stored revocation time (Unix ms). A value this package
+// did not write still means "revoked", as of always.
+func revocationTime(v string) int64 {
 	at, err := strconv.ParseInt(v, 10, 64)
 	if err != nil {
-		// A value this package did not write still means "revoked", as of always.
-		return math.MaxInt64, true, nil
+		return math.MaxInt64
 	}
-	return at, true, nil
+	return at
 }

@@ -2,7 +2,10 @@ package redisstore_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -49,7 +52,7 @@ func TestRedisRevokerExpires(t *testing.T) {
 	if err := rv.Revoke(ctx, "sid-short", time.Now().Add(150*time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range admin.Keys(ctx, "ssogate:rev:*").Val() {
+	for _, k := range admin.Keys(ctx, "ssogate:{rev}:*").Val() {
 		if strings.Contains(k, "sid-") {
 			t.Errorf("revocation key %q holds the sid in clear", k)
 		}
@@ -63,7 +66,7 @@ func TestRedisRevokerExpires(t *testing.T) {
 	if ok, err := rv.RevokedSince(ctx, "sid-long", time.Time{}); err != nil || !ok {
 		t.Errorf("sid-long after sid-short expired = %v, %v; want revoked", ok, err)
 	}
-	keys := admin.Keys(ctx, "ssogate:rev:*").Val()
+	keys := admin.Keys(ctx, "ssogate:{rev}:*").Val()
 	if len(keys) != 1 {
 		t.Fatalf("revocation keys = %q, want only sid-long's", keys)
 	}
@@ -92,5 +95,27 @@ func TestRedisRevokerUnavailable(t *testing.T) {
 	}
 	if err := rv.Revoke(ctx, "sid-1", time.Now().Add(time.Hour)); !errors.Is(err, redisstore.ErrUnavailable) {
 		t.Errorf("Revoke with Redis down = %v, want ErrUnavailable", err)
+	}
+}
+
+// TestRedisRevokerReadsKeysBeforeHashTags checks that a revocation written by a
+// gateway before the cluster key layout still ends the session after an upgrade.
+func TestRedisRevokerReadsKeysBeforeHashTags(t *testing.T) {
+	r := testenv.StartRedis(t)
+	admin := adminClient(t, r)
+	rv, err := redisstore.NewRevoker(redisstore.RevokerOptions{URL: r.URL()})
+	if err != nil {
+		t.Fatalf("NewRevoker: %v", err)
+	}
+	t.Cleanup(func() { rv.Close() })
+	ctx := context.Background()
+	sum := sha256.Sum256([]byte("sid-old"))
+	at := time.Now().Add(-time.Minute)
+	admin.Set(ctx, "ssogate:rev:"+hex.EncodeToString(sum[:]), strconv.FormatInt(at.UnixMilli(), 10), time.Hour)
+	if got, err := rv.RevokedSince(ctx, "sid-old", at.Add(-time.Second)); err != nil || !got {
+		t.Errorf("RevokedSince for a revocation in the old layout = %v, %v; want true, nil", got, err)
+	}
+	if got, err := rv.RevokedSince(ctx, "sid-old", at.Add(time.Second)); err != nil || got {
+		t.Errorf("RevokedSince for a session after it = %v, %v; want false, nil", got, err)
 	}
 }

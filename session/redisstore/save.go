@@ -13,45 +13,49 @@ import (
 	"github.com/ssogate/ssogate/session"
 )
 
-// saveScript writes a sealed record and adds it to its index sets and to the
-// active-sessions set, atomically.
+// Each script below touches the keys of one hash tag only (ticket.go), so it runs
+// on a Redis Cluster as on a single node. Saving and deleting a session therefore
+// take a few steps: the record in its own slot, then its index sets and the
+// active set in theirs.
+
+// saveScript writes a sealed record.
 //
-//	KEYS[1] record, KEYS[2] active set, KEYS[3..] index sets
-//	ARGV[1] sealed record, ARGV[2] TTL in ms, ARGV[3] "1" to write only over an
-//	existing record (an update must not revive a deleted session), ARGV[4] member
+//	KEYS[1] record; ARGV[1] sealed record, ARGV[2] TTL in ms, ARGV[3] "1" to write
+//	only over an existing record (an update must not revive a deleted session)
 //
-// It returns 0 when ARGV[3] is "1" and the record is gone, else 1. Index sets live
-// as long as their longest-lived member.
+// It returns 0 when ARGV[3] is "1" and the record is gone, else 1.
 var saveScript = redis.NewScript(`
 if ARGV[3] == "1" and redis.call("EXISTS", KEYS[1]) == 0 then
   return 0
 end
-local ttl = tonumber(ARGV[2])
-redis.call("SET", KEYS[1], ARGV[1], "PX", ttl)
-local t = redis.call("TIME")
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call("ZREMRANGEBYSCORE", KEYS[2], "-inf", now)
-redis.call("ZADD", KEYS[2], now + ttl, ARGV[4])
-for i = 3, #KEYS do
-  redis.call("SADD", KEYS[i], ARGV[4])
-  if redis.call("PTTL", KEYS[i]) < ttl then
-    redis.call("PEXPIRE", KEYS[i], ttl)
-  end
-end
+redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2])
 return 1
 `)
 
-// deleteScript deletes a record and takes it out of its sets.
+// indexAddSrc adds a member to an index set, which lives as long as its
+// longest-lived member.
 //
-//	KEYS[1] record, KEYS[2] active set, KEYS[3..] index sets; ARGV[1] member
-var deleteScript = redis.NewScript(`
-local n = redis.call("DEL", KEYS[1])
-redis.call("ZREM", KEYS[2], ARGV[1])
-for i = 3, #KEYS do
-  redis.call("SREM", KEYS[i], ARGV[1])
+//	KEYS[1] index set; ARGV[1] member, ARGV[2] TTL in ms
+const indexAddSrc = `
+redis.call("SADD", KEYS[1], ARGV[1])
+local ttl = tonumber(ARGV[2])
+if redis.call("PTTL", KEYS[1]) < ttl then
+  redis.call("PEXPIRE", KEYS[1], ttl)
 end
-return n
-`)
+return 1
+`
+
+// activeAddSrc records a member's expiry in the active set, dropping expired
+// members, by Redis's clock.
+//
+//	KEYS[1] active set; ARGV[1] member, ARGV[2] TTL in ms
+const activeAddSrc = `
+local t = redis.call("TIME")
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call("ZREMRANGEBYSCORE", KEYS[1], "-inf", now)
+redis.call("ZADD", KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+return 1
+`
 
 // Save writes sess to Redis and the ticket cookie to the response. When the
 // request's ticket is for the same session ID, the session is updated in place
@@ -138,20 +142,34 @@ func (s *Store) write(ctx context.Context, t ticket, sess *session.Session, must
 	if err != nil {
 		return 0, fmt.Errorf("redisstore: encode session: %w", err)
 	}
-	member := t.member()
-	keys := append([]string{recordKey(member), activeKey}, indexKeys(&stored)...)
 	flag := "0"
 	if mustExist {
 		flag = "1"
 	}
+	member := t.member()
 	ctx, cancel := opContext(ctx, s.opTimeout)
 	defer cancel()
-	written, err := saveScript.Run(ctx, s.client, keys, t.sealRecord(plain), ttl.Milliseconds(), flag, member).Int()
+	written, err := saveScript.Run(ctx, s.client, []string{recordKey(member)}, t.sealRecord(plain), ttl.Milliseconds(), flag).Int()
 	if err != nil {
+		reloadOnError(s.client, err)
 		return 0, unavailable("save session", err)
 	}
 	if written == 0 {
 		return 0, fmt.Errorf("%w: session ended while it was being updated", session.ErrNoSession)
+	}
+	// The indexes follow the record: a logout by sid or sub that reads an index
+	// before this session is in it misses the session, as it would miss a
+	// sign-in that came a moment later.
+	_, err = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, k := range indexKeys(&stored) {
+			p.Eval(ctx, indexAddSrc, []string{k}, member, ttl.Milliseconds())
+		}
+		p.Eval(ctx, activeAddSrc, []string{activeKey}, member, ttl.Milliseconds())
+		return nil
+	})
+	if err != nil {
+		reloadOnError(s.client, err)
+		return 0, unavailable("index session", err)
 	}
 	return ttl, nil
 }
@@ -166,14 +184,10 @@ func (s *Store) remove(ctx context.Context, t ticket) error {
 	if err != nil {
 		return err
 	}
-	member := t.member()
-	keys := append([]string{recordKey(member), activeKey}, indexKeys(sess)...)
 	ctx, cancel := opContext(ctx, s.opTimeout)
 	defer cancel()
-	if err := deleteScript.Run(ctx, s.client, keys, member).Err(); err != nil {
-		return unavailable("delete session", err)
-	}
-	return nil
+	_, err = s.deleteMembers(ctx, []string{t.member()}, indexKeys(sess))
+	return err
 }
 
 // requestTicket returns the request's ticket, if it carries a valid one.

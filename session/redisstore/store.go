@@ -4,11 +4,12 @@
 // ID or subject ends it everywhere.
 //
 // The ticket cookie, sealed by the session.Codec, carries the session ID and a
-// random 32-byte key of its own. The Redis record ssogate:s:<sha256(id)> is the
+// random 32-byte key of its own. The Redis record ssogate:s:{<sha256(id)>} is the
 // session's JSON sealed with that key (XChaCha20-Poly1305), expiring with the
 // session, so a dump of Redis alone reveals no identity and no token. The sets
-// ssogate:sid:<sha256(sid)> and ssogate:sub:<sha256(issuer, sub)> index the
-// records for DeleteBySID and DeleteBySubject and are updated in the same script.
+// ssogate:sid:{<sha256(sid)>} and ssogate:sub:{<sha256(issuer, sub)>} index the
+// records for DeleteBySID and DeleteBySubject. The braces are Redis Cluster hash
+// tags: every script touches one slot, so the store runs on a cluster too.
 //
 // A Redis that cannot be reached within Options.OpTimeout yields errors wrapping
 // ErrUnavailable, never session.ErrNoSession: an outage is not a sign-out.
@@ -54,7 +55,7 @@ type Options struct {
 // Store is a session.Store keeping sessions in Redis. It is safe for concurrent
 // use; Close releases its connections.
 type Store struct {
-	client    *redis.Client
+	client    redis.UniversalClient
 	codec     *session.Codec
 	secure    bool
 	name      string
@@ -87,6 +88,7 @@ type opened struct {
 //	rediss://…                                    (TLS)
 //	unix:///run/redis.sock?db=0
 //	redis://sentinel1:26379/0?master_name=mymaster&addr=sentinel2:26379
+//	redis://node1:6379?cluster=true&addr=node2:6379  (Redis Cluster; rediss:// for TLS)
 func New(opts Options) (*Store, error) {
 	if opts.Codec == nil {
 		return nil, errors.New("redisstore: Options.Codec is required")
@@ -133,10 +135,7 @@ func (s *Store) CookieName() string { return s.name }
 func (s *Store) Ping(ctx context.Context) error {
 	ctx, cancel := opContext(ctx, s.opTimeout)
 	defer cancel()
-	if err := s.client.Ping(ctx).Err(); err != nil {
-		return unavailable("ping", err)
-	}
-	return nil
+	return ping(ctx, s.client)
 }
 
 // Load returns the request's session. A missing, tampered or foreign ticket, and a
@@ -195,6 +194,7 @@ func (s *Store) get(ctx context.Context, t ticket) ([]byte, error) {
 		return nil, fmt.Errorf("%w: session ended or expired", session.ErrNoSession)
 	}
 	if err != nil {
+		reloadOnError(s.client, err)
 		return nil, unavailable("load session", err)
 	}
 	return sealed, nil

@@ -13,15 +13,23 @@ import (
 )
 
 // Redis key layout. Every name that derives from a secret or an identifier is a
-// SHA-256 digest, so a key listing reveals neither session IDs nor users.
+// SHA-256 digest, so a key listing reveals neither session IDs nor users. The part
+// in braces is the Redis Cluster hash tag: a session's record is alone in its
+// slot, each index set in its own, and every revocation in the one slot "rev", so
+// a script touches one slot and a revocation check is one MGET.
 const (
-	recordPrefix  = "ssogate:s:"     // + member: the sealed session
-	sidPrefix     = "ssogate:sid:"   // + digest(sid): set of members
-	subjectPrefix = "ssogate:sub:"   // + digest(issuer, sub): set of members
-	activeKey     = "ssogate:active" // sorted set: member → expiry (Unix ms, Redis clock)
-	lockPrefix    = "ssogate:lock:"  // + digest(session ID)
-	revSIDPrefix  = "ssogate:rev:"   // + digest(sid): revocation time (Unix ms)
-	revSubPrefix  = "ssogate:revsub:"
+	recordPrefix  = "ssogate:s:"         // + {member}: the sealed session
+	sidPrefix     = "ssogate:sid:"       // + {digest(sid)}: set of members
+	subjectPrefix = "ssogate:sub:"       // + {digest(issuer, sub)}: set of members
+	activeKey     = "ssogate:active"     // sorted set: member → expiry (Unix ms, Redis clock)
+	lockPrefix    = "ssogate:lock:"      // + digest(session ID)
+	revSIDPrefix  = "ssogate:{rev}:sid:" // + digest(sid): revocation time (Unix ms)
+	revSubPrefix  = "ssogate:{rev}:sub:" // + digest(issuer, sub)
+
+	// The revocation keys before hash tags, still read on a single node until
+	// they expire (SESSION_LENGTH after an upgrade).
+	legacyRevSIDPrefix = "ssogate:rev:"
+	legacyRevSubPrefix = "ssogate:revsub:"
 )
 
 const (
@@ -108,20 +116,30 @@ func (t ticket) openRecord(sealed []byte) ([]byte, error) {
 func (t ticket) recordAD() []byte { return []byte(recordAD + t.member()) }
 
 // recordKey is the Redis key of the record named member.
-func recordKey(member string) string { return recordPrefix + member }
+func recordKey(member string) string { return recordPrefix + tag(member) }
+
+// tag wraps s in braces: the Redis Cluster hash tag that puts every key naming it
+// in one slot.
+func tag(s string) string { return "{" + s + "}" }
 
 // indexKeys returns the index sets a session belongs to: by IdP session ID and by
 // subject, when the identity has them.
 func indexKeys(s *session.Session) []string {
 	var keys []string
 	if s.Identity.SessionID != "" {
-		keys = append(keys, sidPrefix+digest(s.Identity.SessionID))
+		keys = append(keys, sidKey(s.Identity.SessionID))
 	}
 	if s.Identity.Subject != "" {
-		keys = append(keys, subjectPrefix+digest(s.Identity.Issuer, s.Identity.Subject))
+		keys = append(keys, subjectKey(s.Identity.Issuer, s.Identity.Subject))
 	}
 	return keys
 }
+
+// sidKey is the index set of IdP session sid.
+func sidKey(sid string) string { return sidPrefix + tag(digest(sid)) }
+
+// subjectKey is the index set of subject sub at issuer.
+func subjectKey(issuer, sub string) string { return subjectPrefix + tag(digest(issuer, sub)) }
 
 // digest returns the hex SHA-256 of parts joined by NUL, which no issuer URL
 // contains, so distinct tuples never collide by concatenation.

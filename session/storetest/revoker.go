@@ -98,4 +98,39 @@ func RunRevoker(t *testing.T, newRevoker func(t *testing.T, now func() time.Time
 			}
 		})
 	}
+	t.Run("one lookup agrees with two", func(t *testing.T) {
+		clk := testenv.NewClock(revokerT0)
+		rv := newRevoker(t, clk.Now)
+		one, ok := rv.(session.OneLookupRevoker)
+		if !ok {
+			t.Fatalf("%T does not implement session.OneLookupRevoker", rv)
+		}
+		if err := rv.Revoke(ctx, "sid-1", hour); err != nil {
+			t.Fatal(err)
+		}
+		clk.Set(revokerT0.Add(time.Minute))
+		if err := rv.RevokeSubject(ctx, iss, sub, hour); err != nil {
+			t.Fatal(err)
+		}
+		for _, sid := range []string{"", "sid-1", "sid-2"} {
+			for _, s := range []string{"", sub, "other"} {
+				for _, at := range []time.Time{revokerT0.Add(-time.Second), revokerT0.Add(30 * time.Second), revokerT0.Add(2 * time.Minute)} {
+					bySID, bySub, err := one.SessionRevokedSince(ctx, sid, iss, s, at)
+					if err != nil {
+						t.Fatalf("SessionRevokedSince: %v", err)
+					}
+					wantSID, wantSub := false, false
+					if sid != "" {
+						wantSID, _ = rv.RevokedSince(ctx, sid, at)
+					}
+					if s != "" {
+						wantSub, _ = rv.SubjectRevokedSince(ctx, iss, s, at)
+					}
+					if bySID != wantSID || bySub != wantSub {
+						t.Errorf("SessionRevokedSince(%q, %q, %v) = %v, %v; the two lookups say %v, %v", sid, s, at, bySID, bySub, wantSID, wantSub)
+					}
+				}
+			}
+		}
+	})
 }
