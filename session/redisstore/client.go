@@ -51,13 +51,7 @@ func newClient(rawURL string, timeout time.Duration) (redis.UniversalClient, err
 		if err != nil {
 			return nil, fmt.Errorf("redisstore: parse Sentinel URL: %w", redactURLError(err))
 		}
-		setDefault(&fo.DialTimeout, timeout)
-		setDefault(&fo.ReadTimeout, timeout)
-		setDefault(&fo.WriteTimeout, timeout)
-		setDefault(&fo.PoolTimeout, timeout)
-		if fo.DialerRetries == 0 {
-			fo.DialerRetries = 1
-		}
+		bound(timeout, &fo.DialTimeout, &fo.ReadTimeout, &fo.WriteTimeout, &fo.PoolTimeout, &fo.DialerRetries)
 		fo.ContextTimeoutEnabled = true
 		return redis.NewFailoverClient(fo), nil
 	}
@@ -65,15 +59,7 @@ func newClient(rawURL string, timeout time.Duration) (redis.UniversalClient, err
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: parse SESSION_STORE URL: %w", redactURLError(err))
 	}
-	setDefault(&o.DialTimeout, timeout)
-	setDefault(&o.ReadTimeout, timeout)
-	setDefault(&o.WriteTimeout, timeout)
-	setDefault(&o.PoolTimeout, timeout)
-	if o.DialerRetries == 0 {
-		// A refused connection fails at once; command retries (MaxRetries, with
-		// backoff) still ride out a blip within the operation timeout.
-		o.DialerRetries = 1
-	}
+	bound(timeout, &o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout, &o.DialerRetries)
 	o.ContextTimeoutEnabled = true
 	o.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 	return redis.NewClient(o), nil
@@ -102,13 +88,7 @@ func newClusterClient(u *url.URL, q url.Values, timeout time.Duration) (redis.Un
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: parse Redis Cluster URL: %w", redactURLError(err))
 	}
-	setDefault(&co.DialTimeout, timeout)
-	setDefault(&co.ReadTimeout, timeout)
-	setDefault(&co.WriteTimeout, timeout)
-	setDefault(&co.PoolTimeout, timeout)
-	if co.DialerRetries == 0 {
-		co.DialerRetries = 1
-	}
+	bound(timeout, &co.DialTimeout, &co.ReadTimeout, &co.WriteTimeout, &co.PoolTimeout, &co.DialerRetries)
 	co.ContextTimeoutEnabled = true
 	co.ClusterStateReloadInterval = ClusterReloadInterval
 	co.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
@@ -127,10 +107,17 @@ func reloadOnError(c redis.UniversalClient, err error) {
 	}
 }
 
-// setDefault sets *d to def when the URL left it unset.
-func setDefault(d *time.Duration, def time.Duration) {
-	if *d == 0 {
-		*d = def
+// bound sets the timeouts the URL left unset to timeout, and the dialer's retries
+// to one: a refused connection fails at once, while command retries (MaxRetries,
+// with backoff) still ride out a blip within the operation timeout.
+func bound(timeout time.Duration, dial, read, write, pool *time.Duration, dialerRetries *int) {
+	for _, d := range []*time.Duration{dial, read, write, pool} {
+		if *d == 0 {
+			*d = timeout
+		}
+	}
+	if *dialerRetries == 0 {
+		*dialerRetries = 1
 	}
 }
 

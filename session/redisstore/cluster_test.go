@@ -68,12 +68,7 @@ func TestCluster(t *testing.T) {
 	t.Run("revoker conformance", func(t *testing.T) {
 		storetest.RunRevoker(t, func(t *testing.T, now func() time.Time) session.Revoker {
 			flushCluster(t, admin)
-			rv, err := redisstore.NewRevoker(redisstore.RevokerOptions{URL: c.URL(), Now: now})
-			if err != nil {
-				t.Fatalf("NewRevoker: %v", err)
-			}
-			t.Cleanup(func() { rv.Close() })
-			return rv
+			return newRevoker(t, c.URL(), now)
 		})
 	})
 	t.Run("logout everywhere across slots", func(t *testing.T) {

@@ -16,6 +16,18 @@ import (
 	"github.com/ssogate/ssogate/session/storetest"
 )
 
+// newRevoker returns a RedisRevoker on url reading the time from now (time.Now
+// when nil), closed in t.Cleanup.
+func newRevoker(t testing.TB, url string, now func() time.Time) *redisstore.RedisRevoker {
+	t.Helper()
+	rv, err := redisstore.NewRevoker(redisstore.RevokerOptions{URL: url, Now: now})
+	if err != nil {
+		t.Fatalf("NewRevoker: %v", err)
+	}
+	t.Cleanup(func() { rv.Close() })
+	return rv
+}
+
 // TestRevokerConformance runs the revoker suite the memory revoker passes too, so the
 // two agree. The revokers share one server, flushed for each.
 func TestRevokerConformance(t *testing.T) {
@@ -23,12 +35,7 @@ func TestRevokerConformance(t *testing.T) {
 	admin := adminClient(t, r)
 	storetest.RunRevoker(t, func(t *testing.T, now func() time.Time) session.Revoker {
 		flush(t, admin)
-		rv, err := redisstore.NewRevoker(redisstore.RevokerOptions{URL: r.URL(), Now: now})
-		if err != nil {
-			t.Fatalf("NewRevoker: %v", err)
-		}
-		t.Cleanup(func() { rv.Close() })
-		return rv
+		return newRevoker(t, r.URL(), now)
 	})
 }
 
@@ -103,11 +110,7 @@ func TestRedisRevokerUnavailable(t *testing.T) {
 func TestRedisRevokerReadsKeysBeforeHashTags(t *testing.T) {
 	r := testenv.StartRedis(t)
 	admin := adminClient(t, r)
-	rv, err := redisstore.NewRevoker(redisstore.RevokerOptions{URL: r.URL()})
-	if err != nil {
-		t.Fatalf("NewRevoker: %v", err)
-	}
-	t.Cleanup(func() { rv.Close() })
+	rv := newRevoker(t, r.URL(), nil)
 	ctx := context.Background()
 	sum := sha256.Sum256([]byte("sid-old"))
 	at := time.Now().Add(-time.Minute)
