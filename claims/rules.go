@@ -40,6 +40,9 @@ type Decision struct {
 	Allowed bool
 	Code    string // AllowedAll, AllowedLocalRestore or a Deny constant, for logs
 	Reason  string // for the user, "" when allowed
+	// Args are the values Reason names (groups, email, domains), so that a page can
+	// say the same in the user's language.
+	Args map[string]string
 }
 
 // Allow reports whether id may use the application and, when not, why in words
@@ -58,7 +61,8 @@ func (r Rules) Check(id Identity) Decision {
 		if !slices.ContainsFunc(id.Groups, func(g string) bool { return slices.Contains(groups, g) }) {
 			return Decision{Code: DenyGroup, Reason: fmt.Sprintf(
 				"Your account is not in any of the groups allowed to use this application (%s). "+
-					"Ask your administrator to add you.", summarize(groups))}
+					"Ask your administrator to add you.", summarize(groups)),
+				Args: map[string]string{"groups": summarize(groups)}}
 		}
 	}
 	if domains := cleanList(r.AllowedEmailDomains, true); len(domains) > 0 {
@@ -79,7 +83,8 @@ func (r Rules) checkDomain(id Identity, domains []string) Decision {
 	if !id.EmailVerified && !r.InsecureAllowUnverifiedEmail {
 		return Decision{Code: DenyEmailUnverified, Reason: fmt.Sprintf("Your sign-in provider has "+
 			"not confirmed that the email address %s is yours, so this application cannot accept it. "+
-			"Verify the address with your sign-in provider, or ask your administrator.", id.Email)}
+			"Verify the address with your sign-in provider, or ask your administrator.", id.Email),
+			Args: map[string]string{"email": id.Email}}
 	}
 	domain := normalizeDomain(id.Email[at+1:])
 	if slices.Contains(domains, domain) {
@@ -87,7 +92,8 @@ func (r Rules) checkDomain(id Identity, domains []string) Decision {
 	}
 	return Decision{Code: DenyEmailDomain, Reason: fmt.Sprintf("Your email address %s is not in a "+
 		"domain allowed to use this application (%s). Sign in with your organisation's account, "+
-		"or ask your administrator.", id.Email, summarize(domains))}
+		"or ask your administrator.", id.Email, summarize(domains)),
+		Args: map[string]string{"email": id.Email, "domains": summarize(domains)}}
 }
 
 // cleanList trims the entries and drops empty ones; domains are also lower-cased

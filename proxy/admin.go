@@ -21,6 +21,10 @@ func isAdmin(id claims.Identity) bool {
 	return id.Role == claims.RoleAdmin || slices.Contains(id.AMR, claims.AMRLocalRestore)
 }
 
+// ruleNotAdmin is the refusal of a signed-in user who may use the application but
+// is not an administrator, on the gateway's admin pages.
+const ruleNotAdmin = "not_admin"
+
 // adminOnly lets signed-in administrators through to h with their identity in the
 // request context (claims.FromContext). Others are sent to sign in (to /oidc/restore
 // while LOCAL_RESTORE is on) or refused with 403.
@@ -40,7 +44,7 @@ func (g *Gateway) adminOnly(h http.Handler) func(http.ResponseWriter, *http.Requ
 			return g.forbid(w, r, d)
 		}
 		if !isAdmin(d.session.Identity) {
-			return g.forbid(w, r, decision{verdict: forbidden, session: d.session, ruleCode: "not_admin",
+			return g.forbid(w, r, decision{verdict: forbidden, session: d.session, ruleCode: ruleNotAdmin,
 				reason: "Only administrators can change the gateway's settings."})
 		}
 		h.ServeHTTP(w, r.WithContext(claims.NewContext(r.Context(), d.session.Identity)))

@@ -28,8 +28,9 @@ const (
 type decision struct {
 	verdict  verdict
 	session  *session.Session
-	reason   string // forbidden: for the user; storeDown: the cause
-	ruleCode string // forbidden: for logs
+	reason   string            // forbidden: for the user; storeDown: the cause
+	ruleCode string            // forbidden: for logs, and the page's text in the user's language
+	ruleArgs map[string]string // forbidden: the values the reason names
 	err      error
 }
 
@@ -60,7 +61,7 @@ func (g *Gateway) decide(w http.ResponseWriter, r *http.Request) decision {
 		return decision{verdict: storeDown, err: err}
 	}
 	if rule := g.rules().Check(s.Identity); !rule.Allowed {
-		return decision{verdict: forbidden, session: s, reason: rule.Reason, ruleCode: rule.Code}
+		return decision{verdict: forbidden, session: s, reason: rule.Reason, ruleCode: rule.Code, ruleArgs: rule.Args}
 	}
 	return decision{verdict: allow, session: s}
 }
@@ -117,7 +118,7 @@ func (g *Gateway) forbid(w http.ResponseWriter, r *http.Request, d decision) err
 		httperr.WriteJSON(w, http.StatusForbidden, map[string]string{"error": "forbidden", "message": d.reason, "request_id": httperr.RequestID(r.Context())})
 		return nil
 	}
-	return g.renderForbidden(w, r, id, d.reason)
+	return g.renderForbidden(w, r, id, d)
 }
 
 // headerCacheBytes bounds the memory spent on sessions' identity headers.

@@ -31,13 +31,21 @@ type userInfo struct {
 	ExpiresAt int64 `json:"session_expires_at"`
 }
 
-// renderForbidden shows the 403 page to a signed-in user the rules refuse.
-func (g *Gateway) renderForbidden(w http.ResponseWriter, r *http.Request, id claims.Identity, reason string) error {
-	user := id.Username
-	if user == "" {
-		user = id.Email
+// renderForbidden shows the 403 page to a signed-in user the rules refuse: what is
+// refused (the application, or only the gateway's settings for a non-admin), who is
+// signed in, and why in the user's language when the rule is a known one.
+func (g *Gateway) renderForbidden(w http.ResponseWriter, r *http.Request, id claims.Identity, d decision) error {
+	name := id.Name
+	if name == "" {
+		name = id.Username
 	}
-	return g.opts.Renderer.Render(w, r, http.StatusForbidden, "forbidden", web.ForbiddenPage{
-		User: user, Reason: reason, RequestID: httperr.RequestID(r.Context()), Banner: g.opts.Banner,
+	email := id.Email
+	if name == "" || name == email {
+		name, email = email, ""
+	}
+	return g.opts.Renderer.Render(w, r, http.StatusForbidden, web.PageForbidden, web.ForbiddenPage{
+		User: name, Email: email, Settings: d.ruleCode == ruleNotAdmin,
+		Reason: d.reason, ReasonKey: "forbidden.reason." + d.ruleCode, ReasonArgs: d.ruleArgs,
+		RequestID: httperr.RequestID(r.Context()), Banner: g.opts.Banner,
 	})
 }

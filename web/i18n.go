@@ -101,8 +101,16 @@ func (tr translator) plain(key string, args ...any) string {
 	return fill(s, args, func(v string) string { return v })
 }
 
-// fill replaces each {name} in s by esc(value) for the name/value pairs in args.
+// fill replaces each {name} in s by esc(value) for the name/value pairs in args, or
+// for the entries of a map[string]string given as the only argument.
 func fill(s string, args []any, esc func(string) string) string {
+	if len(args) == 1 {
+		m, _ := args[0].(map[string]string)
+		for name, v := range m {
+			s = strings.ReplaceAll(s, "{"+name+"}", esc(v))
+		}
+		return s
+	}
 	for i := 0; i+1 < len(args); i += 2 {
 		name, _ := args[i].(string)
 		s = strings.ReplaceAll(s, "{"+name+"}", esc(toString(args[i+1])))
@@ -116,8 +124,6 @@ func toString(v any) string {
 		return v
 	case int:
 		return strconv.Itoa(v)
-	case template.HTML:
-		return string(v)
 	}
 	return ""
 }

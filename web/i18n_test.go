@@ -169,7 +169,7 @@ func TestCodeKeysExist(t *testing.T) {
 		g, _, _ := strings.Cut(k, ".")
 		groups[g] = true
 	}
-	keyLiteral := regexp.MustCompile(`"([a-z_]+)\.([a-z0-9_.]+)"`)
+	keyLiteral := regexp.MustCompile(`"([a-z_]+)\.([a-z0-9_]+(?:\.[a-z0-9_]+)*)"`)
 	found := 0
 	err := filepath.WalkDir("..", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

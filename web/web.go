@@ -62,7 +62,7 @@ func New() (*Renderer, error) {
 }
 
 // parsePages parses every page with the template functions of one language:
-// t (table text as HTML), tx (table text as plain text), lang and statusTitle.
+// t (table text as HTML), tx (table text as plain text), hasKey, lang and statusTitle.
 func parsePages(lang Lang, names []string, css []byte) (map[string]*template.Template, error) {
 	tr := newTranslator(lang)
 	funcs := template.FuncMap{
@@ -72,6 +72,7 @@ func parsePages(lang Lang, names []string, css []byte) (map[string]*template.Tem
 		"t":          tr.html,
 		"tx":         tr.plain,
 		"lang":       func() string { return string(lang) },
+		"hasKey":     func(key string) bool { _, ok := tr.lookup(key); return ok },
 		"statusTitle": func(status int) string {
 			if s, ok := tr.lookup("status." + strconv.Itoa(status)); ok {
 				return s
@@ -187,12 +188,22 @@ type ErrorPage struct {
 }
 
 // ForbiddenPage is the data of the "forbidden" page: a signed-in user who is not
-// allowed in. It links to /logout so the user can switch accounts.
+// allowed in. It says what is refused and who is signed in, links to /logout to sign
+// in with another account and, when only the settings are refused, back to the
+// application.
 type ForbiddenPage struct {
-	User      string // the signed-in user's name
-	Reason    string // why access is denied, e.g. "not in any of the allowed groups"
-	RequestID string
-	Banner    string
+	// Settings means only the gateway's settings (admin pages) are refused: the user
+	// may use the application.
+	Settings bool
+	User     string // the signed-in user's name
+	Email    string // and email, when known and not the name
+	Reason   string // why access is denied, in English (or a message key)
+	// ReasonKey names the reason in the string tables; its {name} placeholders are
+	// filled from ReasonArgs. When the tables lack it, Reason is shown.
+	ReasonKey  string
+	ReasonArgs map[string]string
+	RequestID  string
+	Banner     string
 }
 
 // SignedOutPage is the data of the "signed-out" page, shown after logout when the IdP

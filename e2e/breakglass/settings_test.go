@@ -41,9 +41,13 @@ func TestSettingsNonAdminRefused(t *testing.T) {
 
 	signInSSO(t, ctx, gw, idp, gw.URL+"/oidc/settings", "bob", `document.querySelector('h1') !== null`)
 	p := open(t, ctx, gw.URL+"/oidc/settings")
-	if p.Status != http.StatusForbidden || !strings.Contains(p.Text, "Access denied") || !strings.Contains(p.Text, "signed in as bob") ||
-		!strings.Contains(p.Text, "Only administrators can change the gateway's settings.") {
-		t.Errorf("/oidc/settings for bob: got %d %q; want 403 \"Access denied\" for bob, naming the admin rule", p.Status, p.Text)
+	if p.Status != http.StatusForbidden || !strings.Contains(p.Text, "Only administrators can open the settings") ||
+		!strings.Contains(p.Text, "Signed in as Bob Builder (bob@example.com)") || !strings.Contains(p.Text, "You can use the application") ||
+		strings.Count(p.Text, "ask your administrator") != 1 {
+		t.Errorf("/oidc/settings for bob: got %d %q; want 403 saying only the settings are refused, for bob, asking the administrator once", p.Status, p.Text)
+	}
+	if other := evaluate[string](t, ctx, `document.querySelector('a[href="/logout"]')?.textContent ?? ""`); other != "Sign in with another account" {
+		t.Errorf("bob's 403 page: the /logout link reads %q, want \"Sign in with another account\"", other)
 	}
 	if hasElement(t, ctx, "button#save") || strings.Contains(p.Text, settingsHead) {
 		t.Errorf("bob's 403 page shows the settings form: %q", p.Text)
@@ -54,7 +58,12 @@ func TestSettingsNonAdminRefused(t *testing.T) {
 	if rec["audit"] != true || str(rec, "reason") != "not_admin" || str(rec, "path") != "/oidc/settings" {
 		t.Errorf("access denied line = %v; want audit true, reason not_admin, path /oidc/settings", rec)
 	}
-	// bob is signed in and may use the application: only the settings are refused.
+	// bob is signed in and may use the application: only the settings are refused, and
+	// the page leads back to it.
+	p = submit(t, ctx, `a.button[href="/"]`)
+	if user := evaluate[string](t, ctx, `(document.getElementById('user') || {}).textContent || ''`); p.Status != http.StatusOK || user != "bob" {
+		t.Errorf("Back to the application for bob: got %d with user %q, want the application's 200 for bob", p.Status, user)
+	}
 	p = open(t, ctx, gw.URL+"/projects")
 	if user := evaluate[string](t, ctx, `(document.getElementById('user') || {}).textContent || ''`); p.Status != http.StatusOK || user != "bob" {
 		t.Errorf("/projects for bob: got %d with user %q, want 200 for bob", p.Status, user)
@@ -103,7 +112,7 @@ func TestSettingsChangeAppliedWithoutRestart(t *testing.T) {
 
 	// bob's next request meets the new group rule.
 	resp, body := testenv.Fetch(t, bob, gw.URL+"/runs", nil, nil)
-	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "Access denied") || !strings.Contains(body, "wandb-admins") {
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "You can&#39;t use this application") || !strings.Contains(body, "wandb-admins") {
 		t.Errorf("bob after the change: got %d %q, want 403 naming the allowed group", resp.StatusCode, body)
 	}
 	// A new sign-in asks the IdP for the new client.
