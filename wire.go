@@ -161,6 +161,7 @@ func (g *gateway) flowOptions(cfg config.Config, logger *slog.Logger) oidcflow.O
 	return oidcflow.Options{
 		Issuer: cfg.Issuer, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret.Reveal(),
 		Method: cfg.AuthMethod, Scopes: cfg.Scopes, HTTPClient: g.idp, LogoutURL: cfg.LogoutURL,
+		AllowedTenants: cfg.AllowedTenants,
 		Normalizer: claims.Normalizer{GroupsClaim: cfg.GroupsClaim, UsernameClaim: cfg.UsernameClaim,
 			RoleMap: cfg.RoleMap, DefaultRole: cfg.DefaultRole, InsecureAllowUnverifiedEmail: cfg.InsecureAllowUnverifiedEmail},
 		OnJWKSFetch: func(err error) {

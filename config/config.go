@@ -38,6 +38,7 @@ type Config struct {
 	UsernameClaim       string   // OIDC_USERNAME_CLAIM; "" means the IdP's default
 	AllowedGroups       []string // ALLOWED_GROUPS
 	AllowedEmailDomains []string // ALLOWED_EMAIL_DOMAINS
+	AllowedTenants      []string // ALLOWED_TENANTS: Entra tenant IDs, lower-case
 	// InsecureAllowUnverifiedEmail is INSECURE_ALLOW_UNVERIFIED_EMAIL.
 	InsecureAllowUnverifiedEmail bool
 	RoleMap                      map[string]string // ROLE_MAP: group -> role

@@ -100,6 +100,12 @@ func (c Config) checkSSO() []*SettingError {
 	} else if p := issuerProblemFor(c.Issuer); p != "" {
 		ps = append(ps, &SettingError{Name: "OIDC_ISSUER", Value: showURLText(c.Issuer), Problem: p})
 	}
+	if EntraMultiTenant(c.Issuer) && len(c.AllowedTenants) == 0 {
+		ps = append(ps, &SettingError{Name: "ALLOWED_TENANTS", Problem: "is required with a multi-tenant Entra issuer " +
+			"(common or organizations), which otherwise admits every Microsoft tenant: set it to your tenant ID(s), " +
+			"e.g. ALLOWED_TENANTS=11111111-2222-3333-4444-555555555555, or use your tenant's own issuer " +
+			"https://login.microsoftonline.com/TENANT_ID/v2.0"})
+	}
 	if c.ClientID == "" {
 		ps = append(ps, &SettingError{Name: "OIDC_CLIENT_ID", Problem: "is required (unless LOCAL_RESTORE=true): set it to the client (application) ID registered at your IdP"})
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -111,7 +112,7 @@ func TestEntraTenantIssuer(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFlow(t, Options{Issuer: idp.base + tc.configured, ClientID: "entra-app", Method: MethodImplicit,
-				HTTPClient: idp.client, Now: clk.Now})
+				HTTPClient: idp.client, Now: clk.Now, AllowedTenants: []string{home, strings.ToUpper(other)}})
 			ls, _ := f.Start("/", redirectURI)
 			c := map[string]any{
 				"iss": tc.iss, "aud": "entra-app", "sub": "entra-sub", "nonce": ls.Nonce,
@@ -133,6 +134,58 @@ func TestEntraTenantIssuer(t *testing.T) {
 			}
 			if res.Identity.Issuer != tc.iss {
 				t.Errorf("Identity.Issuer = %q, want the token's %q", res.Identity.Issuer, tc.iss)
+			}
+		})
+	}
+}
+
+// TestForeignEntraTenantRefused: with a multi-tenant issuer, a token that is perfectly
+// valid for its own tenant is refused at sign-in and as a bearer token unless
+// ALLOWED_TENANTS lists that tenant; without the list, every tenant is refused.
+func TestForeignEntraTenantRefused(t *testing.T) {
+	const (
+		home    = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+		foreign = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
+	)
+	key := newSigner(t, jose.RS256, "entra-key")
+	idp := startFakeIdP(t, "login.microsoftonline.com", func(f *fakeIdP) http.Handler {
+		mux := http.NewServeMux()
+		mux.HandleFunc("/common/v2.0/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+			serveJSON(w, discoveryDoc(f.base, f.base+"/{tenantid}/v2.0"))
+		})
+		mux.Handle("/jwks", f.jwksHandler(key.jwk()))
+		return mux
+	})
+	clk := newClock()
+	for _, tc := range []struct {
+		name    string
+		allowed []string
+		tid     string
+		ok      bool
+	}{
+		{"home tenant listed", []string{home}, home, true},
+		{"foreign tenant", []string{home}, foreign, false},
+		{"no ALLOWED_TENANTS", nil, home, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFlow(t, Options{Issuer: idp.base + "/common/v2.0", ClientID: "entra-app", Method: MethodImplicit,
+				HTTPClient: idp.client, Now: clk.Now, AllowedTenants: tc.allowed})
+			ls, _ := f.Start("/", redirectURI)
+			c := map[string]any{
+				"iss": idp.base + "/" + tc.tid + "/v2.0", "aud": "entra-app", "sub": "entra-sub", "tid": tc.tid,
+				"nonce": ls.Nonce, "iat": clk.Now().Unix(), "exp": clk.Now().Add(time.Hour).Unix(),
+				"roles": []string{"wandb-admins"},
+			}
+			raw := key.sign(t, c, "")
+			_, signInErr := f.Complete(context.Background(), ls, Callback{State: ls.State, IDToken: raw})
+			_, bearerErr := f.VerifyBearer(context.Background(), raw)
+			for what, err := range map[string]error{"sign-in": signInErr, "bearer token": bearerErr} {
+				switch {
+				case tc.ok && err != nil:
+					t.Errorf("%s: %v, want accepted", what, err)
+				case !tc.ok && Reason(err) != "tenant":
+					t.Errorf("%s: %v (reason %q), want reason tenant", what, err, Reason(err))
+				}
 			}
 		})
 	}

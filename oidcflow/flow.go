@@ -45,6 +45,10 @@ type Options struct {
 	OnJWKSFetch    func(error) // optional, called after each JWKS fetch (metrics)
 	// LogoutURL is the OIDC_LOGOUT_URL template for IdPs without end_session_endpoint.
 	LogoutURL string
+	// AllowedTenants are the Entra tenant IDs (ALLOWED_TENANTS) whose tokens are
+	// accepted. Set, a token's tid must be one of them; empty with a multi-tenant
+	// issuer, every token is refused (the configuration requires it).
+	AllowedTenants []string
 }
 
 func (o *Options) setDefaults() {

@@ -48,6 +48,9 @@ func (f *Flow) verifyIDToken(ctx context.Context, raw string, vo verifyOptions) 
 	if f.tenantTemplated() && !claims.EntraIssuerMatches(f.disc.Issuer, tok.Issuer, tc.TID) {
 		return nil, nil, &TokenError{Reason: "issuer", Err: fmt.Errorf("issuer %q does not match the token's tenant %q", tok.Issuer, tc.TID)}
 	}
+	if err := f.checkTenant(tc.TID); err != nil {
+		return nil, nil, err
+	}
 	if len(tok.Audience) > 1 && tc.AZP != f.opts.ClientID {
 		return nil, nil, &TokenError{Reason: "audience", Err: fmt.Errorf("several audiences and azp %q is not this client", tc.AZP)}
 	}
@@ -125,6 +128,25 @@ func verifyReason(err error) string {
 		}
 	}
 	return "signature"
+}
+
+// checkTenant refuses a token whose tenant ALLOWED_TENANTS does not list. A
+// multi-tenant Entra issuer admits every tenant's users (and their app roles, which
+// become groups), so with one the list is required and an empty list admits nobody.
+func (f *Flow) checkTenant(tid string) error {
+	allowed := f.opts.AllowedTenants
+	if len(allowed) == 0 && !f.tenantTemplated() {
+		return nil
+	}
+	for _, a := range allowed {
+		if tid != "" && strings.EqualFold(a, tid) {
+			return nil
+		}
+	}
+	if len(allowed) == 0 {
+		return &TokenError{Reason: "tenant", Err: errors.New("ALLOWED_TENANTS is required with a multi-tenant issuer")}
+	}
+	return &TokenError{Reason: "tenant", Err: fmt.Errorf("tenant %q is not in ALLOWED_TENANTS", tid)}
 }
 
 func issuerHasTenantPlaceholder(issuer string) bool {

@@ -26,7 +26,7 @@ var (
 func tokenReasons() []string {
 	return []string{"signature", "expired", "issuer", "audience", "nonce", "typ", "claims", "iat",
 		"at_hash", "c_hash", "unknown_key", "jwks_unavailable", "malformed", "algorithm", "not_yet_valid",
-		"events", "jti", "sub_sid"}
+		"events", "jti", "sub_sid", "tenant", "revoked"}
 }
 
 func idpReasons() []string {

@@ -49,6 +49,8 @@ func label(name string) (string, string) {
 		return "Allowed e-mail domains", "Comma-separated; empty lets in every domain."
 	case "ROLE_MAP":
 		return "Role map", "Comma-separated group=role pairs (admin, member or viewer)."
+	case "ALLOWED_TENANTS":
+		return "Allowed tenants", "Comma-separated Entra tenant IDs; required with a common or organizations issuer."
 	}
 	return "", ""
 }

@@ -92,3 +92,15 @@ func TestUnverifiedEmailNeverReachesUpstream(t *testing.T) {
 		t.Errorf("alice: X-Auth-Request-Email = %q, want alice@example.com", got)
 	}
 }
+
+// TestMultiTenantIssuerNeedsAllowedTenants: the binary refuses to start with a common
+// issuer, which admits every Microsoft tenant, until ALLOWED_TENANTS names the tenants.
+func TestMultiTenantIssuerNeedsAllowedTenants(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"OIDC_ISSUER": "https://login.microsoftonline.com/common/v2.0", "OIDC_CLIENT_ID": "app",
+		"DATA_DIR": t.TempDir(), "LISTEN_ADDR": testenv.FreeAddr(t), "OPS_ADDR": testenv.FreeAddr(t)}
+	out, code := testenv.RunGateway(t, builder.Build(t), env)
+	if code == 0 || !strings.Contains(out, "ALLOWED_TENANTS is required with a multi-tenant Entra issuer") {
+		t.Errorf("start with a common issuer and no ALLOWED_TENANTS: exit %d, output %q; want non-zero naming ALLOWED_TENANTS", code, out)
+	}
+}

@@ -116,6 +116,7 @@ extraEnv are applied last and win.
   "OPS_ADDR" (printf ":%v" $v.ports.ops)
   "ALLOWED_GROUPS" (include "ssogate.csv" $c.allowedGroups)
   "ALLOWED_EMAIL_DOMAINS" (include "ssogate.csv" $c.allowedEmailDomains)
+  "ALLOWED_TENANTS" (include "ssogate.csv" $c.allowedTenants)
   "INSECURE_ALLOW_UNVERIFIED_EMAIL" (ternary "true" "false" (eq (toString $c.insecureAllowUnverifiedEmail) "true"))
   "ROLE_MAP" (include "ssogate.roleMap" (default (dict) $c.roleMap))
   "DEFAULT_ROLE" $c.defaultRole
