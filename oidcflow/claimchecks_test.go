@@ -80,11 +80,10 @@ func TestPKCETokenHashes(t *testing.T) {
 	}
 }
 
-func TestEntraTenantIssuer(t *testing.T) {
-	const (
-		home  = "72f988bf-86f1-41af-91ab-2d7cd011db47"
-		other = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
-	)
+// startEntraMultiTenant is a fake Entra ID whose common and organizations issuers
+// advertise the {tenantid} template, signing with the returned key.
+func startEntraMultiTenant(t *testing.T) (*signer, *fakeIdP) {
+	t.Helper()
 	key := newSigner(t, jose.RS256, "entra-key")
 	idp := startFakeIdP(t, "login.microsoftonline.com", func(f *fakeIdP) http.Handler {
 		mux := http.NewServeMux()
@@ -96,6 +95,15 @@ func TestEntraTenantIssuer(t *testing.T) {
 		mux.Handle("/jwks", f.jwksHandler(key.jwk()))
 		return mux
 	})
+	return key, idp
+}
+
+func TestEntraTenantIssuer(t *testing.T) {
+	const (
+		home  = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+		other = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
+	)
+	key, idp := startEntraMultiTenant(t)
 	clk := newClock()
 	issFor := func(tid string) string { return idp.base + "/" + tid + "/v2.0" }
 	for _, tc := range []struct {
@@ -147,15 +155,7 @@ func TestForeignEntraTenantRefused(t *testing.T) {
 		home    = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 		foreign = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
 	)
-	key := newSigner(t, jose.RS256, "entra-key")
-	idp := startFakeIdP(t, "login.microsoftonline.com", func(f *fakeIdP) http.Handler {
-		mux := http.NewServeMux()
-		mux.HandleFunc("/common/v2.0/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
-			serveJSON(w, discoveryDoc(f.base, f.base+"/{tenantid}/v2.0"))
-		})
-		mux.Handle("/jwks", f.jwksHandler(key.jwk()))
-		return mux
-	})
+	key, idp := startEntraMultiTenant(t)
 	clk := newClock()
 	for _, tc := range []struct {
 		name    string
