@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/ssogate/ssogate/config"
@@ -42,13 +40,4 @@ func doctorCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return 1
 	}
 	return 0
-}
-
-func indent(s string) string { return "  " + strings.ReplaceAll(s, "\n", "\n  ") }
-
-func urlText(u *url.URL) string {
-	if u == nil {
-		return "derived from each request"
-	}
-	return u.String()
 }

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
-	"sync/atomic"
 	"time"
 
 	"github.com/lestrrat-go/jwx/v2/jwk"
@@ -32,7 +30,7 @@ type gateway struct {
 	ops     http.Handler
 	flows   *oidcflow.Manager // nil with LOCAL_RESTORE
 	restore *restore.Handler  // nil without LOCAL_RESTORE
-	live    atomic.Pointer[config.Config]
+	live    *config.Manager
 	idp     *http.Client
 	metrics *ops.Metrics
 	// countSessions reports live sessions where the store knows them; nil with cookies.
@@ -54,7 +52,6 @@ func (g *gateway) Close() error {
 func wire(cfg config.Config, load func(config.Saved) (config.Config, error), tr *tracing.Tracing, logger *slog.Logger) (*gateway, error) {
 	g := &gateway{idp: newIdPClient()}
 	g.idp.Transport = tr.Transport(g.idp.Transport)
-	g.live.Store(&cfg)
 	registry := ops.NewRegistry()
 	g.metrics = ops.NewMetrics(registry)
 
@@ -86,20 +83,15 @@ func wire(cfg config.Config, load func(config.Saved) (config.Config, error), tr 
 	protector := csrf.New(secure)
 
 	opts := proxy.Options{
-		Sessions: modeSessions{Store: stores.store}, Codec: codec, Renderer: renderer, Logger: logger,
+		Sessions: restore.Sessions{Store: stores.store}, Codec: codec, Renderer: renderer, Logger: logger,
 		Upstream: cfg.UpstreamURL, PublicURL: cfg.PublicURL, Trusted: cfg.TrustedProxies,
 		AllowedRedirectDomains: cfg.AllowedRedirectDomains, SessionLength: cfg.SessionLength,
-		LiveRules: func() claims.Rules {
-			c := g.live.Load()
-			return claims.Rules{AllowedGroups: c.AllowedGroups, AllowedEmailDomains: c.AllowedEmailDomains,
-				InsecureAllowUnverifiedEmail: c.InsecureAllowUnverifiedEmail}
-		},
 		Secure: secure, APIKeyPassthrough: cfg.APIKeyPassthrough,
 		Assertions: assertion.NewCache(signer, 100_000), JWKS: signer.JWKSHandler(),
 		Server: stores.server, Revoker: stores.revoker, RefreshInterval: cfg.RefreshInterval,
 		Hooks: g.hooks(),
 	}
-	checks := []ops.Check{{Name: "settings", Func: func(context.Context) error { return cfg.SavedError }}}
+	checks := []ops.Check{{Name: "settings", Func: func(context.Context) error { return g.live.Current().SavedError }}}
 	if stores.ping != nil {
 		checks = append(checks, ops.Check{Name: stores.check, Func: stores.ping})
 		g.countSessions = stores.count
@@ -111,7 +103,7 @@ func wire(cfg config.Config, load func(config.Saved) (config.Config, error), tr 
 			return nil, err
 		}
 		opts.Restore, opts.Banner, opts.LoginDisabled = g.restore, restore.BannerText, true
-		opts.Sessions = modeSessions{Store: stores.store, restoreRun: g.restore.RunID()}
+		opts.Sessions = restore.Sessions{Store: stores.store, Run: g.restore.RunID()}
 	} else {
 		g.flows = oidcflow.NewManager(oidcflow.ManagerOptions{
 			Build: func(ctx context.Context) (*oidcflow.Flow, error) {
@@ -122,9 +114,10 @@ func wire(cfg config.Config, load func(config.Saved) (config.Config, error), tr 
 		opts.Flows = g.flows
 		checks = append(checks, ops.Check{Name: "idp", Func: g.flows.Ready})
 	}
+	g.live = config.NewManager(cfg, g.prepare(logger))
+	opts.LiveRules = g.live.Rules
 	opts.Settings, err = settings.New(settings.Options{
-		Current: func() config.Config { return *g.live.Load() }, Load: load, DataDir: cfg.DataDir,
-		Apply: g.apply(logger), HTTPClient: g.idp, Renderer: renderer, Logger: logger, CSRF: protector, Banner: opts.Banner,
+		Live: g.live, Load: load, DataDir: cfg.DataDir, HTTPClient: g.idp, Renderer: renderer, Logger: logger, CSRF: protector, Banner: opts.Banner,
 	})
 	if err != nil {
 		return nil, err
@@ -138,21 +131,18 @@ func wire(cfg config.Config, load func(config.Saved) (config.Config, error), tr 
 	return g, nil
 }
 
-// apply makes a configuration saved on the settings page live: a complete new sign-in
-// flow is built and swapped in; if that fails the old one stays and the page says why.
-// With LOCAL_RESTORE the IdP is not contacted: the settings take effect at the next
-// start without LOCAL_RESTORE.
-func (g *gateway) apply(logger *slog.Logger) func(context.Context, config.Config) error {
+// prepare readies what a configuration saved on the settings page needs before the
+// live-config Manager swaps it in: a complete new sign-in flow, built and swapped in;
+// if that fails the old one stays and the page says why. With LOCAL_RESTORE the IdP
+// is not contacted: the settings take effect at the next start without LOCAL_RESTORE.
+func (g *gateway) prepare(logger *slog.Logger) func(context.Context, config.Config) error {
 	return func(ctx context.Context, cfg config.Config) error {
-		if g.flows != nil {
-			if err := g.flows.Replace(ctx, func(ctx context.Context) (*oidcflow.Flow, error) {
-				return oidcflow.New(ctx, g.flowOptions(cfg, logger))
-			}); err != nil {
-				return err
-			}
+		if g.flows == nil {
+			return nil
 		}
-		g.live.Store(&cfg)
-		return nil
+		return g.flows.Replace(ctx, func(ctx context.Context) (*oidcflow.Flow, error) {
+			return oidcflow.New(ctx, g.flowOptions(cfg, logger))
+		})
 	}
 }
 
@@ -223,42 +213,6 @@ func newSigner(cfg config.Config) (*assertion.Signer, error) {
 			return nil, fmt.Errorf("SIGNING_KEY_PREVIOUS_FILE: %w", err)
 		}
 	}
-	// Without PUBLIC_URL the external URL varies by request; the assertion still needs
-	// one fixed issuer, so it is "ssogate" until PUBLIC_URL is set.
-	issuer := "ssogate"
-	if cfg.PublicURL != nil {
-		issuer = cfg.PublicURL.String()
-	}
-	audience := cfg.AssertionAudience
-	if audience == "" {
-		audience = issuer
-	}
+	issuer, audience := cfg.AssertionIssuer()
 	return assertion.NewSigner(assertion.SignerOptions{Key: key, Previous: previous, Issuer: issuer, Audience: audience, TTL: 5 * time.Minute})
-}
-
-// modeSessions is the session store as the gateway's mode sees it. With SSO on, a
-// break-glass session (amr local_restore) left from a LOCAL_RESTORE run is no session:
-// removing LOCAL_RESTORE ends break-glass access even though the cookie key outlives
-// the run. With LOCAL_RESTORE on, only break-glass sessions of this very run count:
-// SSO is off, and like the temporary password a break-glass session ends with the
-// process.
-type modeSessions struct {
-	session.Store
-	restoreRun string // "" while SSO is on
-}
-
-// Load returns the request's session, or ErrNoSession for one the mode does not accept.
-func (s modeSessions) Load(r *http.Request) (*session.Session, error) {
-	sess, err := s.Store.Load(r)
-	if err != nil {
-		return nil, err
-	}
-	breakGlass := slices.Contains(sess.Identity.AMR, claims.AMRLocalRestore)
-	switch {
-	case s.restoreRun == "" && breakGlass:
-		return nil, fmt.Errorf("%w: a break-glass session is not valid while LOCAL_RESTORE is off", session.ErrNoSession)
-	case s.restoreRun != "" && (!breakGlass || sess.Identity.SessionID != s.restoreRun):
-		return nil, fmt.Errorf("%w: only this run's break-glass sessions are valid while LOCAL_RESTORE is on", session.ErrNoSession)
-	}
-	return sess, nil
 }

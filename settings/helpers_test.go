@@ -93,15 +93,14 @@ func newFixture(t *testing.T, env map[string]string, saved config.Saved) *fixtur
 		t.Fatal(err)
 	}
 	f.h, err = New(Options{
-		Current: func() config.Config { return live },
-		Load:    func(s config.Saved) (config.Config, error) { return config.LoadWithSaved(nil, lookup, s) },
-		DataDir: f.dir,
-		Apply: func(_ context.Context, cfg config.Config) error {
+		Live: config.NewManager(live, func(_ context.Context, cfg config.Config) error {
 			f.mu.Lock()
 			defer f.mu.Unlock()
 			f.applied = append(f.applied, cfg)
 			return f.applyErr
-		},
+		}),
+		Load:       func(s config.Saved) (config.Config, error) { return config.LoadWithSaved(nil, lookup, s) },
+		DataDir:    f.dir,
 		HTTPClient: &http.Client{Timeout: 5 * time.Second},
 		Renderer:   renderer,
 		Logger:     slog.New(slog.NewJSONHandler(f.logs, nil)),

@@ -99,7 +99,7 @@ func (h *Handler) commit(ctx context.Context, next config.Config, write func() e
 	if err := write(); err != nil {
 		return fmt.Errorf("writing the settings file failed (%w)", err)
 	}
-	if err := h.opts.Apply(ctx, next); err != nil {
+	if err := h.opts.Live.Apply(ctx, next); err != nil {
 		applyErr := fmt.Errorf("the settings could not be applied (%w)", err)
 		if rerr := h.restore(before, existed); rerr != nil {
 			h.opts.Logger.Error("restoring the previous settings file failed: fix or delete it before the next start",
@@ -108,7 +108,6 @@ func (h *Handler) commit(ctx context.Context, next config.Config, write func() e
 		}
 		return applyErr
 	}
-	h.latest.Store(&next)
 	return nil
 }
 

@@ -12,13 +12,11 @@
 package settings
 
 import (
-	"context"
 	"errors"
 	"log/slog"
 	"net/http"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/ssogate/ssogate/claims"
@@ -31,19 +29,18 @@ import (
 // maxFormBytes bounds the settings form.
 const maxFormBytes = 64 << 10
 
-// Options configure a Handler. Current, Load, DataDir, Renderer, Logger and CSRF are
+// Options configure a Handler. Live, Load, DataDir, Renderer, Logger and CSRF are
 // required.
 type Options struct {
-	// Current returns the live configuration.
-	Current func() config.Config
+	// Live holds the configuration in force; a change is applied through it (a
+	// complete new sign-in flow swapped in, or nothing while LOCAL_RESTORE is on).
+	// When applying fails, the old settings stay live.
+	Live *config.Manager
 	// Load builds a configuration from flags, environment and defaults with saved on
 	// top, as the process would at start (config.LoadWithSaved).
 	Load func(saved config.Saved) (config.Config, error)
 	// DataDir is where settings.json is saved.
 	DataDir string
-	// Apply makes cfg live: a complete new sign-in flow swapped in, or nothing (nil)
-	// while LOCAL_RESTORE is on. When it fails, the old settings must stay live.
-	Apply func(ctx context.Context, cfg config.Config) error
 	// HTTPClient tests proposed IdPs; nil means a client with a 10s timeout.
 	HTTPClient *http.Client
 	Renderer   *web.Renderer
@@ -59,21 +56,17 @@ type Options struct {
 type Handler struct {
 	opts Options
 
-	mu     sync.Mutex                    // serialises save and revert
-	latest atomic.Pointer[config.Config] // the configuration last applied here
-	serve  http.Handler
+	mu    sync.Mutex // serialises save and revert
+	serve http.Handler
 }
 
 var _ http.Handler = (*Handler)(nil)
 
 // New checks opts and returns a Handler.
 func New(opts Options) (*Handler, error) {
-	if opts.Current == nil || opts.Load == nil || opts.DataDir == "" || opts.Renderer == nil ||
+	if opts.Live == nil || opts.Load == nil || opts.DataDir == "" || opts.Renderer == nil ||
 		opts.Logger == nil || opts.CSRF == nil {
-		return nil, errors.New("settings: Options.Current, Load, DataDir, Renderer, Logger and CSRF are required")
-	}
-	if opts.Apply == nil {
-		opts.Apply = func(context.Context, config.Config) error { return nil }
+		return nil, errors.New("settings: Options.Live, Load, DataDir, Renderer, Logger and CSRF are required")
 	}
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second}
@@ -127,13 +120,8 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, id claims.Identit
 	return fail(http.StatusBadRequest, "error.unknown_action", "Unknown action", "The form asked for an action this page does not have.")
 }
 
-// current is the configuration last applied on this page, else the live one.
-func (h *Handler) current() config.Config {
-	if c := h.latest.Load(); c != nil {
-		return *c
-	}
-	return h.opts.Current()
-}
+// current is the configuration in force.
+func (h *Handler) current() config.Config { return *h.opts.Live.Current() }
 
 // isAdmin reports whether id may change settings: role admin, or the break-glass
 // admin. The gateway checks this before calling; it is checked again here.

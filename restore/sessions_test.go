@@ -1,4 +1,4 @@
-package main
+package restore
 
 import (
 	"errors"
@@ -18,7 +18,7 @@ type fixedStore struct {
 
 func (f fixedStore) Load(*http.Request) (*session.Session, error) { return f.s, nil }
 
-func TestModeSessionsAcceptOnlyTheModesSessions(t *testing.T) {
+func TestSessionsAcceptOnlyTheModesSessions(t *testing.T) {
 	sso := &session.Session{Identity: claims.Identity{Subject: "alice", AMR: []string{claims.AMRSSO}}}
 	breakGlass := func(run string) *session.Session {
 		return &session.Session{Identity: claims.Identity{Subject: "local-restore:admin", AMR: []string{claims.AMRLocalRestore}, SessionID: run}}
@@ -37,7 +37,7 @@ func TestModeSessionsAcceptOnlyTheModesSessions(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			store := modeSessions{Store: fixedStore{s: c.s}, restoreRun: c.restoreRun}
+			store := Sessions{Store: fixedStore{s: c.s}, Run: c.restoreRun}
 			got, err := store.Load(httptest.NewRequest(http.MethodGet, "/", nil))
 			if c.wantOK && (err != nil || got != c.s) {
 				t.Fatalf("got %v, %v; want the session", got, err)
