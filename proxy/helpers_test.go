@@ -147,7 +147,8 @@ func newFixture(t testing.TB, opts fixtureOptions) *fixture {
 		Logger:   f.logs.logger(),
 		Upstream: upURL, PublicURL: publicURL, Trusted: opts.trusted, AllowedRedirectDomains: opts.allowedRedirectDomains,
 		APIKeyPassthrough: opts.apiKeyPassthrough, Assertions: asserter, Rules: opts.rules, Secure: opts.secure, Settings: opts.settings,
-		Hooks: opts.hooks,
+		Hooks:   opts.hooks,
+		Revoker: session.NewMemoryRevoker(nil, 0), // as the gateway gives the cookie store
 	})
 	if err != nil {
 		t.Fatalf("proxy.New: %v", err)

@@ -42,6 +42,8 @@ func TestLogout(t *testing.T) {
 		t.Fatalf("signed in: got %d, want 200; body %q", resp.StatusCode, body)
 	}
 
+	before := b.cookies() // a copy of the session cookie, as a thief would keep it
+
 	resp, body := b.navigate("/logout")
 	if resp.StatusCode != http.StatusFound {
 		t.Fatalf("/logout: got %d, want 302 to the IdP; body %q", resp.StatusCode, body)
@@ -51,11 +53,17 @@ func TestLogout(t *testing.T) {
 	if got, want := loc.Scheme+"://"+loc.Host+loc.Path, f.idp.Issuer()+"/logout"; got != want {
 		t.Errorf("logout redirect: got %q, want the IdP's end_session endpoint %q", got, want)
 	}
-	// The cookie store keeps no ID token, so the IdP learns the client from client_id.
-	for k, want := range map[string]string{"client_id": testClientID, "post_logout_redirect_uri": f.url("/"), "id_token_hint": ""} {
+	// The cookie store kept the ID token in its /logout-only hint cookie.
+	for k, want := range map[string]string{"client_id": "", "post_logout_redirect_uri": f.url("/")} {
 		if got := q.Get(k); got != want {
 			t.Errorf("logout redirect %s: got %q, want %q", k, got, want)
 		}
+	}
+	if hint := q.Get("id_token_hint"); strings.Count(hint, ".") != 2 {
+		t.Errorf("logout redirect id_token_hint: got %q, want the ID token", hint)
+	}
+	if c := cookieSet(resp, "ssogate-logout"); c == nil || c.MaxAge >= 0 || c.Path != "/logout" {
+		t.Errorf("logout-hint cookie on /logout: got %+v, want it expired at Path=/logout", c)
 	}
 	if c := cookieSet(resp, f.store.CookieName()); c == nil || c.MaxAge >= 0 {
 		t.Errorf("session cookie on /logout: got %+v, want it expired", c)
@@ -74,6 +82,16 @@ func TestLogout(t *testing.T) {
 	}
 	if resp, body := b.api("/api/runs"); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("after logout: got %d, want 401; body %q", resp.StatusCode, body)
+	}
+	// The copy of the cookie taken before logout is refused too: the session is revoked.
+	thief := f.browser()
+	var jar []*http.Cookie
+	for name, v := range before {
+		jar = append(jar, &http.Cookie{Name: name, Value: v})
+	}
+	thief.jar.SetCookies(mustParse(t, f.srv.URL), jar)
+	if resp, body := thief.api("/api/runs"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("replaying the cookie captured before logout: got %d, want 401; body %q", resp.StatusCode, body)
 	}
 
 	// Without a session /logout shows the signed-out page: no redirect, no loop.

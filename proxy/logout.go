@@ -10,7 +10,9 @@ import (
 	"github.com/ssogate/ssogate/web"
 )
 
-// logout serves GET and POST /logout: it ends the session here, then sends the browser
+// logout serves GET and POST /logout: it ends the session here (with the cookie store,
+// the session also goes on the revocation list, so a copy of its cookie is refused
+// until it would have expired), then sends the browser
 // to the IdP's end-session endpoint (RP-initiated logout) when there is one. A browser
 // the IdP sends back to /logout has no session left and gets the signed-out page, so
 // there is no redirect loop.
@@ -22,6 +24,12 @@ func (g *Gateway) logout(w http.ResponseWriter, r *http.Request) error {
 	s, err := g.opts.Sessions.Load(r)
 	if err != nil && !errors.Is(err, session.ErrNoSession) {
 		return storeError(err)
+	}
+	if s != nil && g.opts.Revoker != nil {
+		// Cookie store: a copy of the cookie taken before now must not work either.
+		if err := session.RevokeSession(r.Context(), g.opts.Revoker, s); err != nil {
+			return storeError(err)
+		}
 	}
 	if err := g.opts.Sessions.Delete(w, r); err != nil {
 		return storeError(err)

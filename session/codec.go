@@ -17,6 +17,7 @@ import (
 const (
 	PurposeSession    = "session"     // the session cookie
 	PurposeLoginState = "login-state" // the short-lived login-state cookie
+	PurposeLogoutHint = "logout-hint" // the ID token kept for RP-initiated logout
 )
 
 // MinSecretLen is the shortest cookie secret NewCodec accepts, in bytes.
@@ -63,10 +64,10 @@ func NewCodec(secret []byte) (*Codec, error) {
 	}
 	c := &Codec{
 		secret: append([]byte(nil), secret...),
-		keys:   make(map[string]purposeKey, 2),
+		keys:   make(map[string]purposeKey, 3),
 		enc:    base64.RawURLEncoding.Strict(),
 	}
-	for _, purpose := range []string{PurposeSession, PurposeLoginState} {
+	for _, purpose := range []string{PurposeSession, PurposeLoginState, PurposeLogoutHint} {
 		k, err := c.derive(purpose)
 		if err != nil {
 			return nil, err

@@ -44,6 +44,7 @@ type CookieStore struct {
 	codec      *Codec
 	secure     bool
 	name       string
+	hintName   string // the logout-hint cookie (logouthint.go)
 	chunkNames [maxChunks]string
 	maxAge     time.Duration
 	now        func() time.Time
@@ -62,12 +63,13 @@ func NewCookieStore(opts CookieOptions) *CookieStore {
 		name = hostPrefix + name
 	}
 	s := &CookieStore{
-		codec:  opts.Codec,
-		secure: opts.Secure,
-		name:   name,
-		maxAge: opts.MaxAge,
-		now:    opts.Now,
-		opened: newOpenedCache(defaultCacheBytes),
+		codec:    opts.Codec,
+		secure:   opts.Secure,
+		name:     name,
+		hintName: logoutHintName(name, opts.Secure),
+		maxAge:   opts.MaxAge,
+		now:      opts.Now,
+		opened:   newOpenedCache(defaultCacheBytes),
 	}
 	if s.maxAge <= 0 {
 		s.maxAge = DefaultMaxAge
@@ -85,7 +87,14 @@ func NewCookieStore(opts CookieOptions) *CookieStore {
 // Secure. Chunk cookies are named CookieName()+"_0", "_1", ….
 func (s *CookieStore) CookieName() string { return s.name }
 
-// Load returns the request's session. Any problem (absent, malformed, tampered,
+// hasCookie reports whether the request carries a cookie called name.
+func hasCookie(h http.Header, name string) bool {
+	_, ok := cookieValue(h, name)
+	return ok
+}
+
+// Load returns the request's session. Its IDToken is set only on /logout, from the
+// logout-hint cookie. Any problem (absent, malformed, tampered,
 // missing chunk, foreign key, expired) is an error wrapping ErrNoSession whose
 // text names the cause.
 func (s *CookieStore) Load(r *http.Request) (*Session, error) {
@@ -111,6 +120,7 @@ func (s *CookieStore) Load(r *http.Request) (*Session, error) {
 		s.opened.forget(key)
 		return nil, fmt.Errorf("%w: session expired at %s", ErrNoSession, sess.ExpiresAt.Format(time.RFC3339))
 	}
+	sess.IDToken = s.openLogoutHint(r.Header, sess.ID) // sent to /logout only
 	return sess, nil
 }
 
@@ -164,6 +174,9 @@ func (s *CookieStore) Save(w http.ResponseWriter, r *http.Request, sess *Session
 	maxAge := int((ttl + time.Second - 1) / time.Second)
 
 	var cookies []*http.Cookie
+	if hint := s.sealLogoutHint(sess, maxAge); hint != nil {
+		cookies = append(cookies, hint)
+	}
 	if len(chunks) == 1 {
 		cookies = append(cookies, s.cookie(s.name, chunks[0], maxAge))
 	} else {
@@ -190,11 +203,15 @@ func (s *CookieStore) Save(w http.ResponseWriter, r *http.Request, sess *Session
 	return nil
 }
 
-// Delete expires the session cookie and every chunk cookie the request carries.
-// A copy of the cookie kept elsewhere stays valid until its ExpiresAt: a
-// stateless store cannot revoke.
+// Delete expires the session cookie, every chunk cookie the request carries and the
+// logout-hint cookie. A copy of the cookie kept elsewhere stays valid until its
+// ExpiresAt unless the session also goes on a revocation list (RevokeSession): a
+// stateless store cannot revoke by itself.
 func (s *CookieStore) Delete(w http.ResponseWriter, r *http.Request) error {
 	http.SetCookie(w, s.cookie(s.name, "", -1))
+	if r == nil || hasCookie(r.Header, s.hintName) {
+		http.SetCookie(w, s.logoutHintCookie("", -1))
+	}
 	if r == nil {
 		return nil
 	}

@@ -73,13 +73,17 @@ func requestWith(jar map[string]string) *http.Request {
 }
 
 // applyCookies returns jar updated by the response's Set-Cookie headers, as a
-// browser applies them.
+// browser applies them to what it sends to "/" (the logout-hint cookie, scoped to
+// /logout, is left out).
 func applyCookies(jar map[string]string, rec *httptest.ResponseRecorder) map[string]string {
 	out := make(map[string]string, len(jar))
 	for k, v := range jar {
 		out[k] = v
 	}
 	for _, c := range rec.Result().Cookies() {
+		if c.Path != "" && c.Path != "/" {
+			continue
+		}
 		if c.MaxAge < 0 {
 			delete(out, c.Name)
 			continue

@@ -48,29 +48,63 @@ type OneLookupRevoker interface {
 	SessionRevokedSince(ctx context.Context, sid, issuer, sub string, issuedAt time.Time) (sidRevoked, subRevoked bool, err error)
 }
 
-// CheckRevoked asks rv whether s was revoked by its IdP session ID or by its
-// subject since s was created. A revoked session yields an error wrapping
-// ErrNoSession; a failing revoker's error is returned as is.
+// sessionEntryPrefix marks the gateway's own session ID standing in for the IdP
+// session ID of a session that has none (RevokeSession). The NUL keeps it apart from
+// any sid an IdP could send, and a gateway session ID is a secret only its cookie holds.
+const sessionEntryPrefix = "\x00gateway-session\x00"
+
+// revocationSID is the sid entry that ends s: its IdP session ID, or for a session
+// without one (an IdP that sends no sid) its own ID.
+func revocationSID(s *Session) string {
+	if s.Identity.SessionID != "" {
+		return s.Identity.SessionID
+	}
+	if s.ID != "" {
+		return sessionEntryPrefix + s.ID
+	}
+	return ""
+}
+
+// RevokeSession ends s where a copy of its cookie could still be replayed (the cookie
+// store cannot delete a cookie it handed out): its IdP session goes on rv's list, which
+// ends every gateway session of it created until now (signing out at the IdP ends
+// them too), or for a session without an IdP session ID, the session itself. It is
+// remembered until s would have expired anyway. CheckRevoked still needs one look-up.
+func RevokeSession(ctx context.Context, rv Revoker, s *Session) error {
+	sid := revocationSID(s)
+	if sid == "" {
+		return errors.New("session: revoke: session has neither an IdP session ID nor an ID")
+	}
+	if err := rv.Revoke(ctx, sid, s.ExpiresAt); err != nil {
+		return fmt.Errorf("session: revoke the signed-out session: %w", err)
+	}
+	return nil
+}
+
+// CheckRevoked asks rv whether s was revoked by its IdP session ID (or, without one,
+// its own ID: RevokeSession) or by its subject since s was created. A revoked session
+// yields an error wrapping ErrNoSession; a failing revoker's error is returned as is.
 func CheckRevoked(ctx context.Context, rv Revoker, s *Session) error {
+	sid := revocationSID(s)
 	if one, ok := rv.(OneLookupRevoker); ok {
-		bySID, bySub, err := one.SessionRevokedSince(ctx, s.Identity.SessionID, s.Identity.Issuer, s.Identity.Subject, s.CreatedAt)
+		bySID, bySub, err := one.SessionRevokedSince(ctx, sid, s.Identity.Issuer, s.Identity.Subject, s.CreatedAt)
 		switch {
 		case err != nil:
 			return fmt.Errorf("session: check revocation: %w", err)
 		case bySID:
-			return fmt.Errorf("%w: IdP session revoked", ErrNoSession)
+			return fmt.Errorf("%w: session or its IdP session revoked", ErrNoSession)
 		case bySub:
 			return fmt.Errorf("%w: subject revoked after the session began", ErrNoSession)
 		}
 		return nil
 	}
-	if sid := s.Identity.SessionID; sid != "" {
+	if sid != "" {
 		revoked, err := rv.RevokedSince(ctx, sid, s.CreatedAt)
 		if err != nil {
 			return fmt.Errorf("session: check revocation of IdP session: %w", err)
 		}
 		if revoked {
-			return fmt.Errorf("%w: IdP session revoked", ErrNoSession)
+			return fmt.Errorf("%w: session or its IdP session revoked", ErrNoSession)
 		}
 	}
 	if s.Identity.Subject != "" {

@@ -242,3 +242,33 @@ func TestMemoryRevokerConcurrent(t *testing.T) {
 		t.Errorf("Len = %d, want %d", got, want)
 	}
 }
+
+func TestRevokeSession(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	clk := testenv.NewClock(t0)
+	for _, tc := range []struct{ name, sid string }{{"with IdP session ID", "idp-sid"}, {"without IdP session ID", ""}} {
+		t.Run(tc.name, func(t *testing.T) {
+			rv := session.NewMemoryRevoker(clk.Now, 0)
+			mk := func(id string, created time.Time) *session.Session {
+				return &session.Session{ID: id, CreatedAt: created, ExpiresAt: created.Add(time.Hour),
+					Identity: claims.Identity{Issuer: "https://idp.example.com", Subject: "alice", SessionID: tc.sid}}
+			}
+			old, other := mk("sess-old", clk.Now().Add(-time.Minute)), mk("sess-other", clk.Now().Add(-time.Minute))
+			if err := session.RevokeSession(ctx, rv, old); err != nil {
+				t.Fatal(err)
+			}
+			if err := session.CheckRevoked(ctx, rv, old); !errors.Is(err, session.ErrNoSession) {
+				t.Errorf("CheckRevoked of the signed-out session = %v, want ErrNoSession", err)
+			}
+			// Another session of the same IdP session ends too; without one, it does not.
+			if err := session.CheckRevoked(ctx, rv, other); errors.Is(err, session.ErrNoSession) != (tc.sid != "") {
+				t.Errorf("CheckRevoked of another session = %v; want ErrNoSession only when they share an IdP session", err)
+			}
+			clk.Advance(time.Second)
+			if err := session.CheckRevoked(ctx, rv, mk("sess-new", clk.Now())); err != nil {
+				t.Errorf("CheckRevoked of a session signed in after the logout = %v, want nil", err)
+			}
+		})
+	}
+}

@@ -70,22 +70,37 @@ func TestLogoutOnOneEndsBoth(t *testing.T) {
 	if got, want := q.Get("post_logout_redirect_uri"), a.URL+"/"; got != want {
 		t.Errorf("post_logout_redirect_uri = %q, want %q", got, want)
 	}
-	hint := testenv.JWTClaims(t, q.Get("id_token_hint"))
-	if hint["sub"] != "alice" || hint["aud"] != clientID || hint["iss"] != c.idp.Issuer {
-		t.Errorf("id_token_hint claims sub %v, aud %v, iss %v; want alice, %s, %s", hint["sub"], hint["aud"], hint["iss"], clientID, c.idp.Issuer)
-	}
+	wantIDTokenHint(t, c, loc, "alice")
 
 	wantUnauthenticated(t, b, cookie)
 	wantUnauthenticated(t, a, cookie)
 
 	// The provider accepts the redirect: the hint is its own ID token and the return
 	// address is registered.
+	endAtProvider(t, ctx, c, loc)
+}
+
+// wantIDTokenHint checks that the end-session redirect loc carries an ID token of the
+// cluster's provider for user as id_token_hint.
+func wantIDTokenHint(t *testing.T, c *cluster, loc *url.URL, user string) {
+	t.Helper()
+	hint := testenv.JWTClaims(t, loc.Query().Get("id_token_hint"))
+	if hint["sub"] != user || hint["aud"] != clientID || hint["iss"] != c.idp.Issuer {
+		t.Errorf("id_token_hint claims sub %v, aud %v, iss %v; want %s, %s, %s", hint["sub"], hint["aud"], hint["iss"], user, clientID, c.idp.Issuer)
+	}
+}
+
+// endAtProvider follows the end-session redirect loc in the browser, confirms the
+// logout on the provider's page and waits for the provider to log its success.
+func endAtProvider(t *testing.T, ctx context.Context, c *cluster, loc *url.URL) context.Context {
+	t.Helper()
 	cctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
+	t.Cleanup(cancel)
 	if err := chromedp.Do(cctx, chromedp.Navigate(loc.String()), testenv.LogoutOIDCProvider()); err != nil {
 		t.Fatalf("end the session at the provider: %v\n--- provider log ---\n%s", err, c.idp.Logs())
 	}
 	c.idp.WaitLog(t, "EVENT end_session.success client="+clientID, 10*time.Second)
+	return cctx
 }
 
 // hostOf returns the host:port of gw's public URL.
