@@ -11,6 +11,8 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/ssogate/ssogate/claims"
+
+	"github.com/ssogate/ssogate/internal/tracing"
 )
 
 // maxCallbackBytes bounds a form_post body; an ID token is a few KiB at most.
@@ -100,7 +102,7 @@ func (f *Flow) Complete(ctx context.Context, ls LoginState, cb Callback) (*Resul
 func (f *Flow) exchange(ctx context.Context, ls LoginState, code string) (*oauth2.Token, error) {
 	cfg := f.oauth
 	cfg.RedirectURL = ls.RedirectURI
-	tok, err := cfg.Exchange(oidc.ClientContext(ctx, f.opts.HTTPClient), code, oauth2.VerifierOption(ls.Verifier))
+	tok, err := cfg.Exchange(oidc.ClientContext(tracing.IdPCall(ctx, tracing.IdPToken), f.opts.HTTPClient), code, oauth2.VerifierOption(ls.Verifier))
 	if err != nil {
 		var re *oauth2.RetrieveError
 		if errors.As(err, &re) && re.ErrorCode != "" {

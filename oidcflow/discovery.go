@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/ssogate/ssogate/internal/tracing"
 )
 
 // Discovery is the part of an IdP's discovery document the gateway uses.
@@ -35,7 +37,7 @@ const tenantPlaceholder = "{tenantid}"
 // Discover fetches and checks $issuer/.well-known/openid-configuration.
 func Discover(ctx context.Context, client *http.Client, issuer string) (*Discovery, error) {
 	wellKnown := strings.TrimSuffix(issuer, "/") + "/.well-known/openid-configuration"
-	body, err := getJSON(ctx, client, wellKnown)
+	body, err := getJSON(tracing.IdPCall(ctx, tracing.IdPDiscovery), client, wellKnown)
 	if err != nil {
 		return nil, fmt.Errorf("discovery at %s: %w", wellKnown, err)
 	}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/ssogate/ssogate/internal/tracing"
 )
 
 // KeySet verifies JWS signatures against an IdP's JWKS. Unlike oidc.RemoteKeySet it
@@ -133,7 +135,7 @@ func (k *KeySet) fetch(done chan struct{}) {
 }
 
 func (k *KeySet) download(ctx context.Context) ([]jose.JSONWebKey, error) {
-	body, err := getJSON(ctx, k.client, k.url)
+	body, err := getJSON(tracing.IdPCall(ctx, tracing.IdPJWKS), k.client, k.url)
 	if err != nil {
 		return nil, fmt.Errorf("fetching JWKS %s: %w", k.url, err)
 	}

@@ -7,6 +7,8 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
+
+	"github.com/ssogate/ssogate/internal/tracing"
 )
 
 // ErrRefreshRejected means the IdP refused the refresh token (invalid_grant): the user
@@ -19,7 +21,7 @@ var ErrRefreshRejected = errors.New("oidcflow: the identity provider refused to 
 // When the IdP returns no new ID token, Result.Identity is the zero value and the
 // caller keeps the identity it has.
 func (f *Flow) Refresh(ctx context.Context, refreshToken string) (*Result, error) {
-	src := f.oauth.TokenSource(oidc.ClientContext(ctx, f.opts.HTTPClient), &oauth2.Token{RefreshToken: refreshToken})
+	src := f.oauth.TokenSource(oidc.ClientContext(tracing.IdPCall(ctx, tracing.IdPRefresh), f.opts.HTTPClient), &oauth2.Token{RefreshToken: refreshToken})
 	tok, err := src.Token()
 	if err != nil {
 		var re *oauth2.RetrieveError

@@ -9,6 +9,7 @@ import (
 	"github.com/ssogate/ssogate/claims"
 	"github.com/ssogate/ssogate/internal/clientip"
 	"github.com/ssogate/ssogate/internal/httperr"
+	"github.com/ssogate/ssogate/internal/tracing"
 	"github.com/ssogate/ssogate/oidcflow"
 	"github.com/ssogate/ssogate/session"
 )
@@ -65,6 +66,7 @@ func (g *Gateway) callback(w http.ResponseWriter, r *http.Request) error {
 		slog.String("email", id.Email), slog.String("sub", id.Subject), slog.String("idp", id.IdP),
 		slog.String("issuer", id.Issuer), slog.String("method", ls.Method), slog.String("role", id.Role),
 		slog.Int("groups", len(id.Groups)), slog.String("client_ip", clientip.From(r)))
+	tracing.Event(r.Context(), "sign_in", "success", "ok")
 	if h := g.opts.Hooks.SignIn; h != nil {
 		h("success", "ok")
 	}
@@ -92,6 +94,7 @@ func (g *Gateway) signInFailed(r *http.Request, err error, status int, message s
 		slog.Bool("audit", true), slog.String("event", "sign_in"), slog.String("outcome", "failure"),
 		slog.String("reason", reason), slog.String("error", err.Error()),
 		slog.String("request_id", httperr.RequestID(r.Context())), slog.String("client_ip", clientip.From(r)))
+	tracing.Event(r.Context(), "sign_in", "failure", reason)
 	if h := g.opts.Hooks.SignIn; h != nil {
 		h("failure", reason)
 	}

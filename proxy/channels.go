@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ssogate/ssogate/internal/httperr"
+	"github.com/ssogate/ssogate/internal/tracing"
 	"github.com/ssogate/ssogate/oidcflow"
 	"github.com/ssogate/ssogate/session"
 )
@@ -41,6 +42,7 @@ func (g *Gateway) frontChannelLogout(w http.ResponseWriter, r *http.Request, sid
 	if s, err := g.opts.Sessions.Load(r); err == nil && s.Identity.SessionID == sid {
 		_ = g.opts.Sessions.Delete(w, r)
 	}
+	tracing.Event(r.Context(), "front_channel_logout", "success", "")
 	g.opts.Logger.LogAttrs(r.Context(), slog.LevelInfo, "front-channel logout",
 		slog.Bool("audit", true), slog.String("event", "front_channel_logout"),
 		slog.String("request_id", httperr.RequestID(r.Context())), slog.String("sid", sid), slog.Int("sessions_ended", n))
@@ -56,6 +58,7 @@ func (g *Gateway) frontChannelLogout(w http.ResponseWriter, r *http.Request, sid
 func (g *Gateway) backChannelLogout(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
 	refuse := func(reason string, err error) error {
+		tracing.Event(r.Context(), "back_channel_logout", "failure", reason)
 		g.opts.Logger.LogAttrs(r.Context(), slog.LevelWarn, "back-channel logout refused",
 			slog.Bool("audit", true), slog.String("event", "back_channel_logout"), slog.String("reason", reason),
 			slog.String("error", err.Error()), slog.String("request_id", httperr.RequestID(r.Context())))
@@ -97,6 +100,7 @@ func (g *Gateway) backChannelLogout(w http.ResponseWriter, r *http.Request) erro
 		release() // nothing was ended: the IdP may send this token again
 		return storeError(err)
 	}
+	tracing.Event(r.Context(), "back_channel_logout", "success", "")
 	g.opts.Logger.LogAttrs(r.Context(), slog.LevelInfo, "back-channel logout",
 		slog.Bool("audit", true), slog.String("event", "back_channel_logout"),
 		slog.String("request_id", httperr.RequestID(r.Context())), slog.String("sid", lt.SessionID),

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ssogate/ssogate/claims"
 	"github.com/ssogate/ssogate/internal/httperr"
+	"github.com/ssogate/ssogate/internal/tracing"
 	"github.com/ssogate/ssogate/session"
 )
 
@@ -41,10 +42,12 @@ func (g *Gateway) decide(w http.ResponseWriter, r *http.Request) decision {
 	if d, ok := g.decideMachine(r); ok {
 		return d
 	}
+	_, span := tracing.Start(r.Context(), "session.load")
 	s, err := g.opts.Sessions.Load(r)
 	if err == nil && g.opts.Revoker != nil {
 		err = session.CheckRevoked(r.Context(), g.opts.Revoker, s)
 	}
+	endSessionSpan(span, err)
 	if err == nil {
 		s, err = g.refresh(r, s)
 		if errors.Is(err, errRefreshEnded) {
@@ -60,7 +63,10 @@ func (g *Gateway) decide(w http.ResponseWriter, r *http.Request) decision {
 		}
 		return decision{verdict: storeDown, err: err}
 	}
-	if rule := g.rules().Check(s.Identity); !rule.Allowed {
+	_, span = tracing.Start(r.Context(), "rules.decide")
+	rule := g.rules().Check(s.Identity)
+	endRulesSpan(span, rule.Allowed, rule.Code)
+	if !rule.Allowed {
 		return decision{verdict: forbidden, session: s, reason: rule.Reason, ruleCode: rule.Code, ruleArgs: rule.Args}
 	}
 	return decision{verdict: allow, session: s}
@@ -93,7 +99,13 @@ func (g *Gateway) protected(w http.ResponseWriter, r *http.Request) error {
 	}
 	start := g.opts.Now()
 	// The requestID middleware, first on every route, put the request's info there.
-	requestInfoFrom(r.Context()).upstream = h
+	info := requestInfoFrom(r.Context())
+	info.upstream = h
+	ctx, span := tracing.StartClient(r.Context(), "upstream")
+	if span.IsRecording() {
+		info.trace = ctx
+		defer span.End()
+	}
 	// Also on the incoming request, only so that the proxy's copy of its headers has
 	// room for them: the rewrite removes every identity header of the copy and sets
 	// these again, after the proxy dropped what Connection names.
@@ -110,6 +122,7 @@ func (g *Gateway) protected(w http.ResponseWriter, r *http.Request) error {
 // forbid answers a signed-in user the rules refuse, with an audit line.
 func (g *Gateway) forbid(w http.ResponseWriter, r *http.Request, d decision) error {
 	id := d.session.Identity
+	tracing.Event(r.Context(), "access_denied", "", d.ruleCode)
 	g.opts.Logger.LogAttrs(r.Context(), slog.LevelWarn, "access denied",
 		slog.Bool("audit", true), slog.String("event", "access_denied"), slog.String("reason", d.ruleCode),
 		slog.String("request_id", httperr.RequestID(r.Context())), slog.String("user", id.Username),

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/ssogate/ssogate/internal/httperr"
+	"github.com/ssogate/ssogate/internal/tracing"
 	"github.com/ssogate/ssogate/session"
 	"github.com/ssogate/ssogate/web"
 )
@@ -41,6 +42,7 @@ func (g *Gateway) logout(w http.ResponseWriter, r *http.Request) error {
 	if s == nil {
 		return g.opts.Renderer.Render(w, r, http.StatusOK, "signed-out", signedOut)
 	}
+	tracing.Event(r.Context(), "sign_out", "success", "")
 	g.opts.Logger.LogAttrs(r.Context(), slog.LevelInfo, "signed out",
 		slog.Bool("audit", true), slog.String("event", "sign_out"),
 		slog.String("request_id", httperr.RequestID(r.Context())), slog.String("user", s.Identity.Username),

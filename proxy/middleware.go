@@ -20,6 +20,9 @@ import (
 type requestInfo struct {
 	id       string      // request ID
 	upstream http.Header // identity headers for the upstream request; nil: none
+	// trace is the upstream call's span context while it is recorded; nil: the
+	// upstream gets the request's own trace context, if any.
+	trace context.Context
 }
 
 // RequestID returns the request's ID, for httperr.RequestID.

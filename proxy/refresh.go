@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ssogate/ssogate/internal/httperr"
+	"github.com/ssogate/ssogate/internal/tracing"
 	"github.com/ssogate/ssogate/oidcflow"
 	"github.com/ssogate/ssogate/session"
 )
@@ -85,6 +86,7 @@ func (g *Gateway) refresh(r *http.Request, s *session.Session) (*session.Session
 func (g *Gateway) auditRefresh(r *http.Request, s *session.Session, outcome string, err error) {
 	attrs := []slog.Attr{slog.Bool("audit", true), slog.String("event", "session_refresh"), slog.String("outcome", outcome),
 		slog.String("request_id", httperr.RequestID(r.Context())), slog.String("user", s.Identity.Username), slog.String("sub", s.Identity.Subject)}
+	tracing.Event(r.Context(), "session_refresh", outcome, "")
 	level := slog.LevelInfo
 	if err != nil {
 		attrs, level = append(attrs, slog.String("error", err.Error())), slog.LevelWarn

@@ -13,7 +13,10 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/ssogate/ssogate/internal/httperr"
+	"github.com/ssogate/ssogate/internal/tracing"
 )
 
 // newUpstream returns the reverse proxy to target (http, https or unix:///path).
@@ -67,11 +70,16 @@ func newUpstream(target *url.URL, trusted []netip.Prefix, logger *slog.Logger, o
 				}
 			}
 			stripIdentityHeaders(pr.Out.Header)
+			traceCtx := pr.In.Context()
 			if info := requestInfoFrom(pr.In.Context()); info != nil {
 				for k, v := range info.upstream {
 					pr.Out.Header[k] = v
 				}
+				if info.trace != nil {
+					traceCtx = info.trace
+				}
 			}
+			tracing.Inject(traceCtx, pr.Out.Header)
 		},
 		Transport:  transport,
 		BufferPool: newBufferPool(),
@@ -79,6 +87,9 @@ func newUpstream(target *url.URL, trusted []netip.Prefix, logger *slog.Logger, o
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			if errors.Is(err, context.Canceled) {
 				return // the client went away; nothing to tell it
+			}
+			if info := requestInfoFrom(r.Context()); info != nil && info.trace != nil {
+				tracing.Fail(trace.SpanFromContext(info.trace), "upstream_unavailable")
 			}
 			onError(w, r, &httperr.HTTPError{Key: "error.upstream_unavailable", Status: http.StatusBadGateway, Title: "The application is not responding",
 				Message: "The gateway could not reach the application behind it. Please try again in a moment.",
