@@ -45,7 +45,7 @@ const (
 // back-channel logouts through relay.
 type cluster struct {
 	idp   *testenv.Provider
-	redis *testenv.Redis
+	redis *testenv.Redis // nil on a Redis Cluster
 	up    *httptest.Server
 	relay *logoutRelay
 	gws   []*testenv.Gateway
@@ -54,6 +54,21 @@ type cluster struct {
 // startCluster starts one gateway per entry of stores. durable selects a Redis that
 // keeps its data across Stop and Start.
 func startCluster(t *testing.T, durable bool, stores ...store) *cluster {
+	t.Helper()
+	var r *testenv.Redis
+	if durable {
+		r = testenv.StartDurableRedis(t)
+	} else {
+		r = testenv.StartRedis(t)
+	}
+	c := startClusterOn(t, r.URL(), stores...)
+	c.redis = r
+	return c
+}
+
+// startClusterOn starts one gateway per entry of stores, on the Redis redisURL names
+// (one node, or a Redis Cluster).
+func startClusterOn(t *testing.T, redisURL string, stores ...store) *cluster {
 	t.Helper()
 	c := &cluster{up: newEchoUpstream(t)}
 	addrs := make([]string, len(stores))
@@ -69,11 +84,6 @@ func startCluster(t *testing.T, durable bool, stores ...store) *cluster {
 	client.BackchannelLogoutURI = c.relay.URL
 	client.BackchannelLogoutSessionRequired = true
 	c.idp = testenv.StartOIDCProvider(t, testenv.ProviderConfig{Clients: []testenv.Client{client}})
-	if durable {
-		c.redis = testenv.StartDurableRedis(t)
-	} else {
-		c.redis = testenv.StartRedis(t)
-	}
 	secret, dataDir := newCookieSecret(t), t.TempDir()
 	for i, st := range stores {
 		env := map[string]string{
@@ -83,9 +93,9 @@ func startCluster(t *testing.T, durable bool, stores ...store) *cluster {
 		}
 		switch st {
 		case redisStore:
-			env["SESSION_STORE"] = c.redis.URL()
+			env["SESSION_STORE"] = redisURL
 		case sharedRevokeCookie:
-			env["REVOCATION_STORE"] = c.redis.URL()
+			env["REVOCATION_STORE"] = redisURL
 		}
 		gw := testenv.StartGateway(t, builder.Build(t), env)
 		gw.WaitReady(t, 30*time.Second)

@@ -94,6 +94,13 @@ func signInHTTP(t *testing.T, gw *testenv.Gateway, user string) string {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(page, `id="echo"`) {
 		t.Fatalf("after the sign-in form: status %d, not the upstream page\n%s\n--- gateway log ---\n%s", resp.StatusCode, page, gw.Logs())
 	}
+	return jarSession(t, client, gw)
+}
+
+// jarSession returns the Cookie header of the ssogate session client's jar holds
+// for gw.
+func jarSession(t *testing.T, client *http.Client, gw *testenv.Gateway) string {
+	t.Helper()
 	u, _ := url.Parse(gw.URL)
 	for _, c := range client.Jar.Cookies(u) {
 		if c.Name == "ssogate" {

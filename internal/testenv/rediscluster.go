@@ -93,6 +93,21 @@ func (c *RedisCluster) Masters(t testing.TB) []string {
 	return masters
 }
 
+// Keys returns the keys matching pattern on every live master.
+func (c *RedisCluster) Keys(t testing.TB, pattern string) []string {
+	t.Helper()
+	var keys []string
+	for _, m := range c.Masters(t) {
+		_, port, _ := net.SplitHostPort(m)
+		out, err := redisCLI("-p", port, "--raw", "keys", pattern)
+		if err != nil {
+			t.Fatalf("testenv: KEYS on %s: %v\n%s", m, err, out)
+		}
+		keys = append(keys, strings.Fields(out)...)
+	}
+	return keys
+}
+
 // MasterOf returns the address of the node serving key's slot.
 func (c *RedisCluster) MasterOf(t testing.TB, key string) string {
 	t.Helper()
