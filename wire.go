@@ -86,7 +86,7 @@ func wire(cfg config.Config, load func(config.Saved) (config.Config, error), tr 
 		Sessions: restore.Sessions{Store: stores.store}, Codec: codec, Renderer: renderer, Logger: logger,
 		Upstream: cfg.UpstreamURL, PublicURL: cfg.PublicURL, Trusted: cfg.TrustedProxies,
 		AllowedRedirectDomains: cfg.AllowedRedirectDomains, SessionLength: cfg.SessionLength,
-		Secure: secure, APIKeyPassthrough: cfg.APIKeyPassthrough,
+		Secure: secure, APIKeyPassthrough: cfg.APIKeyPassthrough, PublicPaths: cfg.PublicPaths,
 		Assertions: assertion.NewCache(signer, 100_000), JWKS: signer.JWKSHandler(),
 		Server: stores.server, Revoker: stores.revoker, RefreshInterval: cfg.RefreshInterval,
 		Hooks: g.hooks(),

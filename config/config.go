@@ -54,6 +54,7 @@ type Config struct {
 	SessionLength          time.Duration  // SESSION_LENGTH
 	TrustedProxies         []netip.Prefix // TRUSTED_PROXIES
 	APIKeyPassthrough      bool           // API_KEY_PASSTHROUGH
+	PublicPaths            []string       // PUBLIC_PATHS: exact paths, or subtrees ending in "/"
 	DataDir                string         // DATA_DIR
 	AllowedRedirectDomains []string       // ALLOWED_REDIRECT_DOMAINS: hosts or ".suffix"
 	LogoutURL              string         // OIDC_LOGOUT_URL template

@@ -72,12 +72,20 @@ func (g *Gateway) decide(w http.ResponseWriter, r *http.Request) decision {
 	return decision{verdict: allow, session: s}
 }
 
-// protected serves every path that is not the gateway's own: proxied upstream when
-// signed in and allowed.
+// protected serves every path that is not the gateway's own: proxied upstream for
+// anyone on PUBLIC_PATHS, otherwise when signed in and allowed.
 func (g *Gateway) protected(w http.ResponseWriter, r *http.Request) error {
 	if g.upstream == nil {
 		return &httperr.HTTPError{Key: "error.auth_only", Status: http.StatusNotFound, Title: "Not found", Code: "auth_only",
 			Message: "This gateway runs in forward-auth mode (no UPSTREAM_URL): only the gateway's own paths (/oidc/login, /oidc/callback, /oidc/auth, /logout, …) are served here. Point your ingress's auth check at /oidc/auth."}
+	}
+	if g.public.Match(r.URL.EscapedPath()) {
+		// PUBLIC_PATHS: for anyone, and never with an identity, not even a signed-in
+		// user's (the rewrite strips the client's identity headers and sets none).
+		g.opts.Logger.LogAttrs(r.Context(), slog.LevelDebug, "public path",
+			slog.String("request_id", httperr.RequestID(r.Context())), slog.String("path", r.URL.Path))
+		g.upstream.ServeHTTP(w, r)
+		return nil
 	}
 	d := g.decide(w, r)
 	switch d.verdict {

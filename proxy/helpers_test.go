@@ -32,6 +32,7 @@ type fixtureOptions struct {
 	secure                 bool // cookies are Secure (an https PUBLIC_URL)
 	allowedRedirectDomains []string
 	apiKeyPassthrough      bool
+	publicPaths            []string
 	rules                  claims.Rules
 	sessions               func(session.Store) session.Store // wraps the cookie store
 	asserter               Asserter                          // nil: fakeAsserter
@@ -146,7 +147,7 @@ func newFixture(t testing.TB, opts fixtureOptions) *fixture {
 		Flows: flows, Sessions: sessions, Codec: f.codec, Renderer: renderer,
 		Logger:   f.logs.logger(),
 		Upstream: upURL, PublicURL: publicURL, Trusted: opts.trusted, AllowedRedirectDomains: opts.allowedRedirectDomains,
-		APIKeyPassthrough: opts.apiKeyPassthrough, Assertions: asserter, Rules: opts.rules, Secure: opts.secure, Settings: opts.settings,
+		APIKeyPassthrough: opts.apiKeyPassthrough, PublicPaths: opts.publicPaths, Assertions: asserter, Rules: opts.rules, Secure: opts.secure, Settings: opts.settings,
 		Hooks:   opts.hooks,
 		Revoker: session.NewMemoryRevoker(nil, 0), // as the gateway gives the cookie store
 	})

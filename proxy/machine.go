@@ -13,33 +13,80 @@ import (
 	"github.com/ssogate/ssogate/session"
 )
 
+// Kinds of credentials passed through to the upstream (API_KEY_PASSTHROUGH), as
+// named in their audit lines.
+const (
+	credBasic       = "basic"        // HTTP Basic: the W&B SDK's api:<key>
+	credBearer      = "bearer"       // an opaque Bearer token: a W&B API key (SCIM, MCP)
+	credForeignJWT  = "bearer_jwt"   // a Bearer JWT the IdP did not issue for us, e.g. W&B's own access token
+	credOtherScheme = "other_scheme" // any other Authorization scheme
+)
+
 // decideMachine handles a request that carries an Authorization header: machine
-// clients (the W&B SDK, CLIs, client-credentials services) that have no browser
-// session. ok is false when the request has no Authorization header.
+// clients (the W&B SDK, CLIs, SCIM from Okta or Entra, MCP clients,
+// client-credentials services) that have no browser session. ok is false when the
+// request has no Authorization header.
 //
-//   - HTTP Basic with API_KEY_PASSTHROUGH=true: passed upstream with identity headers
-//     stripped; the application checks the API key itself.
-//   - Bearer JWT issued by the IdP for this client: verified like an ID token and
+//   - A Bearer JWT issued by the IdP for this client: verified like an ID token and
 //     given identity headers.
-//   - Anything else: 401.
+//   - Any other credential — HTTP Basic, an opaque Bearer token, a Bearer JWT that
+//     is not a valid one of the IdP, another scheme — with API_KEY_PASSTHROUGH=true:
+//     passed upstream untouched with identity headers stripped, for the application
+//     to check; one audit line names the kind, never the credential.
+//   - Otherwise: 401.
 func (g *Gateway) decideMachine(r *http.Request) (decision, bool) {
 	authz := r.Header.Get("Authorization")
 	if authz == "" {
 		return decision{}, false
 	}
 	scheme, cred, _ := strings.Cut(authz, " ")
+	cred = strings.TrimSpace(cred)
+	kind := credOtherScheme
 	switch {
-	case strings.EqualFold(scheme, "Basic") && g.opts.APIKeyPassthrough:
-		user, _, _ := r.BasicAuth()
-		g.opts.Logger.LogAttrs(r.Context(), slog.LevelInfo, "API key passed through",
-			slog.Bool("audit", true), slog.String("event", "api_key_passthrough"),
-			slog.String("request_id", httperr.RequestID(r.Context())), slog.String("basic_user", user),
-			slog.String("client_ip", clientip.From(r)), slog.String("path", r.URL.Path))
-		return decision{verdict: passthrough}, true
+	case strings.EqualFold(scheme, "Basic"):
+		kind = credBasic
 	case strings.EqualFold(scheme, "Bearer") && strings.Count(cred, ".") == 2:
-		return g.decideBearer(r, strings.TrimSpace(cred)), true
+		d := g.decideBearer(r, cred)
+		if d.verdict != unauthorizedMachine || !g.opts.APIKeyPassthrough {
+			g.countTokenFailure(d)
+			return d, true
+		}
+		why := d.reason
+		if d.err != nil && why == "invalid_bearer_token" {
+			why = oidcflow.Reason(d.err)
+		}
+		return g.passThrough(r, credForeignJWT, why), true
+	case strings.EqualFold(scheme, "Bearer"):
+		kind = credBearer
+	}
+	if g.opts.APIKeyPassthrough {
+		return g.passThrough(r, kind, ""), true
 	}
 	return decision{verdict: unauthorizedMachine, reason: "unsupported_authorization"}, true
+}
+
+// passThrough writes the audit line of a credential sent to the upstream unverified
+// and returns the passthrough decision. why says why a JWT was not accepted.
+func (g *Gateway) passThrough(r *http.Request, kind, why string) decision {
+	attrs := []slog.Attr{slog.Bool("audit", true), slog.String("event", "api_key_passthrough"),
+		slog.String("request_id", httperr.RequestID(r.Context())), slog.String("credential", kind),
+		slog.String("client_ip", clientip.From(r)), slog.String("path", r.URL.Path)}
+	if kind == credBasic {
+		user, _, _ := r.BasicAuth()
+		attrs = append(attrs, slog.String("basic_user", user))
+	}
+	if why != "" {
+		attrs = append(attrs, slog.String("not_verified", why))
+	}
+	g.opts.Logger.LogAttrs(r.Context(), slog.LevelInfo, "API key passed through", attrs...)
+	return decision{verdict: passthrough}
+}
+
+// countTokenFailure tells the metrics hook about a bearer token the gateway refused.
+func (g *Gateway) countTokenFailure(d decision) {
+	if h := g.opts.Hooks.TokenFailure; h != nil && d.reason == "invalid_bearer_token" {
+		h(oidcflow.Reason(d.err))
+	}
 }
 
 // decideBearer verifies a bearer JWT and applies the access rules to its identity.
@@ -53,9 +100,6 @@ func (g *Gateway) decideBearer(r *http.Request, raw string) decision {
 	}
 	id, err := flow.VerifyBearer(r.Context(), raw)
 	if err != nil {
-		if h := g.opts.Hooks.TokenFailure; h != nil {
-			h(oidcflow.Reason(err))
-		}
 		return decision{verdict: unauthorizedMachine, reason: "invalid_bearer_token", err: err}
 	}
 	sum := sha256.Sum256([]byte(raw))

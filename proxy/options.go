@@ -40,6 +40,9 @@ type Options struct {
 	// APIKeyPassthrough sends requests with HTTP Basic credentials upstream without
 	// SSO and without identity headers (API_KEY_PASSTHROUGH).
 	APIKeyPassthrough bool
+	// PublicPaths are upstream paths served without sign-in and without identity
+	// (PUBLIC_PATHS): exact paths, or subtrees ending in "/".
+	PublicPaths []string
 
 	// Assertions sign the identity assertion sent upstream; nil: none is sent.
 	Assertions Asserter

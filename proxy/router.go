@@ -18,6 +18,7 @@ type Gateway struct {
 	replays  *replayGuard
 	headers  *boundcache.Cache[sessionHeaders]
 	pages    *httperr.Pages
+	public   PublicPaths
 	handler  http.Handler
 }
 
@@ -27,8 +28,8 @@ func New(opts Options) (*Gateway, error) {
 		return nil, err
 	}
 	g := &Gateway{opts: opts, replays: newReplayGuard(opts.Now, replayGuardMax),
-		headers: boundcache.New[sessionHeaders](headerCacheBytes),
-		pages:   &httperr.Pages{Renderer: opts.Renderer, Logger: opts.Logger, Banner: opts.Banner}}
+		headers: boundcache.New[sessionHeaders](headerCacheBytes), public: NewPublicPaths(opts.PublicPaths),
+		pages: &httperr.Pages{Renderer: opts.Renderer, Logger: opts.Logger, Banner: opts.Banner}}
 	if opts.Upstream != nil {
 		up, err := newUpstream(opts.Upstream, opts.Trusted, opts.Logger, g.pages.Render)
 		if err != nil {
