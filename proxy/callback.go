@@ -20,35 +20,35 @@ func (g *Gateway) callback(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
 	cb, err := oidcflow.ParseCallback(w, r)
 	if err != nil {
-		return g.signInFailed(r, err, http.StatusBadRequest, "The sign-in response could not be read.")
+		return g.signInFailed(r, err, http.StatusBadRequest, "signin.unreadable", "The sign-in response could not be read.")
 	}
 	if cb.Error != "" && cb.State == "" {
-		return g.signInFailed(r, &oidcflow.IdPError{Code: cb.Error, Description: cb.ErrorDescription}, http.StatusBadRequest, "")
+		return g.signInFailed(r, &oidcflow.IdPError{Code: cb.Error, Description: cb.ErrorDescription}, http.StatusBadRequest, "", "")
 	}
 	ls, err := g.takeLoginState(w, r, cb.State)
 	if err != nil {
-		return g.signInFailed(r, err, http.StatusBadRequest,
+		return g.signInFailed(r, err, http.StatusBadRequest, "signin.state_mismatch",
 			"This sign-in response does not belong to a sign-in started in this browser, or it was already used.")
 	}
 	retry := "/oidc/login?rd=" + url.QueryEscape(ls.ReturnTo)
 	switch err := g.replays.consume(ls.State, ls.Expires); {
 	case errors.Is(err, errReplayGuardFull):
-		failed := g.signInFailed(r, err, http.StatusServiceUnavailable,
+		failed := g.signInFailed(r, err, http.StatusServiceUnavailable, "signin.busy",
 			"Too many sign-ins are in progress right now. Please try again in a minute.", retry)
 		if he, ok := failed.(*httperr.HTTPError); ok {
 			he.RetryAfter = 60
 		}
 		return failed
 	case err != nil:
-		return g.signInFailed(r, oidcflow.ErrStateReplayed, http.StatusBadRequest, "This sign-in response was already used.")
+		return g.signInFailed(r, oidcflow.ErrStateReplayed, http.StatusBadRequest, "signin.replayed", "This sign-in response was already used.")
 	}
 	flow, err := g.opts.Flows.Flow()
 	if err != nil {
-		return g.signInFailed(r, err, http.StatusServiceUnavailable, "The identity provider cannot be reached right now.", retry)
+		return g.signInFailed(r, err, http.StatusServiceUnavailable, "error.idp_unavailable", "The identity provider cannot be reached right now.", retry)
 	}
 	res, err := flow.Complete(r.Context(), ls, cb)
 	if err != nil {
-		return g.signInFailed(r, err, callbackStatus(err), "", retry)
+		return g.signInFailed(r, err, callbackStatus(err), "", "", retry)
 	}
 	g.logWarnings(r, res.Identity.Subject, res.Warnings)
 	now := g.opts.Now()
@@ -88,7 +88,9 @@ func (g *Gateway) logWarnings(r *http.Request, sub string, warnings []claims.War
 }
 
 // signInFailed writes the audit line for a failed sign-in and returns the page to show.
-func (g *Gateway) signInFailed(r *http.Request, err error, status int, message string, retry ...string) error {
+// key names the page's text in the web string tables and message is that text in
+// English, for the log and JSON; both are chosen from err when empty.
+func (g *Gateway) signInFailed(r *http.Request, err error, status int, key, message string, retry ...string) error {
 	reason := oidcflow.Reason(err)
 	g.opts.Logger.LogAttrs(r.Context(), slog.LevelWarn, "sign-in failed",
 		slog.Bool("audit", true), slog.String("event", "sign_in"), slog.String("outcome", "failure"),
@@ -102,22 +104,43 @@ func (g *Gateway) signInFailed(r *http.Request, err error, status int, message s
 	if h := g.opts.Hooks.TokenFailure; h != nil && errors.As(err, &te) {
 		h(te.Reason)
 	}
-	he := &httperr.HTTPError{Status: status, Title: "Sign-in failed", Message: message, Code: "sign_in_failed", RetryURL: "/oidc/login"}
+	he := &httperr.HTTPError{Key: key, Status: status, Title: "Sign-in failed", Message: message, Code: "sign_in_failed",
+		RetryURL: "/oidc/login"}
 	if len(retry) > 0 {
 		he.RetryURL = retry[0]
 	}
 	var idpErr *oidcflow.IdPError
 	switch {
 	case errors.As(err, &idpErr):
+		// Plain words first; the IdP's code and description go in small print.
+		he.Key = idpErrorKey(idpErr.Code)
 		he.Message = "The identity provider did not sign you in (" + idpErr.Code + ")."
-		he.Detail = idpErr.Description
+		he.IdPCode, he.Detail = idpErr.Code, idpErr.Description
 		he.Code = "idp_error"
 	case errors.Is(err, oidcflow.ErrStateExpired), errors.Is(err, oidcflow.ErrSettingsMoved):
+		he.Key = "signin.expired"
 		he.Message = "This sign-in took too long or the sign-in settings changed meanwhile. Please sign in again."
-	case he.Message == "":
+	case errors.Is(err, oidcflow.ErrStateMismatch):
+		he.Key = "signin.state_mismatch"
+	case he.Key == "":
+		he.Key = "signin.not_verified"
 		he.Message = "The identity provider's answer could not be verified, so you were not signed in."
 	}
 	return he
+}
+
+// idpErrorKey names the page for an error code the IdP sent (RFC 6749 §4.1.2.1,
+// OpenID Connect Core §3.1.2.6): what it means for the user, in plain words.
+func idpErrorKey(code string) string {
+	switch code {
+	case "access_denied":
+		return "signin.cancelled"
+	case "login_required", "interaction_required", "consent_required", "account_selection_required":
+		return "signin.idp_needs_interaction"
+	case "server_error", "temporarily_unavailable":
+		return "signin.idp_trouble"
+	}
+	return "signin.idp_refused"
 }
 
 // callbackStatus maps a Complete error to a status: the IdP's refusals and bad

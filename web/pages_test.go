@@ -51,6 +51,26 @@ func pageCases() []pageCase {
 			want: []string{`<div class="banner" role="alert">LOCAL_RESTORE is on: single sign-on is disabled</div>`, "Too many requests"},
 		},
 		{
+			golden: "signin-cancelled", page: PageError, status: http.StatusBadRequest,
+			data: ErrorPage{Key: "signin.cancelled", IdPCode: "access_denied", Detail: "End-User aborted interaction",
+				RetryURL: "/oidc/login?rd=%2Fruns", RequestID: "req-c", Status: 400},
+			want: []string{
+				"<h1>Sign-in was cancelled</h1>", `href="/oidc/login?rd=%2Fruns">Start again</a>`,
+				`<p class="fine">Identity provider's answer: <code>access_denied</code> End-User aborted interaction</p>`,
+				`<p class="rid">Error 400 · Request ID: <code>req-c</code>`,
+			},
+			notWant: []string{`class="detail"`, `class="status"`},
+		},
+		{
+			golden: "signin-state-ko", acceptLanguage: "ko-KR", page: PageError, status: http.StatusBadRequest,
+			data: ErrorPage{Key: "signin.state_mismatch", RetryURL: "/oidc/login", RequestID: "req-s", Status: 400},
+			want: []string{
+				"<h1>이 로그인을 완료할 수 없습니다</h1>", `<ul class="causes"><li>로그인한 뒤 뒤로 가기 버튼을 눌렀을 때</li>`,
+				"<li>로그인을 시작한 지 10분이 넘었을 때</li></ul>", `href="/oidc/login">다시 로그인</a>`,
+			},
+			notWant: []string{"Start again", `class="fine"`},
+		},
+		{
 			golden: "forbidden", page: PageForbidden, status: http.StatusForbidden,
 			data: ForbiddenPage{User: "김지수", Email: "jisoo@example.com", Reason: "Not in wandb-users (English).",
 				ReasonKey: "forbidden.reason.group_not_allowed", ReasonArgs: map[string]string{"groups": "wandb-users"}, RequestID: "req-403"},

@@ -181,6 +181,7 @@ type ErrorPage struct {
 	Title     string // heading; the status text when empty
 	Message   string // what happened, in words a user understands
 	Detail    string // optional second paragraph, e.g. the IdP's error description
+	IdPCode   string // optional: the IdP's error code; with it, Detail goes in small print
 	RequestID string // shown in small print for the administrator
 	RetryURL  string // optional "Try again" link
 	Status    int    // HTTP status shown above the heading; omitted when 0

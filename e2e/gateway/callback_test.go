@@ -83,10 +83,15 @@ func TestCallbackRefusals(t *testing.T) {
 		q := url.Values{"error": {"access_denied"}, "error_description": {description}, "state": {state}}
 		resp, body := testenv.Fetch(t, c, callback+"?"+q.Encode(), nil, nil)
 		checkRefused(t, s, resp, body, http.StatusBadRequest, "idp_access_denied")
-		for _, want := range []string{description, "access_denied", `href="/oidc/login?rd=%2freports%2fq3"`, "Try again"} {
+		for _, want := range []string{description, "access_denied", `href="/oidc/login?rd=%2freports%2fq3"`, "Start again", "<h1>Sign-in was cancelled</h1>"} {
 			if !strings.Contains(strings.ToLower(body), strings.ToLower(want)) {
 				t.Errorf("the error page lacks %q: %q", want, body)
 			}
+		}
+		// Plain words first; the IdP's code and description in small print below.
+		if h1, code := strings.Index(body, "<h1>"), strings.Index(body, "<code>access_denied</code>"); code < h1 ||
+			!strings.Contains(body, `<p class="fine">`) {
+			t.Errorf("the IdP's code should follow the plain-words heading, in small print: %q", body)
 		}
 		// The same response again: its login state is spent.
 		resp, body = testenv.Fetch(t, c, callback+"?"+q.Encode(), nil, nil)

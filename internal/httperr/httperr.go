@@ -20,6 +20,7 @@ type HTTPError struct {
 	Title      string
 	Message    string // for the user, in plain words
 	Detail     string // optional, e.g. the IdP's own error description
+	IdPCode    string // optional: the IdP's error code, shown in small print with Detail
 	RetryURL   string
 	RetryAfter int // seconds; sets Retry-After when > 0
 	Code       string

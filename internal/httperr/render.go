@@ -48,7 +48,7 @@ func (p *Pages) Render(w http.ResponseWriter, r *http.Request, err error) {
 		WriteJSON(w, he.Status, map[string]string{"error": he.JSONCode(), "message": he.Message, "request_id": rid})
 		return
 	}
-	page := web.ErrorPage{Key: he.Key, Title: he.Title, Message: he.Message, Detail: he.Detail, RequestID: rid,
+	page := web.ErrorPage{Key: he.Key, Title: he.Title, Message: he.Message, Detail: he.Detail, IdPCode: he.IdPCode, RequestID: rid,
 		RetryURL: he.RetryURL, Status: he.Status, Banner: p.Banner}
 	if err := p.Renderer.Render(w, r, he.Status, web.PageError, page); err != nil {
 		p.Logger.LogAttrs(r.Context(), slog.LevelError, "rendering an error page failed",
