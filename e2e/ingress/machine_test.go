@@ -41,25 +41,28 @@ func testMachineClients(t *testing.T, s *stack, passthrough bool) {
 	logout := map[string]any{"iss": s.idp.Issuer, "aud": clientID, "sub": "alice", "sid": "s1", "jti": "j1",
 		"iat": now.Unix(), "events": map[string]any{"http://schemas.openid.net/event/backchannel-logout": map[string]any{}}}
 
+	// A credential the gateway does not verify itself goes to the application, without
+	// identity, with API_KEY_PASSTHROUGH; without it, it is refused.
+	unverified := map[bool]int{true: 200, false: 401}[passthrough]
 	for _, tc := range []struct {
 		name          string
 		authorization string
 		want          int  // status
 		identity      bool // the application gets alice's identity
 	}{
-		{"API key", "Basic YXBpOndhbmRiLWFwaS1rZXktMTIzNDU=", map[bool]int{true: 200, false: 401}[passthrough], false}, // api:wandb-api-key-12345
+		{"API key", "Basic YXBpOndhbmRiLWFwaS1rZXktMTIzNDU=", unverified, false}, // api:wandb-api-key-12345
 		{"bearer JWT for this client", "Bearer " + s.mint(t, "JWT", alice), 200, true},
 		{"bearer at+jwt for this client", "Bearer " + s.mint(t, "at+jwt", alice), 200, true},
 		{"bearer JWT for a user outside ALLOWED_GROUPS", "Bearer " + s.mint(t, "JWT", with(map[string]any{
 			"sub": "bob", "preferred_username": "bob", "email": "bob@example.com", "groups": []string{"ml-team"}})), 403, false},
-		{"bearer JWT signed with another key", "Bearer " + mint(t, newSigningKey(t), "JWT", alice), 401, false},
-		{"bearer JWT for another audience", "Bearer " + s.mint(t, "JWT", with(map[string]any{"aud": "another-client"})), 401, false},
-		{"expired bearer JWT", "Bearer " + s.mint(t, "JWT", with(map[string]any{"exp": now.Add(-time.Hour).Unix()})), 401, false},
-		{"bearer JWT from another issuer", "Bearer " + s.mint(t, "JWT", with(map[string]any{"iss": "https://idp.example"})), 401, false},
-		{"logout token as bearer", "Bearer " + s.mint(t, "logout+jwt", logout), 401, false},
-		{"garbage bearer", "Bearer not-a-token", 401, false},
-		{"garbage JWT-shaped bearer", "Bearer e30.e30.c2ln", 401, false},
-		{"unknown scheme", "Digest username=alice", 401, false},
+		{"bearer JWT signed with another key", "Bearer " + mint(t, newSigningKey(t), "JWT", alice), unverified, false},
+		{"bearer JWT for another audience", "Bearer " + s.mint(t, "JWT", with(map[string]any{"aud": "another-client"})), unverified, false},
+		{"expired bearer JWT", "Bearer " + s.mint(t, "JWT", with(map[string]any{"exp": now.Add(-time.Hour).Unix()})), unverified, false},
+		{"bearer JWT from another issuer", "Bearer " + s.mint(t, "JWT", with(map[string]any{"iss": "https://idp.example"})), unverified, false},
+		{"logout token as bearer", "Bearer " + s.mint(t, "logout+jwt", logout), unverified, false},
+		{"garbage bearer", "Bearer not-a-token", unverified, false},
+		{"garbage JWT-shaped bearer", "Bearer e30.e30.c2ln", unverified, false},
+		{"unknown scheme", "Digest username=alice", unverified, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newClient(t, "")
@@ -95,7 +98,7 @@ func testMachineClients(t *testing.T, s *stack, passthrough bool) {
 				checkAlice(t, s, got)
 				return
 			}
-			// An API key: the application gets it, and no identity at all, to check the key itself.
+			// A credential passed through: the application gets it, and no identity at all, to check it itself.
 			if a := got.Header.Get("Authorization"); a != tc.authorization {
 				t.Errorf("application got Authorization %q, want %q", a, tc.authorization)
 			}
