@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ssogate/ssogate/config"
+	"github.com/ssogate/ssogate/ops"
 	"github.com/ssogate/ssogate/proxy"
 	"github.com/ssogate/ssogate/session"
 	"github.com/ssogate/ssogate/session/redisstore"
@@ -27,15 +28,15 @@ type sessionStores struct {
 // newSessionStores opens the cookie store or the Redis store. The Redis client does
 // not connect here: an unreachable Redis shows on /readyz and as 503 pages, and
 // recovers by itself.
-func newSessionStores(cfg config.Config, codec *session.Codec, secure bool, logger *slog.Logger) (sessionStores, error) {
+func newSessionStores(cfg config.Config, codec *session.Codec, secure bool, metrics *ops.Metrics, logger *slog.Logger) (sessionStores, error) {
 	if isRedisURL(cfg.SessionStore) || isRedisURL(cfg.RevocationStore) {
 		redisstore.SetLogger(logger)
 	}
 	if !isRedisURL(cfg.SessionStore) {
-		return cookieStores(cfg, codec, secure)
+		return cookieStores(cfg, codec, secure, metrics)
 	}
 	st, err := redisstore.New(redisstore.Options{URL: cfg.SessionStore, Codec: codec, Secure: secure,
-		SessionLength: cfg.SessionLength, OpTimeout: time.Second})
+		SessionLength: cfg.SessionLength, OpTimeout: time.Second, Hook: ops.RedisHook(metrics, "session")})
 	if err != nil {
 		return sessionStores{}, fmt.Errorf("SESSION_STORE: %w", err)
 	}
@@ -44,7 +45,7 @@ func newSessionStores(cfg config.Config, codec *session.Codec, secure bool, logg
 
 // cookieStores opens the cookie store with the revocation list REVOCATION_STORE
 // names: in this process, or in Redis for every replica.
-func cookieStores(cfg config.Config, codec *session.Codec, secure bool) (sessionStores, error) {
+func cookieStores(cfg config.Config, codec *session.Codec, secure bool, metrics *ops.Metrics) (sessionStores, error) {
 	stores := sessionStores{
 		store: session.NewCookieStore(session.CookieOptions{Codec: codec, Secure: secure, MaxAge: cfg.SessionLength}),
 		close: func() error { return nil },
@@ -53,7 +54,8 @@ func cookieStores(cfg config.Config, codec *session.Codec, secure bool) (session
 		stores.revoker = session.NewMemoryRevoker(time.Now, session.DefaultRevokerMax)
 		return stores, nil
 	}
-	rv, err := redisstore.NewRevoker(redisstore.RevokerOptions{URL: cfg.RevocationStore, OpTimeout: time.Second})
+	rv, err := redisstore.NewRevoker(redisstore.RevokerOptions{URL: cfg.RevocationStore, OpTimeout: time.Second,
+		Hook: ops.RedisHook(metrics, "revocation")})
 	if err != nil {
 		return sessionStores{}, fmt.Errorf("REVOCATION_STORE: %w", err)
 	}

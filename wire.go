@@ -51,9 +51,10 @@ func (g *gateway) Close() error {
 // saved settings on top, for the settings page.
 func wire(cfg config.Config, load func(config.Saved) (config.Config, error), tr *tracing.Tracing, logger *slog.Logger) (*gateway, error) {
 	g := &gateway{idp: newIdPClient()}
-	g.idp.Transport = tr.Transport(g.idp.Transport)
 	registry := ops.NewRegistry()
 	g.metrics = ops.NewMetrics(registry)
+	idpCall := func(r *http.Request) string { return tracing.IdPCallFrom(r.Context()) }
+	g.idp.Transport = tr.Transport(ops.InstrumentIdP(g.idp.Transport, g.metrics, idpCall))
 
 	secret := []byte(cfg.CookieSecret.Reveal())
 	if len(secret) == 0 {
@@ -67,7 +68,7 @@ func wire(cfg config.Config, load func(config.Saved) (config.Config, error), tr 
 		return nil, fmt.Errorf("COOKIE_SECRET: %w", err)
 	}
 	secure := cfg.HTTPS()
-	stores, err := newSessionStores(cfg, codec, secure, logger)
+	stores, err := newSessionStores(cfg, codec, secure, g.metrics, logger)
 	if err != nil {
 		return nil, err
 	}

@@ -24,6 +24,12 @@ type Metrics struct {
 	JWKSRefreshes prometheus.Counter
 	// ActiveSessions is the number of live sessions, where the session store can count them.
 	ActiveSessions prometheus.Gauge
+	// IdPLatency observes each HTTP call to the identity provider by call (IdPCalls)
+	// and outcome (IdPOutcomes), in seconds (InstrumentIdP).
+	IdPLatency *prometheus.HistogramVec
+	// RedisErrors counts failed Redis commands and connections by store
+	// (RedisStores); a missing key is not an error (RedisHook).
+	RedisErrors *prometheus.CounterVec
 }
 
 // NewMetrics creates the gateway's collectors and registers them with reg. A nil reg
@@ -56,11 +62,26 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "ssogate_active_sessions",
 			Help: "Live sessions, where the session store can count them.",
 		}),
+		IdPLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "ssogate_idp_request_duration_seconds",
+			Help:    "HTTP calls to the identity provider by call (discovery, jwks, token, refresh, userinfo, other) and outcome (ok, http_error, error).",
+			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"call", "outcome"}),
+		RedisErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ssogate_redis_errors_total",
+			Help: "Failed Redis commands and connections by store (session, revocation).",
+		}, []string{"store"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Requests, m.UpstreamLatency, m.SignIns, m.TokenFailures, m.JWKSRefreshes, m.ActiveSessions)
+		reg.MustRegister(m.collectors()...)
 	}
 	return m
+}
+
+// collectors lists every collector of m.
+func (m *Metrics) collectors() []prometheus.Collector {
+	return []prometheus.Collector{m.Requests, m.UpstreamLatency, m.SignIns, m.TokenFailures, m.JWKSRefreshes,
+		m.ActiveSessions, m.IdPLatency, m.RedisErrors}
 }
 
 // NewRegistry returns a registry holding the standard Go runtime and process collectors,

@@ -70,6 +70,7 @@ func New(opts Options) *Server {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	if opts.Registry != nil {
+		opts.Registry.MustRegister(readinessCollector{s})
 		mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{
 			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelError),
 			Registry: opts.Registry,

@@ -68,9 +68,6 @@ const (
 	IdPOther     = "other"
 )
 
-// IdPCalls lists every name an IdP call may have, for metric labels.
-var IdPCalls = []string{IdPDiscovery, IdPJWKS, IdPToken, IdPRefresh, IdPUserinfo, IdPOther}
-
 // IdPCall returns ctx naming the IdP call made with it, one of the IdP* constants.
 func IdPCall(ctx context.Context, call string) context.Context {
 	return context.WithValue(ctx, idpCallKey{}, call)

@@ -35,6 +35,8 @@ type RevokerOptions struct {
 	Now func() time.Time
 	// OpTimeout bounds each Redis operation; DefaultOpTimeout when zero.
 	OpTimeout time.Duration
+	// Hook, when set, observes every command and connection (metrics).
+	Hook redis.Hook
 }
 
 // RedisRevoker is a session.Revoker shared by every replica through Redis, for
@@ -63,6 +65,9 @@ func NewRevoker(opts RevokerOptions) (*RedisRevoker, error) {
 	client, err := newClient(opts.URL, rv.opTimeout)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Hook != nil {
+		client.AddHook(opts.Hook)
 	}
 	rv.client = client
 	return rv, nil

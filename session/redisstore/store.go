@@ -50,6 +50,8 @@ type Options struct {
 	Now func() time.Time
 	// OpTimeout bounds each Redis operation; DefaultOpTimeout when zero.
 	OpTimeout time.Duration
+	// Hook, when set, observes every command and connection (metrics).
+	Hook redis.Hook
 }
 
 // Store is a session.Store keeping sessions in Redis. It is safe for concurrent
@@ -120,6 +122,9 @@ func New(opts Options) (*Store, error) {
 	client, err := newClient(opts.URL, s.opTimeout)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Hook != nil {
+		client.AddHook(opts.Hook)
 	}
 	s.client = client
 	return s, nil
