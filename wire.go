@@ -116,7 +116,7 @@ func wire(cfg config.Config, load func(config.Saved) (config.Config, error), tr 
 		checks = append(checks, ops.Check{Name: "idp", Func: g.flows.Ready})
 	}
 	g.live = config.NewManager(cfg, g.prepare(logger))
-	opts.LiveRules = g.live.Rules
+	opts.LiveRules, opts.LiveRoles = g.live.Rules, g.live.Roles
 	opts.Settings, err = settings.New(settings.Options{
 		Live: g.live, Load: load, DataDir: cfg.DataDir, HTTPClient: g.idp, Renderer: renderer, Logger: logger, CSRF: protector, Banner: opts.Banner,
 	})

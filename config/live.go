@@ -52,6 +52,14 @@ func (c *Config) Rules() claims.Rules {
 		InsecureAllowUnverifiedEmail: c.InsecureAllowUnverifiedEmail}
 }
 
+// Roles is the role mapping of the configuration in force.
+func (m *Manager) Roles() claims.Normalizer { return m.Current().Roles() }
+
+// Roles is c's role mapping (ROLE_MAP, DEFAULT_ROLE), for Normalizer.Role.
+func (c *Config) Roles() claims.Normalizer {
+	return claims.Normalizer{RoleMap: c.RoleMap, DefaultRole: c.DefaultRole}
+}
+
 // AssertionIssuer is the issuer (and, without ASSERTION_AUDIENCE, the audience) of the
 // identity assertion: PUBLIC_URL, or "ssogate" without it, since the external URL
 // then varies by request and the assertion needs one fixed issuer.

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/ssogate/ssogate/claims"
+	"github.com/ssogate/ssogate/session"
 )
 
 // rules returns the access rules in force.
@@ -13,6 +14,31 @@ func (g *Gateway) rules() claims.Rules {
 		return g.opts.LiveRules()
 	}
 	return g.opts.Rules
+}
+
+// current returns s as the live settings see it: the role its groups map to now,
+// and no email the IdP did not verify unless rules trust unverified emails. s is
+// never modified (a store may share it between requests); a copy is returned when
+// anything differs. The break-glass administrator's identity is fixed.
+func (g *Gateway) current(s *session.Session, rules claims.Rules) *session.Session {
+	id := &s.Identity
+	if slices.Contains(id.AMR, claims.AMRLocalRestore) {
+		return s
+	}
+	role := id.Role
+	if g.opts.LiveRoles != nil {
+		role = g.opts.LiveRoles().Role(id.Groups)
+	}
+	email := id.Email
+	if !id.EmailVerified && !rules.InsecureAllowUnverifiedEmail {
+		email = "" // a session from before emails had to be verified
+	}
+	if role == id.Role && email == id.Email {
+		return s
+	}
+	c := *s
+	c.Identity.Role, c.Identity.Email = role, email
+	return &c
 }
 
 // isAdmin reports whether id may change the gateway's settings: role admin, or the

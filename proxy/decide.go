@@ -63,8 +63,15 @@ func (g *Gateway) decide(w http.ResponseWriter, r *http.Request) decision {
 		}
 		return decision{verdict: storeDown, err: err}
 	}
-	_, span = tracing.Start(r.Context(), "rules.decide")
-	rule := g.rules().Check(s.Identity)
+	return g.judge(r, s)
+}
+
+// judge applies the live role mapping and access rules to a verified session.
+func (g *Gateway) judge(r *http.Request, s *session.Session) decision {
+	_, span := tracing.Start(r.Context(), "rules.decide")
+	rules := g.rules()
+	s = g.current(s, rules)
+	rule := rules.Check(s.Identity)
 	endRulesSpan(span, rule.Allowed, rule.Code)
 	if !rule.Allowed {
 		return decision{verdict: forbidden, session: s, reason: rule.Reason, ruleCode: rule.Code, ruleArgs: rule.Args}

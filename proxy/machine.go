@@ -104,10 +104,7 @@ func (g *Gateway) decideBearer(r *http.Request, raw string) decision {
 	}
 	sum := sha256.Sum256([]byte(raw))
 	s := &session.Session{ID: "bearer:" + base64.RawURLEncoding.EncodeToString(sum[:12]), Identity: id}
-	if rule := g.rules().Check(id); !rule.Allowed {
-		return decision{verdict: forbidden, session: s, reason: rule.Reason, ruleCode: rule.Code}
-	}
-	return decision{verdict: allow, session: s}
+	return g.judge(r, s)
 }
 
 // refuseMachine answers a machine request whose credentials were not accepted.

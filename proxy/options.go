@@ -36,6 +36,11 @@ type Options struct {
 	// LiveRules, when set, returns the rules in force and wins over Rules; the
 	// settings page changes them without a restart.
 	LiveRules func() claims.Rules
+	// LiveRoles, when set, returns the role mapping in force (ROLE_MAP, DEFAULT_ROLE);
+	// a session's role is evaluated from its groups on every request, so a change on
+	// the settings page applies to open sessions at once. Nil: the role stored at
+	// sign-in stands.
+	LiveRoles func() claims.Normalizer
 	Secure    bool // cookies are Secure (PUBLIC_URL is https or TLS is on)
 	// APIKeyPassthrough sends requests with HTTP Basic credentials upstream without
 	// SSO and without identity headers (API_KEY_PASSTHROUGH).

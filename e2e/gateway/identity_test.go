@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -102,5 +104,47 @@ func TestMultiTenantIssuerNeedsAllowedTenants(t *testing.T) {
 	out, code := testenv.RunGateway(t, builder.Build(t), env)
 	if code == 0 || !strings.Contains(out, "ALLOWED_TENANTS is required with a multi-tenant Entra issuer") {
 		t.Errorf("start with a common issuer and no ALLOWED_TENANTS: exit %d, output %q; want non-zero naming ALLOWED_TENANTS", code, out)
+	}
+}
+
+// TestDemotedAdminLosesRoleAtOnce: alice, signed in as admin through ROLE_MAP, saves a
+// ROLE_MAP without the admin mapping on the settings page. Her open session is judged
+// by the live mapping from the next request on: the upstream gets role member (in the
+// header and a freshly signed assertion) and the settings page refuses her.
+func TestDemotedAdminLosesRoleAtOnce(t *testing.T) {
+	t.Parallel()
+	s := startIdentityStack(t, map[string]string{"DATA_DIR": t.TempDir()})
+	c, e := httpSignIn(t, s, "/before", "alice")
+	if got := strings.Join(e.Headers["X-Auth-Request-Role"], ","); got != "admin" || e.Claims["role"] != "admin" {
+		t.Fatalf("before: role header %q, assertion role %v; want admin", got, e.Claims["role"])
+	}
+	resp, page := testenv.Fetch(t, c, s.gw.URL+"/oidc/settings", nil, nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /oidc/settings as admin: got %d; body %q", resp.StatusCode, page)
+	}
+	m := regexp.MustCompile(`name="csrf_token" value="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no CSRF token on the settings page: %q", page)
+	}
+	form := url.Values{"csrf_token": {m[1]}, "action": {"save"}, "ROLE_MAP": {"ml-team=member"}}
+	resp, page = testenv.Fetch(t, c, s.gw.URL+"/oidc/settings", form, http.Header{"Origin": {s.gw.URL}, "Sec-Fetch-Site": {"same-origin"}})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("saving ROLE_MAP: got %d; body %q", resp.StatusCode, page)
+	}
+	s.gw.WaitLogRecords(t, "settings_change audit line", 1, 10*time.Second, func(r map[string]any) bool {
+		return str(r, "event") == "settings_change"
+	})
+
+	resp, body := testenv.Fetch(t, c, s.gw.URL+"/after", nil, nil)
+	e = lastReceived(t, s, "/after")
+	if got := strings.Join(e.Headers["X-Auth-Request-Role"], ","); resp.StatusCode != http.StatusOK || got != "member" {
+		t.Errorf("after: got %d, role header %q; want 200 and member; body %q", resp.StatusCode, got, body)
+	}
+	if e.AssertionError != "" || e.Claims["role"] != "member" {
+		t.Errorf("after: assertion role %v (error %q), want member", e.Claims["role"], e.AssertionError)
+	}
+	resp, body = testenv.Fetch(t, c, s.gw.URL+"/oidc/settings", nil, nil)
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("GET /oidc/settings after the demotion: got %d, want 403; body %q", resp.StatusCode, body)
 	}
 }
