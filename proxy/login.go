@@ -14,6 +14,7 @@ func (g *Gateway) login(w http.ResponseWriter, r *http.Request) error {
 		return g.opts.Renderer.Render(w, r, http.StatusServiceUnavailable, "restore-mode", web.RestoreModePage{Banner: g.opts.Banner})
 	}
 	rd := safeReturn(r.URL.Query().Get("rd"), g.publicBase(r).Host, g.opts.AllowedRedirectDomains)
+	g.takeSignedOutMark(w, r) // signing in again on purpose
 	return g.startLogin(w, r, rd)
 }
 
@@ -44,6 +45,10 @@ func (g *Gateway) unauthenticated(w http.ResponseWriter, r *http.Request) error 
 		// A page for people, never the JSON meant for API clients (DESIGN §6).
 		return g.opts.Renderer.Render(w, r, http.StatusUnauthorized, web.PageRestoreMode,
 			web.RestoreModePage{RetryURL: safeReturn(returnTo, "", nil), Banner: g.opts.Banner})
+	case isNavigation(r) && g.takeSignedOutMark(w, r):
+		// Back from the IdP's logout: say so instead of signing in again at once.
+		http.Redirect(w, r, signedOutPath, http.StatusSeeOther)
+		return nil
 	case isNavigation(r):
 		return g.startLogin(w, r, safeReturn(returnTo, "", nil))
 	}

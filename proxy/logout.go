@@ -50,6 +50,7 @@ func (g *Gateway) logout(w http.ResponseWriter, r *http.Request) error {
 	if g.opts.Flows != nil && !g.opts.LoginDisabled {
 		if flow, err := g.opts.Flows.Flow(); err == nil {
 			if u := flow.EndSessionURL(s.IDToken, g.absURL(r, "/")); u != "" {
+				g.markSignedOut(w) // the IdP returns the browser to /: show it the signed-out page
 				http.Redirect(w, r, u, http.StatusFound)
 				return nil
 			}

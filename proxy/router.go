@@ -53,6 +53,7 @@ func New(opts Options) (*Gateway, error) {
 	r.Get("/oidc/userinfo", g.pages.Handle(g.userinfo))
 	r.Get("/oidc/auth", g.pages.Handle(g.forwardAuth))
 	r.HandleFunc("/logout", g.pages.Handle(g.logout))
+	r.Get(signedOutPath, g.pages.Handle(g.signedOut))
 	r.Post("/oidc/backchannel-logout", g.pages.Handle(g.backChannelLogout))
 	g.mountOptional(r, "/oidc/jwks.json", opts.JWKS)
 	g.mountOptional(r, "/oidc/restore", opts.Restore)

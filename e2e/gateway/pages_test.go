@@ -64,3 +64,40 @@ func TestBrowserCancelAtProvider(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserSignOutShowsSignedOutPage signs out in the browser with RP-initiated
+// logout at the real provider, whose client registers PUBLIC_URL/ as its post-logout
+// redirect URI (what existing deployments have): the browser ends on the gateway's
+// signed-out page, not on the provider's sign-in form; Sign in again starts a new
+// sign-in, and the next visit to the application after that page signs in as usual.
+func TestBrowserSignOutShowsSignedOutPage(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, func(redirect string) testenv.Client {
+		c := testenv.PublicClient("spa", redirect)
+		c.PostLogoutRedirectURIs = []string{strings.TrimSuffix(redirect, "/oidc/callback") + "/"}
+		return c
+	}, map[string]string{"OIDC_CLIENT_ID": "spa", "OIDC_AUTH_METHOD": "pkce"})
+	ctx := testenv.Chrome(t)
+	browserSignIn(t, ctx, s, s.gw.URL+"/runs", "alice")
+
+	cctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	err := chromedp.Do(cctx, chromedp.Navigate(s.gw.URL+"/logout"), testenv.LogoutOIDCProvider(),
+		chromedp.WaitVisible(chromedp.CSS(`a.button[href="/oidc/login"]`)))
+	if err != nil {
+		t.Fatalf("sign out: %v\n--- gateway log ---\n%s\n--- provider log ---\n%s", err, s.gw.Logs(), s.idp.Logs())
+	}
+	s.idp.WaitLog(t, "EVENT end_session.success client=spa", 10*time.Second)
+	raw, err := chromedp.Run(cctx, chromedp.Evaluate[string](`JSON.stringify({URL: location.href, Heading: document.querySelector('h1').innerText})`))
+	var page struct{ URL, Heading string }
+	if err != nil || json.Unmarshal([]byte(raw), &page) != nil {
+		t.Fatalf("read the page after sign-out: %v %q", err, raw)
+	}
+	if page.URL != s.gw.Env["PUBLIC_URL"]+"/oidc/signed-out" || page.Heading != "You are signed out" {
+		t.Errorf("after sign-out the browser shows %q at %s; want \"You are signed out\" at /oidc/signed-out", page.Heading, page.URL)
+	}
+	// The page was shown once; the application now signs in as usual.
+	if err := chromedp.Do(cctx, chromedp.Navigate(s.gw.URL+"/runs"), chromedp.WaitVisible(chromedp.CSS(testenv.LoginUserSelector))); err != nil {
+		t.Errorf("after the signed-out page, /runs should lead to the provider's sign-in form: %v", err)
+	}
+}
