@@ -26,6 +26,9 @@ type Discovery struct {
 	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
 	IDTokenSigningAlgValuesSupported  []string `json:"id_token_signing_alg_values_supported"`
 	ScopesSupported                   []string `json:"scopes_supported"`
+	// FrontChannelLogoutSessionSupported says the IdP sends iss and sid to a
+	// front-channel logout URI (OpenID Connect Front-Channel Logout 1.0 §3).
+	FrontChannelLogoutSessionSupported bool `json:"frontchannel_logout_session_supported"`
 }
 
 // maxDiscoveryBytes bounds the discovery document and JWKS a gateway will read.

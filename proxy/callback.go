@@ -56,6 +56,12 @@ func (g *Gateway) callback(w http.ResponseWriter, r *http.Request) error {
 		ID: session.NewID(), Identity: res.Identity, CreatedAt: now, ExpiresAt: now.Add(g.opts.SessionLength),
 		IDToken: res.IDToken, RefreshToken: res.RefreshToken, RefreshedAt: now,
 	}
+	if sid := res.Identity.SessionID; sid != "" && g.opts.Revoker != nil {
+		// Only IdP sessions recorded here can be revoked by a front-channel logout.
+		if err := g.opts.Revoker.Issued(r.Context(), sid, s.ExpiresAt); err != nil {
+			return storeError(err)
+		}
+	}
 	if err := g.opts.Sessions.Save(w, r, s); err != nil {
 		return storeError(err)
 	}

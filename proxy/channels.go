@@ -29,13 +29,22 @@ type ServerSessions interface {
 // IdP session ends, on every replica; the answer is a plain 200, never a redirect.
 func (g *Gateway) frontChannelLogout(w http.ResponseWriter, r *http.Request, sid, iss string) error {
 	w.Header().Set("Cache-Control", "no-store")
-	if iss != "" && g.opts.Flows != nil {
-		if flow, err := g.opts.Flows.Flow(); err == nil && iss != flow.Issuer() {
-			return &httperr.HTTPError{Status: http.StatusBadRequest, Title: "Logout refused", Code: "wrong_issuer",
-				Message: "The logout request names another identity provider."}
+	if g.opts.Flows != nil {
+		if flow, err := g.opts.Flows.Flow(); err == nil {
+			switch {
+			case iss == "" && flow.Discovery().FrontChannelLogoutSessionSupported:
+				// The IdP promises iss with every sid; one without it did not come from the IdP.
+				return &httperr.HTTPError{Status: http.StatusBadRequest, Title: "Logout refused", Code: "missing_issuer",
+					Message: "The logout request does not name its identity provider (iss)."}
+			case iss != "" && iss != flow.Issuer():
+				return &httperr.HTTPError{Status: http.StatusBadRequest, Title: "Logout refused", Code: "wrong_issuer",
+					Message: "The logout request names another identity provider."}
+			}
 		}
 	}
-	n, err := g.endIdPSession(r.Context(), sid)
+	// Anyone can send this request: it acts only on IdP sessions the gateway issued
+	// sessions for, so a flood of made-up sids adds nothing to any list.
+	n, known, err := g.endIdPSession(r.Context(), sid)
 	if err != nil {
 		return storeError(err)
 	}
@@ -43,9 +52,14 @@ func (g *Gateway) frontChannelLogout(w http.ResponseWriter, r *http.Request, sid
 		_ = g.opts.Sessions.Delete(w, r)
 	}
 	tracing.Event(r.Context(), "front_channel_logout", "success", "")
-	g.opts.Logger.LogAttrs(r.Context(), slog.LevelInfo, "front-channel logout",
+	level := slog.LevelInfo
+	if !known {
+		level = slog.LevelDebug // a flood of unknown sids must not flood the log either
+	}
+	g.opts.Logger.LogAttrs(r.Context(), level, "front-channel logout",
 		slog.Bool("audit", true), slog.String("event", "front_channel_logout"),
-		slog.String("request_id", httperr.RequestID(r.Context())), slog.String("sid", sid), slog.Int("sessions_ended", n))
+		slog.String("request_id", httperr.RequestID(r.Context())), slog.String("sid", sid),
+		slog.Bool("known_sid", known), slog.Int("sessions_ended", n))
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = w.Write([]byte("signed out\n"))
 	return nil
@@ -145,28 +159,35 @@ func (rg *replayGuard) forget(state string) {
 }
 
 // endIdPSession ends every gateway session of IdP session sid: deleted from a
-// server-side store, and remembered by the revoker for cookie sessions.
-func (g *Gateway) endIdPSession(ctx context.Context, sid string) (int, error) {
-	n := 0
+// server-side store, and, for cookie sessions of a sid the gateway issued, remembered
+// by the revoker until the last of them would have ended. known is false when no
+// session of sid was found or issued: nothing was recorded.
+func (g *Gateway) endIdPSession(ctx context.Context, sid string) (n int, known bool, err error) {
 	if g.opts.Server != nil {
-		var err error
 		if n, err = g.opts.Server.DeleteBySID(ctx, sid); err != nil {
-			return 0, err
+			return 0, false, err
 		}
+		known = n > 0
 	}
 	if g.opts.Revoker != nil {
-		if err := g.opts.Revoker.Revoke(ctx, sid, g.opts.Now().Add(g.opts.SessionLength)); err != nil {
-			return n, err
+		until, issued, err := g.opts.Revoker.IssuedUntil(ctx, sid)
+		if err != nil || !issued {
+			return n, known, err
 		}
+		if err := g.opts.Revoker.Revoke(ctx, sid, until); err != nil {
+			return n, known, err
+		}
+		known = true
 	}
-	return n, nil
+	return n, known, nil
 }
 
 // endLogoutToken ends the sessions a back-channel logout token names: by sid when it
 // has one, else every session of its subject.
 func (g *Gateway) endLogoutToken(ctx context.Context, lt *oidcflow.LogoutToken) (int, error) {
 	if lt.SessionID != "" {
-		return g.endIdPSession(ctx, lt.SessionID)
+		n, _, err := g.endIdPSession(ctx, lt.SessionID)
+		return n, err
 	}
 	n := 0
 	if g.opts.Server != nil {

@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"crypto/rand"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -38,6 +39,8 @@ type fixtureOptions struct {
 	asserter               Asserter                          // nil: fakeAsserter
 	settings               http.Handler                      // served at /oidc/settings
 	hooks                  Hooks                             // metrics hooks
+	revoker                session.Revoker                   // remembers IdP logouts
+	quiet                  bool                              // log warnings and errors only (floods)
 	// idpDown starts the gateway while the IdP's port is closed; startIdP opens it.
 	idpDown bool
 }
@@ -143,13 +146,20 @@ func newFixture(t testing.TB, opts fixtureOptions) *fixture {
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
+	revoker := opts.revoker
+	if revoker == nil {
+		revoker = session.NewMemoryRevoker(nil, 0) // as the gateway gives the cookie store
+	}
+	logger := f.logs.logger()
+	if opts.quiet {
+		logger = slog.New(slog.NewJSONHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
 	f.gw, err = New(Options{
 		Flows: flows, Sessions: sessions, Codec: f.codec, Renderer: renderer,
-		Logger:   f.logs.logger(),
+		Logger:   logger,
 		Upstream: upURL, PublicURL: publicURL, Trusted: opts.trusted, AllowedRedirectDomains: opts.allowedRedirectDomains,
 		APIKeyPassthrough: opts.apiKeyPassthrough, PublicPaths: opts.publicPaths, Assertions: asserter, Rules: opts.rules, Secure: opts.secure, Settings: opts.settings,
-		Hooks:   opts.hooks,
-		Revoker: session.NewMemoryRevoker(nil, 0), // as the gateway gives the cookie store
+		Hooks: opts.hooks, Revoker: revoker,
 	})
 	if err != nil {
 		t.Fatalf("proxy.New: %v", err)

@@ -120,32 +120,28 @@ func TestMemoryRevokerRepeat(t *testing.T) {
 	}
 }
 
-func TestMemoryRevokerBounded(t *testing.T) {
+func TestMemoryRevokerFloodForgetsSoonestExpiringFirst(t *testing.T) {
 	ctx := context.Background()
 	clock := testenv.NewClock(revokeT0)
 	m := session.NewMemoryRevoker(clock.Now, 3)
-	for i, d := range []time.Duration{time.Minute, time.Hour, time.Hour} {
+	for i, d := range []time.Duration{time.Minute, time.Hour, 2 * time.Hour} {
 		if err := m.Revoke(ctx, fmt.Sprint("sid-", i), revokeT0.Add(d)); err != nil {
 			t.Fatalf("Revoke sid-%d: %v", i, err)
 		}
 	}
-	if err := m.Revoke(ctx, "sid-3", revokeT0.Add(time.Hour)); !errors.Is(err, session.ErrRevokerFull) {
-		t.Errorf("Revoke beyond max: got %v, want ErrRevokerFull", err)
+	if err := m.Revoke(ctx, "sid-3", revokeT0.Add(3*time.Hour)); err != nil {
+		t.Fatalf("Revoke beyond max: got %v, want nil (never refused)", err)
 	}
-	if err := m.Revoke(ctx, "sid-1", revokeT0.Add(2*time.Hour)); err != nil {
-		t.Errorf("Revoke of a remembered sid when full: got %v, want nil", err)
-	}
-	if got, _ := m.RevokedSince(ctx, "sid-0", revokeT0.Add(-time.Minute)); !got {
-		t.Errorf("sid-0 after a refused Revoke: got not revoked, want revoked (never evicted early)")
-	}
-	clock.Advance(time.Minute)
-	if err := m.Revoke(ctx, "sid-3", revokeT0.Add(time.Hour)); err != nil {
-		t.Errorf("Revoke after an entry expired: got %v, want nil", err)
+	want := map[string]bool{"sid-0": false, "sid-1": true, "sid-2": true, "sid-3": true}
+	for sid, revoked := range want {
+		if got, _ := m.RevokedSince(ctx, sid, revokeT0.Add(-time.Minute)); got != revoked {
+			t.Errorf("%s revoked = %v, want %v (the soonest-expiring entry goes first)", sid, got, revoked)
+		}
 	}
 	if got, want := m.Len(), 3; got != want {
 		t.Errorf("Len = %d, want %d", got, want)
 	}
-	clock.Advance(2 * time.Hour)
+	clock.Advance(4 * time.Hour)
 	if got := m.Len(); got != 0 {
 		t.Errorf("Len after every until passed = %d, want 0", got)
 	}

@@ -133,4 +133,29 @@ func RunRevoker(t *testing.T, newRevoker func(t *testing.T, now func() time.Time
 			}
 		}
 	})
+	t.Run("issued IdP sessions", func(t *testing.T) { runIssued(t, newRevoker) })
+}
+
+// runIssued checks Issued and IssuedUntil against a revoker made by newRevoker.
+func runIssued(t *testing.T, newRevoker func(t *testing.T, now func() time.Time) session.Revoker) {
+	t.Helper()
+	ctx := context.Background()
+	clk := testenv.NewClock(revokerT0)
+	rv := newRevoker(t, clk.Now)
+	if _, ok, err := rv.IssuedUntil(ctx, "never-issued"); ok || err != nil {
+		t.Fatalf("IssuedUntil of a sid never issued: got %v, %v; want false, nil", ok, err)
+	}
+	if err := rv.Issued(ctx, "sid-1", revokerT0.Add(2*time.Hour)); err != nil {
+		t.Fatalf("Issued: %v", err)
+	}
+	if err := rv.Issued(ctx, "sid-1", revokerT0.Add(time.Hour)); err != nil {
+		t.Fatalf("Issued again with an earlier end: %v", err)
+	}
+	until, ok, err := rv.IssuedUntil(ctx, "sid-1")
+	if err != nil || !ok || !until.Equal(revokerT0.Add(2*time.Hour)) {
+		t.Fatalf("IssuedUntil: got %s, %v, %v; want %s (the later end), true, nil", until, ok, err, revokerT0.Add(2*time.Hour))
+	}
+	if err := rv.Issued(ctx, "", revokerT0.Add(time.Hour)); err == nil {
+		t.Errorf("Issued(\"\"): got nil, want an error")
+	}
 }
