@@ -31,7 +31,18 @@ func (g *Gateway) callback(w http.ResponseWriter, r *http.Request) error {
 			"This sign-in response does not belong to a sign-in started in this browser, or it was already used.")
 	}
 	retry := "/oidc/login?rd=" + url.QueryEscape(ls.ReturnTo)
-	switch err := g.replays.consume(ls.State, ls.Expires); {
+	flow, err := g.opts.Flows.Flow()
+	if err != nil {
+		return g.signInFailed(r, err, http.StatusServiceUnavailable, "error.idp_unavailable", "The identity provider cannot be reached right now.", retry)
+	}
+	res, err := flow.Complete(r.Context(), ls, cb)
+	if err != nil {
+		return g.signInFailed(r, err, callbackStatus(err), "", "", retry)
+	}
+	// The state is marked used only once its response verified: a response anyone can
+	// make up (a state of their own, a forged token) never reaches the guard, so a
+	// flood of them cannot fill it.
+	switch err := g.states.consume(ls.State, ls.Expires); {
 	case errors.Is(err, errReplayGuardFull):
 		failed := g.signInFailed(r, err, http.StatusServiceUnavailable, "signin.busy",
 			"Too many sign-ins are in progress right now. Please try again in a minute.", retry)
@@ -41,14 +52,6 @@ func (g *Gateway) callback(w http.ResponseWriter, r *http.Request) error {
 		return failed
 	case err != nil:
 		return g.signInFailed(r, oidcflow.ErrStateReplayed, http.StatusBadRequest, "signin.replayed", "This sign-in response was already used.")
-	}
-	flow, err := g.opts.Flows.Flow()
-	if err != nil {
-		return g.signInFailed(r, err, http.StatusServiceUnavailable, "error.idp_unavailable", "The identity provider cannot be reached right now.", retry)
-	}
-	res, err := flow.Complete(r.Context(), ls, cb)
-	if err != nil {
-		return g.signInFailed(r, err, callbackStatus(err), "", "", retry)
 	}
 	g.logWarnings(r, res.Identity.Subject, res.Warnings)
 	now := g.opts.Now()

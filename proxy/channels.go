@@ -133,13 +133,13 @@ const logoutTokenTTL = time.Hour
 // logout that failed and that the IdP may retry.
 func (g *Gateway) useLogoutToken(ctx context.Context, lt *oidcflow.LogoutToken) (release func(), fresh bool, err error) {
 	key := "jti\x00" + lt.Issuer + "\x00" + lt.JTI
-	switch err := g.replays.consume(key, g.opts.Now().Add(logoutTokenTTL)); {
+	switch err := g.jtis.consume(key, g.opts.Now().Add(logoutTokenTTL)); {
 	case errors.Is(err, errReplayGuardFull):
 		return nil, false, err
 	case err != nil:
 		return nil, false, nil
 	}
-	release = func() { g.replays.forget(key) }
+	release = func() { g.jtis.forget(key) }
 	if g.opts.Server == nil {
 		return release, true, nil
 	}
@@ -148,7 +148,7 @@ func (g *Gateway) useLogoutToken(ctx context.Context, lt *oidcflow.LogoutToken) 
 		release()
 		return nil, false, err
 	}
-	return func() { g.replays.forget(key); unlock() }, true, nil
+	return func() { g.jtis.forget(key); unlock() }, true, nil
 }
 
 // forget drops state, so that consume accepts it again.

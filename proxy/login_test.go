@@ -209,7 +209,7 @@ func TestReplayGuardIsBounded(t *testing.T) {
 // single-use check, and says why in the audit log.
 func TestFullReplayGuardRefusesSignInsWith503(t *testing.T) {
 	f := newFixture(t, fixtureOptions{method: methods[0]})
-	f.gw.replays = newReplayGuard(f.gw.opts.Now, 0)
+	f.gw.states = newReplayGuard(f.gw.opts.Now, 0)
 	b := f.browser()
 	resp, body := b.send(b.idpLogin(b.startLogin("/oidc/login?rd=%2Fa"), "alice", "alice"))
 	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {

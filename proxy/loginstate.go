@@ -99,13 +99,16 @@ func (g *Gateway) expireCookie(w http.ResponseWriter, name string) {
 	http.SetCookie(w, c)
 }
 
-// replayGuard remembers consumed login states until they expire, so a captured
-// callback cannot be played again on this replica even with the cookie. It keeps
-// a 64-bit digest of each state and its expiry in Unix seconds (about 25 bytes an
-// entry, nothing allocated per entry), since a busy gateway holds ten minutes of
-// sign-ins, and at most max of them: a flood of callbacks fills it and is then
-// refused, rather than growing the process without bound. Two states sharing a
-// digest (odds about max/2^64 per sign-in) would only refuse the second one.
+// replayGuard remembers used values (login states, logout-token jtis) until they
+// expire, so a captured callback or logout token cannot be played again on this
+// replica. It keeps a 64-bit digest of each value and its expiry in Unix seconds
+// (about 25 bytes an entry, nothing allocated per entry), since a busy gateway holds
+// ten minutes of sign-ins, and at most max of them: when full, new values are refused
+// rather than growing the process without bound. Only verified responses reach a
+// guard (a state once its ID token verified, a jti once its logout token did), and
+// states and jtis have a guard each, so nothing an anonymous client can make up fills
+// one. Two values sharing a digest (odds about max/2^64 each) would only refuse the
+// second one.
 type replayGuard struct {
 	now       func() time.Time
 	max       int

@@ -15,11 +15,13 @@ import (
 type Gateway struct {
 	opts     Options
 	upstream http.Handler // nil in auth-only mode
-	replays  *replayGuard
-	headers  *boundcache.Cache[sessionHeaders]
-	pages    *httperr.Pages
-	public   PublicPaths
-	handler  http.Handler
+	// states and jtis are separate replay guards, so a flood of one kind cannot
+	// stop the other: used login states, and used back-channel logout tokens.
+	states, jtis *replayGuard
+	headers      *boundcache.Cache[sessionHeaders]
+	pages        *httperr.Pages
+	public       PublicPaths
+	handler      http.Handler
 }
 
 // New builds the gateway's handler: one route table, read top to bottom.
@@ -27,8 +29,9 @@ func New(opts Options) (*Gateway, error) {
 	if err := opts.check(); err != nil {
 		return nil, err
 	}
-	g := &Gateway{opts: opts, replays: newReplayGuard(opts.Now, replayGuardMax),
-		headers: boundcache.New[sessionHeaders](headerCacheBytes), public: NewPublicPaths(opts.PublicPaths),
+	g := &Gateway{opts: opts, states: newReplayGuard(opts.Now, replayGuardMax),
+		jtis: newReplayGuard(opts.Now, replayGuardMax), headers: boundcache.New[sessionHeaders](headerCacheBytes),
+		public: NewPublicPaths(opts.PublicPaths),
 		pages: &httperr.Pages{Renderer: opts.Renderer, Logger: opts.Logger, Banner: opts.Banner}}
 	if opts.Upstream != nil {
 		up, err := newUpstream(opts.Upstream, opts.Trusted, opts.Logger, g.pages.Render)
