@@ -32,7 +32,7 @@ func New(opts Options) (*Gateway, error) {
 	g := &Gateway{opts: opts, states: newReplayGuard(opts.Now, replayGuardMax),
 		jtis: newReplayGuard(opts.Now, replayGuardMax), headers: boundcache.New[sessionHeaders](headerCacheBytes),
 		public: NewPublicPaths(opts.PublicPaths),
-		pages: &httperr.Pages{Renderer: opts.Renderer, Logger: opts.Logger, Banner: opts.Banner}}
+		pages:  &httperr.Pages{Renderer: opts.Renderer, Logger: opts.Logger, Banner: opts.Banner}}
 	if opts.Upstream != nil {
 		up, err := newUpstream(opts.Upstream, opts.Trusted, opts.Logger, g.pages.Render)
 		if err != nil {
