@@ -12,10 +12,10 @@ import (
 
 // upstreamPage shows what the application behind the gateway received.
 var upstreamPage = template.Must(template.New("upstream").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Demo application</title>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Demo application</title>
 <style>body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1f2933}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;vertical-align:top}
-code{word-break:break-all;font-size:.85rem}.ok{color:#0a7d32}.bad{color:#b42318}</style></head>
+code{overflow-wrap:anywhere;font-size:.85rem}.ok{color:#0a7d32}.bad{color:#b42318}</style></head>
 <body><h1>Demo application</h1>
 <p>This page stands for the application behind ssogate. It shows the identity the gateway forwarded.</p>
 <p id="user">Signed in as <strong>{{.User}}</strong>{{if .Email}} ({{.Email}}){{end}}, role <strong id="role">{{.Role}}</strong>.</p>

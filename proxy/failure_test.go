@@ -52,6 +52,8 @@ func TestUpstreamDownIs502WithRequestID(t *testing.T) {
 					t.Errorf("%s: Retry-After got %q, want 5", tc.name, resp.Header.Get("Retry-After"))
 				case strings.Contains(body, "refused") || strings.Contains(body, "EOF") || strings.Contains(body, "dial"):
 					t.Errorf("%s: body leaks the internal error: %q", tc.name, body)
+				case tc.accept == acceptHTML && !strings.Contains(body, `<a class="button" href="/runs">Try again</a>`):
+					t.Errorf("%s: the 502 page has no Try again back to /runs: %q", tc.name, body)
 				case elapsed > 5*time.Second:
 					t.Errorf("%s: answered after %v, want under 5s", tc.name, elapsed)
 				}

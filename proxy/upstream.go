@@ -91,9 +91,13 @@ func newUpstream(target *url.URL, trusted []netip.Prefix, logger *slog.Logger, o
 			if info := requestInfoFrom(r.Context()); info != nil && info.trace != nil {
 				tracing.Fail(trace.SpanFromContext(info.trace), "upstream_unavailable")
 			}
-			onError(w, r, &httperr.HTTPError{Key: "error.upstream_unavailable", Status: http.StatusBadGateway, Title: "The application is not responding",
+			he := &httperr.HTTPError{Key: "error.upstream_unavailable", Status: http.StatusBadGateway, Title: "The application is not responding",
 				Message: "The gateway could not reach the application behind it. Please try again in a moment.",
-				Code:    "upstream_unavailable", RetryAfter: 5, Err: err})
+				Code:    "upstream_unavailable", RetryAfter: 5, Err: err}
+			if isNavigation(r) {
+				he.RetryURL = safeReturn(r.URL.RequestURI(), "", nil) // Try again: the same page
+			}
+			onError(w, r, he)
 		},
 	}
 	return rp, nil
