@@ -55,6 +55,8 @@ type Result struct {
 	AccessToken   string // pkce only
 	RefreshToken  string // pkce with offline_access only
 	IDTokenExpiry time.Time
+	// Groups says how groups the ID token lacked were looked up; nil when none were.
+	Groups *GroupLookup
 }
 
 // Complete finishes the login ls with the IdP's callback cb: it checks the state,
@@ -91,11 +93,13 @@ func (f *Flow) Complete(ctx context.Context, ls LoginState, cb Callback) (*Resul
 	if err != nil {
 		return nil, err
 	}
+	rawClaims, lookup := f.lookupGroups(ctx, rawClaims, access)
 	id, warnings, err := f.opts.Normalizer.Identity(tok.Issuer, rawClaims)
 	if err != nil {
 		return nil, &TokenError{Reason: "claims", Err: err}
 	}
-	return &Result{Identity: id, Warnings: warnings, IDToken: raw, AccessToken: access, RefreshToken: refresh, IDTokenExpiry: tok.Expiry}, nil
+	return &Result{Identity: id, Warnings: warnings, IDToken: raw, AccessToken: access, RefreshToken: refresh,
+		IDTokenExpiry: tok.Expiry, Groups: lookup}, nil
 }
 
 // exchange trades the code for tokens, with the PKCE verifier.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/ssogate/ssogate/claims"
 	"github.com/ssogate/ssogate/config"
+	"github.com/ssogate/ssogate/msgraph"
 )
 
 // Auth methods, as in OIDC_AUTH_METHOD.
@@ -49,6 +50,13 @@ type Options struct {
 	// accepted. Set, a token's tid must be one of them; empty with a multi-tenant
 	// issuer, every token is refused (the configuration requires it).
 	AllowedTenants []string
+	// GraphURL is Microsoft Graph's root for Entra group look-ups (MICROSOFT_GRAPH_URL);
+	// "" means the issuer's cloud.
+	GraphURL string
+	// GroupNames turns Entra group IDs into display names (ENTRA_GROUP_NAMES).
+	GroupNames bool
+	// LookupTimeout bounds a sign-in's group look-up (Graph or userinfo); default 5s.
+	LookupTimeout time.Duration
 }
 
 func (o *Options) setDefaults() {
@@ -63,6 +71,12 @@ func (o *Options) setDefaults() {
 	}
 	if o.JWKSMinRefresh == 0 {
 		o.JWKSMinRefresh = 30 * time.Second
+	}
+	if o.LookupTimeout == 0 {
+		o.LookupTimeout = 5 * time.Second
+	}
+	if o.GraphURL == "" {
+		o.GraphURL = msgraph.DefaultBaseURL(o.Issuer)
 	}
 	if len(o.Scopes) == 0 {
 		o.Scopes = []string{oidc.ScopeOpenID, "profile", "email"}
@@ -81,6 +95,9 @@ type Flow struct {
 	oauth    oauth2.Config // RedirectURL is set per login
 	verifier *oidc.IDTokenVerifier
 	keys     *KeySet
+	// appTokens reads Entra groups with the client-credentials grant; nil without a
+	// client secret or for other IdPs.
+	appTokens *msgraph.AppTokens
 }
 
 // New discovers the IdP, checks it offers the configured method, loads its keys and
@@ -128,6 +145,11 @@ func New(ctx context.Context, opts Options) (*Flow, error) {
 			TokenURL:  disc.TokenEndpoint,
 			AuthStyle: authStyle(disc.TokenEndpointAuthMethodsSupported, opts.ClientSecret),
 		},
+	}
+	if opts.ClientSecret != "" && claims.Detect(opts.Issuer).Kind == claims.KindEntra {
+		f.appTokens = &msgraph.AppTokens{ClientID: opts.ClientID, ClientSecret: opts.ClientSecret,
+			AuthStyle: f.oauth.Endpoint.AuthStyle, BaseURL: opts.GraphURL, HTTP: opts.HTTPClient, Now: opts.Now,
+			TokenURL: func(tenant string) string { return tenantTokenURL(disc.TokenEndpoint, tenant) }}
 	}
 	return f, nil
 }

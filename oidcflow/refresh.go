@@ -42,6 +42,7 @@ func (f *Flow) Refresh(ctx context.Context, refreshToken string) (*Result, error
 	if err != nil {
 		return nil, err
 	}
+	rawClaims, res.Groups = f.lookupGroups(ctx, rawClaims, tok.AccessToken)
 	id, warnings, err := f.opts.Normalizer.Identity(idt.Issuer, rawClaims)
 	if err != nil {
 		return nil, &TokenError{Reason: "claims", Err: err}
