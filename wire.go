@@ -89,7 +89,7 @@ func wire(cfg config.Config, load func(config.Saved) (config.Config, error), tr 
 		AllowedRedirectDomains: cfg.AllowedRedirectDomains, SessionLength: cfg.SessionLength,
 		Secure: secure, APIKeyPassthrough: cfg.APIKeyPassthrough, PublicPaths: cfg.PublicPaths,
 		Assertions: assertion.NewCache(signer, 100_000), JWKS: signer.JWKSHandler(),
-		Server: stores.server, Revoker: stores.revoker, RefreshInterval: cfg.RefreshInterval,
+		Server: stores.server, Revoker: stores.revoker, RefreshInterval: cfg.RefreshInterval, CookieSessions: stores.server == nil,
 		Hooks: g.hooks(),
 	}
 	checks := []ops.Check{{Name: "settings", Func: func(context.Context) error { return g.live.Current().SavedError }}}
@@ -152,8 +152,8 @@ func (g *gateway) flowOptions(cfg config.Config, logger *slog.Logger) oidcflow.O
 	return oidcflow.Options{
 		Issuer: cfg.Issuer, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret.Reveal(),
 		Method: cfg.AuthMethod, Scopes: cfg.Scopes, HTTPClient: g.idp, LogoutURL: cfg.LogoutURL,
-		AllowedTenants: cfg.AllowedTenants,
-		Normalizer: claims.Normalizer{GroupsClaim: cfg.GroupsClaim, UsernameClaim: cfg.UsernameClaim,
+		AllowedTenants: cfg.AllowedTenants, GraphURL: cfg.GraphURL, GroupNames: cfg.EntraGroupNames,
+		Normalizer: claims.Normalizer{GroupsClaim: cfg.GroupsClaim, UsernameClaim: cfg.UsernameClaim, Provider: cfg.Provider,
 			RoleMap: cfg.RoleMap, DefaultRole: cfg.DefaultRole, InsecureAllowUnverifiedEmail: cfg.InsecureAllowUnverifiedEmail},
 		OnJWKSFetch: func(err error) {
 			g.metrics.JWKSRefreshes.Inc()
@@ -174,6 +174,7 @@ func (g *gateway) hooks() proxy.Hooks {
 		Upstream:     func(d time.Duration) { m.UpstreamLatency.Observe(d.Seconds()) },
 		SignIn:       m.SignIn,
 		TokenFailure: m.TokenFailure,
+		GroupLookup:  m.GroupLookup,
 	}
 }
 

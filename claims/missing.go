@@ -11,7 +11,7 @@ func Overage(raw map[string]any) bool {
 // endpoint may supply: any of the claims the groups are read from, or a user name
 // claim (the subject alone names the user badly), or the email the profile expects.
 func (n Normalizer) Missing(issuer string, raw map[string]any) (groups, username bool) {
-	p := Detect(issuer)
+	p := Resolve(n.Provider, issuer)
 	names := p.GroupsClaims
 	if n.GroupsClaim != "" {
 		names = []string{n.GroupsClaim}

@@ -41,6 +41,10 @@ type Normalizer struct {
 	GroupsClaim   string
 	UsernameClaim string
 
+	// Provider is OIDC_PROVIDER: "" or "auto" recognises the IdP from the issuer,
+	// a kind applies that IdP's rules (see Resolve).
+	Provider string
+
 	RoleMap     map[string]string // group -> RoleAdmin, RoleMember or RoleViewer
 	DefaultRole string            // role when no group maps; "" means RoleMember
 
@@ -52,7 +56,8 @@ type Normalizer struct {
 }
 
 // Identity normalises raw, the verified ID token's claim set as decoded from JSON,
-// for the IdP configured with issuer. The IdP's defaults come from Detect(issuer);
+// for the IdP configured with issuer. The IdP's defaults come from
+// Resolve(n.Provider, issuer);
 // Identity.Issuer is the token's own iss when present (an Entra multi-tenant issuer
 // is a template), else issuer. Groups may be a list, a single string, or a comma-
 // or space-separated string. The only error is a missing sub (ErrNoSubject).
@@ -61,7 +66,7 @@ func (n Normalizer) Identity(issuer string, raw map[string]any) (Identity, []War
 	if sub == "" {
 		return Identity{}, nil, ErrNoSubject
 	}
-	profile := Detect(issuer)
+	profile := Resolve(n.Provider, issuer)
 	var warnings []Warning
 
 	id := Identity{

@@ -155,6 +155,29 @@ func generic() Profile {
 	}
 }
 
+// Resolve returns the profile of provider, an OIDC_PROVIDER value: "" or "auto"
+// recognises the IdP from issuer (Detect); "generic" is any OIDC provider; a kind
+// (entra, okta, cognito, keycloak, auth0, google) applies that IdP's rules whatever
+// the issuer's host, for IdPs behind a custom domain. An unknown value is treated
+// as auto (config rejects it before it gets here).
+func Resolve(provider, issuer string) Profile {
+	switch provider {
+	case "", "auto":
+		return Detect(issuer)
+	case "generic", KindOIDC:
+		return generic()
+	}
+	for _, r := range profiles {
+		if r.profile.Kind == provider && r.profile.Hint == "" {
+			out := r.profile
+			out.GroupsClaims = slices.Clone(out.GroupsClaims)
+			out.UsernameClaims = slices.Clone(out.UsernameClaims)
+			return out
+		}
+	}
+	return Detect(issuer)
+}
+
 // Detect recognises the IdP from its issuer URL and returns its defaults; an
 // unrecognised issuer gets the generic OIDC profile. A missing scheme is read as
 // https (Google's tokens say "accounts.google.com").

@@ -17,6 +17,11 @@ const (
 	MethodPKCE     = "pkce"
 )
 
+// Providers returns the values OIDC_PROVIDER accepts.
+func Providers() []string {
+	return []string{"auto", "entra", "okta", "cognito", "keycloak", "auth0", "google", "generic"}
+}
+
 // Config is every setting of the gateway, parsed into typed fields. Request code
 // never parses strings: everything is converted here, at load.
 type Config struct {
@@ -34,6 +39,9 @@ type Config struct {
 	TLSCertFile string   // TLS_CERT_FILE
 	TLSKeyFile  string   // TLS_KEY_FILE
 
+	Provider            string   // OIDC_PROVIDER: "auto" or a claims kind (entra, okta, …)
+	GraphURL            string   // MICROSOFT_GRAPH_URL; "" means the issuer's cloud
+	EntraGroupNames     bool     // ENTRA_GROUP_NAMES
 	GroupsClaim         string   // OIDC_GROUPS_CLAIM; "" means the IdP's default
 	UsernameClaim       string   // OIDC_USERNAME_CLAIM; "" means the IdP's default
 	AllowedGroups       []string // ALLOWED_GROUPS

@@ -95,6 +95,7 @@ func TestEverySettingOfTheDesignIsKnown(t *testing.T) {
 		"ALLOWED_REDIRECT_DOMAINS", "OIDC_LOGOUT_URL", "REFRESH_INTERVAL", "LOG_LEVEL", "LOG_FORMAT",
 		"INSECURE_ALLOW_UNVERIFIED_EMAIL", "ALLOWED_TENANTS",
 		"PUBLIC_PATHS",
+		"OIDC_PROVIDER", "MICROSOFT_GRAPH_URL", "ENTRA_GROUP_NAMES",
 		"REVOCATION_STORE", // not in DESIGN §2: cookie-store replicas sharing IdP logouts (README)
 	}
 	var names []string

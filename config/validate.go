@@ -109,6 +109,16 @@ func (c Config) checkSSO() []*SettingError {
 	if c.ClientID == "" {
 		ps = append(ps, &SettingError{Name: "OIDC_CLIENT_ID", Problem: "is required (unless LOCAL_RESTORE=true): set it to the client (application) ID registered at your IdP"})
 	}
+	if c.Provider != "" && !slices.Contains(Providers(), c.Provider) {
+		ps = append(ps, &SettingError{Name: "OIDC_PROVIDER", Value: c.Provider,
+			Problem: "must be one of " + strings.Join(Providers(), ", ")})
+	}
+	if c.GraphURL != "" {
+		if u, err := url.Parse(c.GraphURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			ps = append(ps, &SettingError{Name: "MICROSOFT_GRAPH_URL", Value: c.GraphURL,
+				Problem: "must be an https URL such as https://graph.microsoft.com"})
+		}
+	}
 	if c.AuthMethod != MethodImplicit && c.AuthMethod != MethodPKCE {
 		ps = append(ps, &SettingError{Name: "OIDC_AUTH_METHOD", Value: c.AuthMethod, Problem: `must be "implicit" or "pkce"`})
 	}

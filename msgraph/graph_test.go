@@ -17,8 +17,9 @@ import (
 
 func newGraph(t *testing.T, groups int) (*fakegraph.Graph, msgraph.Client) {
 	t.Helper()
-	g := &fakegraph.Graph{Groups: map[string][]fakegraph.Group{}, AppToken: "app-token", PageSize: 3,
-		Me: func(token string) (string, bool) { return "oid-1", token == "user-token" }}
+	g := &fakegraph.Graph{Groups: map[string][]fakegraph.Group{}, PageSize: 3,
+		App: func(token string) bool { return token == "app-token" },
+		Me:  func(token string) (string, bool) { return "oid-1", token == "user-token" }}
 	for i := range groups {
 		g.Groups["oid-1"] = append(g.Groups["oid-1"], fakegraph.Group{ID: "id-" + string(rune('a'+i)), DisplayName: "name-" + string(rune('a'+i))})
 	}

@@ -146,7 +146,7 @@ func New(ctx context.Context, opts Options) (*Flow, error) {
 			AuthStyle: authStyle(disc.TokenEndpointAuthMethodsSupported, opts.ClientSecret),
 		},
 	}
-	if opts.ClientSecret != "" && claims.Detect(opts.Issuer).Kind == claims.KindEntra {
+	if opts.ClientSecret != "" && claims.Resolve(opts.Normalizer.Provider, opts.Issuer).Kind == claims.KindEntra {
 		f.appTokens = &msgraph.AppTokens{ClientID: opts.ClientID, ClientSecret: opts.ClientSecret,
 			AuthStyle: f.oauth.Endpoint.AuthStyle, BaseURL: opts.GraphURL, HTTP: opts.HTTPClient, Now: opts.Now,
 			TokenURL: func(tenant string) string { return tenantTokenURL(disc.TokenEndpoint, tenant) }}

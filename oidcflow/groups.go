@@ -44,7 +44,7 @@ type GroupLookup struct {
 func (f *Flow) lookupGroups(ctx context.Context, raw map[string]any, accessToken string) (map[string]any, *GroupLookup) {
 	ctx, cancel := context.WithTimeout(ctx, f.opts.LookupTimeout)
 	defer cancel()
-	profile := claims.Detect(f.opts.Issuer)
+	profile := claims.Resolve(f.opts.Normalizer.Provider, f.opts.Issuer)
 	if profile.Kind == claims.KindEntra {
 		overage := claims.Overage(raw)
 		if !overage && !f.opts.GroupNames {

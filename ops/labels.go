@@ -21,6 +21,9 @@ var (
 		append(tokenReasons(), idpReasons()...)...)
 	// TokenFailureReasons are the values of ssogate_token_failures_total's reason.
 	TokenFailureReasons = append(tokenReasons(), "other")
+	// GroupSources and GroupOutcomes are the values of ssogate_group_lookups_total.
+	GroupSources  = []string{"graph", "userinfo"}
+	GroupOutcomes = []string{"ok", "denied", "unavailable", "mismatch"}
 )
 
 func tokenReasons() []string {
@@ -67,4 +70,9 @@ func (m *Metrics) SignIn(outcome, reason string) {
 // TokenFailure counts one rejected token.
 func (m *Metrics) TokenFailure(reason string) {
 	m.TokenFailures.WithLabelValues(oneOf(TokenFailureReasons, reason)).Inc()
+}
+
+// GroupLookup counts one look-up of groups an ID token lacked.
+func (m *Metrics) GroupLookup(source, outcome string) {
+	m.GroupLookups.WithLabelValues(oneOf(GroupSources, source), oneOf(GroupOutcomes, outcome)).Inc()
 }

@@ -30,6 +30,9 @@ type Metrics struct {
 	// RedisErrors counts failed Redis commands and connections by store
 	// (RedisStores); a missing key is not an error (RedisHook).
 	RedisErrors *prometheus.CounterVec
+	// GroupLookups counts sign-in look-ups of groups the ID token lacked, by source
+	// (graph, userinfo) and outcome (ok, denied, unavailable, mismatch).
+	GroupLookups *prometheus.CounterVec
 }
 
 // NewMetrics creates the gateway's collectors and registers them with reg. A nil reg
@@ -71,6 +74,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "ssogate_redis_errors_total",
 			Help: "Failed Redis commands and connections by store (session, revocation).",
 		}, []string{"store"}),
+		GroupLookups: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ssogate_group_lookups_total",
+			Help: "Look-ups of groups an ID token lacked (Microsoft Graph, userinfo), by source and outcome.",
+		}, []string{"source", "outcome"}),
 	}
 	if reg != nil {
 		reg.MustRegister(m.collectors()...)
@@ -81,7 +88,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 // collectors lists every collector of m.
 func (m *Metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.Requests, m.UpstreamLatency, m.SignIns, m.TokenFailures, m.JWKSRefreshes,
-		m.ActiveSessions, m.IdPLatency, m.RedisErrors}
+		m.ActiveSessions, m.IdPLatency, m.RedisErrors, m.GroupLookups}
 }
 
 // NewRegistry returns a registry holding the standard Go runtime and process collectors,

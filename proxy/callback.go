@@ -54,6 +54,9 @@ func (g *Gateway) callback(w http.ResponseWriter, r *http.Request) error {
 		return g.signInFailed(r, oidcflow.ErrStateReplayed, http.StatusBadRequest, "signin.replayed", "This sign-in response was already used.")
 	}
 	g.logWarnings(r, res.Identity.Subject, res.Warnings)
+	if err := g.checkGroupLookup(r, res); err != nil {
+		return err
+	}
 	now := g.opts.Now()
 	s := &session.Session{
 		ID: session.NewID(), Identity: res.Identity, CreatedAt: now, ExpiresAt: now.Add(g.opts.SessionLength),

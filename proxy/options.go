@@ -60,6 +60,10 @@ type Options struct {
 	// LoginDisabled explains why /oidc/login does not start an SSO login (LOCAL_RESTORE).
 	LoginDisabled bool
 
+	// CookieSessions is true when sessions live in cookies, whose size the group list
+	// drives; a large list is then worth a warning.
+	CookieSessions bool
+
 	// Server is the server-side store's extra abilities (Redis); nil with cookies.
 	Server ServerSessions
 	// Revoker remembers IdP logouts for sessions held in cookies; nil: none.
@@ -85,6 +89,7 @@ type Hooks struct {
 	Upstream     func(elapsed time.Duration)
 	SignIn       func(outcome, reason string)
 	TokenFailure func(reason string)
+	GroupLookup  func(source, outcome string)
 }
 
 func (o *Options) check() error {

@@ -74,6 +74,11 @@ func (g *Gateway) refresh(r *http.Request, s *session.Session) (*session.Session
 			return nil, errRefreshEnded
 		}
 		res.Identity.SessionID = s.Identity.SessionID // the IdP session does not change on refresh
+		if res.Groups != nil && res.Groups.Partial {
+			// The look-up failed this time: keep the groups the session had rather
+			// than dropping them until the next refresh.
+			res.Identity.Groups, res.Identity.Role = s.Identity.Groups, s.Identity.Role
+		}
 		next.Identity, next.IDToken = res.Identity, res.IDToken
 	}
 	if err := g.opts.Server.Update(ctx, r, &next); err != nil {

@@ -52,6 +52,8 @@ func englishStrings() map[string]string {
 		"error.unknown_action.message":     "The form asked for an action this page does not have.",
 		"error.settings_forbidden.title":   "Access denied",
 		"error.settings_forbidden.message": "Only administrators can change the sign-in settings.",
+		"error.groups_unavailable.title":   "Sign-in failed",
+		"error.groups_unavailable.message": "Your groups could not be read from the identity provider, and this application admits only members of certain groups. Ask your administrator to fix the setting named below.",
 
 		"forbidden.title":                           "You can't use this application",
 		"forbidden.app_message":                     "Your account is signed in, but it is not allowed to use this application.",

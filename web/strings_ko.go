@@ -50,6 +50,8 @@ func koreanStrings() map[string]string {
 		"error.unknown_action.message":     "이 페이지에 없는 동작을 요청했습니다.",
 		"error.settings_forbidden.title":   "접근 권한 없음",
 		"error.settings_forbidden.message": "로그인 설정은 관리자만 변경할 수 있습니다.",
+		"error.groups_unavailable.title":   "로그인 실패",
+		"error.groups_unavailable.message": "ID 공급자에서 사용자의 그룹 정보를 읽지 못했습니다. 이 애플리케이션은 특정 그룹의 구성원만 사용할 수 있습니다. 아래에 적힌 설정을 고치도록 관리자에게 요청하세요.",
 
 		"forbidden.title":                           "이 애플리케이션을 사용할 수 없습니다",
 		"forbidden.app_message":                     "로그인은 되었지만, 이 계정으로는 이 애플리케이션을 사용할 수 없습니다.",

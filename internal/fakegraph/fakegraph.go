@@ -26,7 +26,9 @@ type Group struct {
 type Graph struct {
 	Groups   map[string][]Group // by user object ID
 	PageSize int                // default 2, so every test pages
-	AppToken string             // the bearer token accepted for /users/{id}/…
+	// App reports whether token is an application token allowed /users/{id}/…; nil
+	// refuses every application call.
+	App func(token string) bool
 	// Me resolves a delegated token to the user's object ID; nil refuses delegated calls.
 	Me func(token string) (oid string, ok bool)
 	// HideNames leaves displayName null, as Graph does when the token only has User.Read.
@@ -84,7 +86,7 @@ func (g *Graph) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	case ok && strings.HasSuffix(rest, "/transitiveMemberOf"):
-		if token == "" || token != g.AppToken {
+		if g.App == nil || !g.App(token) {
 			graphError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token validation failure.")
 			return
 		}

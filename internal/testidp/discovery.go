@@ -20,7 +20,7 @@ func (p *Provider) discovery() map[string]any {
 		"end_session_endpoint":                  p.endpoint + "/logout",
 		"response_types_supported":              slices.Clone(p.responseTypes),
 		"response_modes_supported":              slices.Clone(p.responseModes),
-		"grant_types_supported":                 []string{"authorization_code", "implicit", "refresh_token"},
+		"grant_types_supported":                 []string{"authorization_code", "implicit", "refresh_token", "client_credentials"},
 		"subject_types_supported":               []string{"public"},
 		"id_token_signing_alg_values_supported": []string{p.alg.String()},
 		"code_challenge_methods_supported":      []string{"S256"},

@@ -35,7 +35,7 @@ func TestDiscoveryDocument(t *testing.T) {
 		{"end_session_endpoint", iss + "/logout"},
 		{"response_types_supported", []any{"code", "id_token"}},
 		{"response_modes_supported", []any{"query", "fragment", "form_post"}},
-		{"grant_types_supported", []any{"authorization_code", "implicit", "refresh_token"}},
+		{"grant_types_supported", []any{"authorization_code", "implicit", "refresh_token", "client_credentials"}},
 		{"code_challenge_methods_supported", []any{"S256"}},
 		{"id_token_signing_alg_values_supported", []any{"RS256"}},
 		{"token_endpoint_auth_methods_supported", []any{"client_secret_basic", "client_secret_post", "none"}},

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // oauthError is an RFC 6749 section 5.2 error response.
@@ -56,6 +57,9 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 		g, oerr = p.redeemCode(client, r.PostForm)
 	case "refresh_token":
 		g, oerr = p.redeemRefresh(client, r.PostForm)
+	case "client_credentials":
+		p.serveClientCredentials(w, client, r.PostForm.Get("scope"))
+		return
 	default:
 		oerr = &oauthError{status: http.StatusBadRequest, Code: "unsupported_grant_type", Desc: "grant_type " + gt + " is not supported"}
 	}
@@ -70,6 +74,37 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Pragma", "no-cache")
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// serveClientCredentials issues an application access token (no ID token) to a
+// confidential client, for the scope it asked.
+func (p *Provider) serveClientCredentials(w http.ResponseWriter, c Client, scope string) {
+	if c.Secret == "" {
+		(&oauthError{status: http.StatusUnauthorized, Code: "unauthorized_client", Desc: "a public client cannot use client_credentials"}).write(w)
+		return
+	}
+	tok := p.store(access, grant{clientID: c.ID, scope: scope, expires: p.now().Add(p.ttl)})
+	w.Header().Set("Pragma", "no-cache")
+	writeJSON(w, http.StatusOK, map[string]any{"access_token": tok, "token_type": "Bearer",
+		"expires_in": int64(p.ttl / time.Second), "scope": scope})
+}
+
+// AccessToken describes an access token the provider issued: the user it was issued
+// for ("" for a client_credentials token), the client and the scope.
+type AccessToken struct {
+	Username, ClientID, Scope string
+}
+
+// LookupAccessToken reports what an unexpired access token stands for, for test
+// doubles of resource servers (a fake Microsoft Graph).
+func (p *Provider) LookupAccessToken(token string) (AccessToken, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	g, ok := p.st.access[token]
+	if !ok || !p.now().Before(g.expires) {
+		return AccessToken{}, false
+	}
+	return AccessToken{Username: g.username, ClientID: g.clientID, Scope: g.scope}, true
 }
 
 // authenticateClient checks client_secret_basic, client_secret_post or, for a public

@@ -11,6 +11,7 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/ssogate/ssogate/internal/testenv"
 )
@@ -265,5 +266,28 @@ func TestTokenHookAndExtraClaims(t *testing.T) {
 	_, verifier := e.verifier(t, "spa")
 	if _, err := verifier.Verify(context.Background(), raw); err == nil || !strings.Contains(err.Error(), "different provider") {
 		t.Errorf("token whose iss the hook changed: got %v, want an issuer mismatch", err)
+	}
+}
+
+func TestClientCredentialsGrant(t *testing.T) {
+	e := start(t, nil)
+	prov, _ := e.verifier(t, "gateway")
+	ctx := oidc.ClientContext(context.Background(), e.srv.Client())
+	cc := clientcredentials.Config{ClientID: "gateway", ClientSecret: rpSecret, TokenURL: prov.Endpoint().TokenURL,
+		Scopes: []string{"https://graph.example/.default"}}
+	tok, err := cc.Token(ctx)
+	if err != nil {
+		t.Fatalf("client_credentials: %v", err)
+	}
+	info, ok := e.p.LookupAccessToken(tok.AccessToken)
+	if !ok || info.Username != "" || info.ClientID != "gateway" || info.Scope != "https://graph.example/.default" {
+		t.Fatalf("LookupAccessToken = %+v, %v; want an application token of gateway", info, ok)
+	}
+	if _, ok := e.p.LookupAccessToken("forged"); ok {
+		t.Fatal("a token the provider never issued was found")
+	}
+	cc.ClientID, cc.ClientSecret = "spa", ""
+	if _, err := cc.Token(ctx); err == nil {
+		t.Fatal("a public client got an application token")
 	}
 }
