@@ -265,4 +265,3 @@ func TestTenantTokenURL(t *testing.T) {
 		}
 	}
 }
-

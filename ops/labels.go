@@ -17,7 +17,7 @@ var (
 	// failure reasons, and "idp_" with each error code OAuth 2.0 and OpenID Connect
 	// define (any other IdP code is "idp_other").
 	SignInReasons = append([]string{"ok", "nonce", "state_expired", "state_mismatch", "replayed",
-		"token_endpoint", "idp_unreachable", "bad_response", "settings_changed", "busy", "other"},
+		"token_endpoint", "idp_unreachable", "bad_response", "settings_changed", "busy", "groups_unavailable", "other"},
 		append(tokenReasons(), idpReasons()...)...)
 	// TokenFailureReasons are the values of ssogate_token_failures_total's reason.
 	TokenFailureReasons = append(tokenReasons(), "other")
