@@ -60,6 +60,11 @@ type ProviderConfig struct {
 	// TTL overrides lifetimes in seconds by oidc-provider's names: IdToken, AccessToken,
 	// RefreshToken, AuthorizationCode, Session, Grant, Interaction, ClientCredentials.
 	TTL map[string]int
+
+	// ConformIDTokenClaims keeps user claims out of ID tokens that come with an access
+	// token, as OpenID Connect Core 5.4 says and oidc-provider does by default: the
+	// groups, name and email are then only at the userinfo endpoint.
+	ConformIDTokenClaims bool
 }
 
 // Provider is a running panva/oidc-provider.
@@ -103,7 +108,8 @@ func StartOIDCProvider(t testing.TB, cfg ProviderConfig) *Provider {
 		Clients []Client        `json:"clients"`
 		JWKS    json.RawMessage `json:"jwks,omitempty"`
 		TTL     map[string]int  `json:"ttl,omitempty"`
-	}{users, clients, cfg.JWKS, cfg.TTL}
+		Conform bool            `json:"conform_id_token_claims,omitempty"`
+	}{users, clients, cfg.JWKS, cfg.TTL, cfg.ConformIDTokenClaims}
 	data, err := json.MarshalIndent(file, "", "  ")
 	if err != nil {
 		t.Fatalf("testenv: encode provider config: %v", err)

@@ -18,7 +18,8 @@
 //                  "pkce_required": true|false (default: true for token_endpoint_auth_method none),
 //                  "consent": true to show the consent page (default: skipped) ],
 //     "jwks":    { "keys": [private JWKs] } (default: a fresh RSA key each start),
-//     "ttl":     { "IdToken": seconds, "AccessToken": seconds, ... }
+//     "ttl":     { "IdToken": seconds, "AccessToken": seconds, ... },
+//     "conform_id_token_claims": true   (optional; see relaxation 5)
 //   }
 //
 // Relaxations of the library's defaults, all for loopback testing only:
@@ -29,6 +30,9 @@
 //   3. Consent is granted automatically (loadExistingGrant) unless a client sets "consent": true.
 //   4. A refresh token is issued to every client allowed the refresh_token grant, whether or not
 //      the request carried offline_access with prompt=consent (as Okta and Keycloak do).
+//   5. ID tokens carry the user's claims even when an access token is issued too, unless the
+//      config sets "conform_id_token_claims": true (the library's and the spec's default: the
+//      claims are then only at the userinfo endpoint).
 // The devInteractions login page is the library's own; the password is checked by a small
 // middleware in front of it (the library's dev page accepts any login).
 import { readFileSync } from 'node:fs';
@@ -140,7 +144,8 @@ const provider = new Provider(issuer, {
   jwks: config.jwks ?? freshJWKS(),
   ttl: { ...DEFAULT_TTL, ...config.ttl },
   findAccount: (ctx, id) => accountFor(users, id),
-  conformIdTokenClaims: false,
+  // Relaxation 5.
+  conformIdTokenClaims: config.conform_id_token_claims === true,
   claims: {
     openid: ['sub'],
     email: ['email', 'email_verified'],
