@@ -52,6 +52,7 @@ func demoCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		"OIDC_ISSUER": env.Issuer, "OIDC_CLIENT_ID": demo.ClientID, "OIDC_AUTH_METHOD": *method,
 		"UPSTREAM_URL": env.Upstream, "PUBLIC_URL": gatewayURL, "LISTEN_ADDR": *listen, "OPS_ADDR": *opsAddr,
 		"DATA_DIR": dataDir, "LOG_FORMAT": "text", "ROLE_MAP": "wandb-admins=admin,ml-team=member",
+		"API_KEY_PASSTHROUGH": "true",
 	}
 	lookup := func(k string) (string, bool) { v, ok := settings[k]; return v, ok }
 	cfg, err := config.Load(nil, lookup)
@@ -68,12 +69,15 @@ func demoCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
     bob   / bob     group  ml-team                (role member)
     jisoo / jisoo   김지수, group ml-team
 
+  With an API key instead (as the W&B SDK, SCIM and MCP clients do):
+    curl -u api:%s %s/api/whoami
+
   Identity provider  %s
   Demo application   %s
   Health and metrics http://%s/readyz  /metrics
   Press Ctrl-C to stop.
 
-`, *method, gatewayURL, env.Issuer, env.Upstream, *opsAddr)
+`, *method, gatewayURL, demo.APIKey, gatewayURL, env.Issuer, env.Upstream, *opsAddr)
 	load := func(saved config.Saved) (config.Config, error) { return config.LoadWithSaved(nil, lookup, saved) }
 	if err := serve(ctx, cfg, load, nil, logger, stderr); err != nil {
 		logger.Error("ssogate demo stopped", "error", err.Error())

@@ -108,17 +108,45 @@ func TestDemoSignsAliceInWithNoSetup(t *testing.T) {
 				}
 			}
 
+			checkDemoAPIKey(t, gateway)
+
 			if code := s.stop(t); code != 0 {
 				t.Errorf("got exit code %d after cancel, want 0; stderr:\n%s", code, s.stderr)
 			}
 			out := s.stdout.String()
 			for _, want := range []string{"ssogate demo (" + method + " flow)", "Open  " + gateway + "/",
-				"alice / alice", "bob   / bob", "jisoo / jisoo", "http://" + ops + "/readyz"} {
+				"alice / alice", "bob   / bob", "jisoo / jisoo", "http://" + ops + "/readyz",
+				"curl -u api:demo-api-key " + gateway + "/api/whoami"} {
 				if !strings.Contains(out, want) {
 					t.Errorf("the banner lacks %q:\n%s", want, out)
 				}
 			}
 		})
+	}
+}
+
+// checkDemoAPIKey calls the demo application's second page with its API key, as
+// the banner says: the gateway passes the key through without identity and the
+// application checks it; a wrong key is the application's 401.
+func checkDemoAPIKey(t *testing.T, gateway string) {
+	t.Helper()
+	client := &http.Client{Timeout: 10 * time.Second}
+	for key, want := range map[string]int{"demo-api-key": http.StatusOK, "not-the-key": http.StatusUnauthorized} {
+		req, _ := http.NewRequest(http.MethodGet, gateway+"/api/whoami", nil)
+		req.SetBasicAuth("api", key)
+		req.Header.Set("X-Auth-Request-User", "mallory")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("GET /api/whoami: %v", err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET /api/whoami with key %q: got %d %s, want %d", key, resp.StatusCode, body, want)
+		}
+		if want == http.StatusOK && (!strings.Contains(string(body), `"user":"alice"`) || !strings.Contains(string(body), `"identity_headers_from_gateway":0`)) {
+			t.Errorf("GET /api/whoami: got %s, want alice by API key with no identity header from the gateway", body)
+		}
 	}
 }
 

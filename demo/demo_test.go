@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -191,4 +192,35 @@ func get(t *testing.T, client *http.Client, u string) (int, string) {
 		t.Fatalf("GET %s: reading the body: %v", u, err)
 	}
 	return resp.StatusCode, string(b)
+}
+
+func TestUpstreamAPIPageChecksTheKey(t *testing.T) {
+	up := httptest.NewServer(newUpstream("http://127.0.0.1:1"))
+	defer up.Close()
+	for _, c := range []struct {
+		name, authorization string
+		want                int
+		wantVia             string
+	}{
+		{"Basic api:KEY, as the W&B SDK", "Basic " + base64.StdEncoding.EncodeToString([]byte("api:"+APIKey)), http.StatusOK, "api_key_basic"},
+		{"Bearer KEY, as SCIM and MCP", "Bearer " + APIKey, http.StatusOK, "api_key_bearer"},
+		{"wrong key", "Basic " + base64.StdEncoding.EncodeToString([]byte("api:guess")), http.StatusUnauthorized, ""},
+		{"another user name", "Basic " + base64.StdEncoding.EncodeToString([]byte("alice:"+APIKey)), http.StatusUnauthorized, ""},
+		{"no key", "", http.StatusUnauthorized, ""},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, up.URL+"/api/whoami", nil)
+		if c.authorization != "" {
+			req.Header.Set("Authorization", c.authorization)
+		}
+		resp, err := up.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if resp.StatusCode != c.want || (c.want == http.StatusOK && (body["user"] != "alice" || body["authenticated_by"] != c.wantVia)) {
+			t.Errorf("%s: got %d %v, want %d (via %q)", c.name, resp.StatusCode, body, c.want, c.wantVia)
+		}
+	}
 }

@@ -25,6 +25,8 @@ code{overflow-wrap:anywhere;font-size:.85rem}.ok{color:#0a7d32}.bad{color:#b4231
 <table><tr><th>Header</th><th>Value</th></tr>
 {{range .Headers}}<tr><td>{{.Name}}</td><td><code>{{.Value}}</code></td></tr>{{end}}
 </table>
+<p>Machine clients send an API key instead of signing in: <code>curl -u api:demo-api-key …/api/whoami</code>
+reaches <a href="/api/whoami">/api/whoami</a>, which checks the key itself (API_KEY_PASSTHROUGH).</p>
 <p><a href="/logout">Sign out</a> · <a href="/oidc/userinfo">/oidc/userinfo</a> · <a href="/oidc/jwks.json">/oidc/jwks.json</a></p>
 </body></html>`))
 
@@ -38,12 +40,14 @@ type pageData struct {
 	Claims            *assertion.Claims
 }
 
-// newUpstream returns the demo application: it lists the identity headers it received
-// and verifies X-Auth-Request-Assertion against the gateway's JWKS, as a real
-// application should.
+// newUpstream returns the demo application: its pages list the identity headers they
+// received and verify X-Auth-Request-Assertion against the gateway's JWKS, as a real
+// application should; /api/whoami checks an API key instead (apiKeyPage).
 func newUpstream(gatewayURL string) http.Handler {
 	verifier := assertion.NewVerifier(gatewayURL+"/oidc/jwks.json", &http.Client{Timeout: 5 * time.Second}, gatewayURL, gatewayURL)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/api/whoami", apiKeyPage)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		d := pageData{
 			User:  r.Header.Get("X-Auth-Request-User"),
 			Email: r.Header.Get("X-Auth-Request-Email"),
@@ -64,4 +68,5 @@ func newUpstream(gatewayURL string) http.Handler {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_ = upstreamPage.Execute(w, d)
 	})
+	return mux
 }

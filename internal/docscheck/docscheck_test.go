@@ -14,18 +14,19 @@ import (
 
 // notSettings are variables the files may name that are not the gateway's settings.
 var notSettings = map[string]string{
-	"HOST":          "W&B Server's own setting (its public URL), given to the W&B container",
-	"HTTPS_PROXY":   "Go's HTTP client: reach the IdP through a proxy (chart example)",
-	"HTTP_PROXY":    "Go's HTTP client: reach the IdP through a proxy",
-	"NO_PROXY":      "Go's HTTP client: hosts that bypass the proxy (chart example)",
-	"SSL_CERT_FILE": "Go's TLS: an extra CA bundle for a private IdP (chart example)",
-	"VERSION":       "input of scripts/build.sh (docs/deploy.md)",
-	"OUT":           "input of scripts/build.sh (docs/deploy.md)",
-	"CGO_ENABLED":   "Go build setting scripts/build.sh turns off (docs/deploy.md)",
-	"GOGC":          "Go runtime: the garbage collector's target (README, Performance)",
-	"GOMEMLIMIT":    "Go runtime: a soft memory limit (README, Performance)",
-	"TENANT_ID":     "README's shell variable holding the Entra tenant ID",
-	"WANDB_API_KEY": "the W&B SDK's own variable for the API key (docs/forward-auth.md)",
+	"HOST":                      "W&B Server's own setting (its public URL), given to the W&B container",
+	"HTTPS_PROXY":               "Go's HTTP client: reach the IdP through a proxy (chart example)",
+	"HTTP_PROXY":                "Go's HTTP client: reach the IdP through a proxy",
+	"NO_PROXY":                  "Go's HTTP client: hosts that bypass the proxy (chart example)",
+	"SSL_CERT_FILE":             "Go's TLS: an extra CA bundle for a private IdP (chart example)",
+	"VERSION":                   "input of scripts/build.sh (docs/deploy.md)",
+	"OUT":                       "input of scripts/build.sh (docs/deploy.md)",
+	"CGO_ENABLED":               "Go build setting scripts/build.sh turns off (docs/deploy.md)",
+	"GOGC":                      "Go runtime: the garbage collector's target (README, Performance)",
+	"GOMEMLIMIT":                "Go runtime: a soft memory limit (README, Performance)",
+	"TENANT_ID":                 "README's shell variable holding the Entra tenant ID",
+	"WANDB_API_KEY":             "the W&B SDK's own variable for the API key (docs/forward-auth.md)",
+	"WANDB_IDENTITY_TOKEN_FILE": "the W&B SDK's own variable for identity federation (docs/wandb.md)",
 
 	// Placeholders of the ingress examples (deploy/nginx, deploy/caddy, docs/forward-auth.md).
 	"NAME":                     "the placeholder syntax itself, ${NAME} and {$NAME}",

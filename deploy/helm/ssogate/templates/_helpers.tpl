@@ -126,6 +126,7 @@ extraEnv are applied last and win.
   "REFRESH_INTERVAL" $c.refreshInterval
   "TRUSTED_PROXIES" (include "ssogate.csv" $c.trustedProxies)
   "API_KEY_PASSTHROUGH" (ternary "true" "false" (eq (toString $c.apiKeyPassthrough) "true"))
+  "PUBLIC_PATHS" (include "ssogate.csv" $c.publicPaths)
   "ASSERTION_AUDIENCE" $c.assertionAudience
   "ALLOWED_REDIRECT_DOMAINS" (include "ssogate.csv" $c.allowedRedirectDomains)
   "LOG_LEVEL" $c.logLevel
