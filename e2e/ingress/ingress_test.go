@@ -29,7 +29,7 @@ func testIngress(t *testing.T, kind string) {
 	t.Run("user with many groups", func(t *testing.T) { testManyGroups(t, s) })
 	t.Run("sign-out", func(t *testing.T) { testSignOut(t, s) })
 	t.Run("machine clients", func(t *testing.T) { testMachineClients(t, s, true) })
-	t.Run("methods other than GET", func(t *testing.T) { testOtherMethods(t, s) })
+	t.Run("methods other than GET", func(t *testing.T) { testOtherMethods(t, s, true) })
 }
 
 // aliceHeaders are the identity headers alice must arrive with (role: the default).
