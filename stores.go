@@ -36,7 +36,8 @@ func newSessionStores(cfg config.Config, codec *session.Codec, secure bool, metr
 		return cookieStores(cfg, codec, secure, metrics)
 	}
 	st, err := redisstore.New(redisstore.Options{URL: cfg.SessionStore, Codec: codec, Secure: secure,
-		SessionLength: cfg.SessionLength, OpTimeout: time.Second, Hook: ops.RedisHook(metrics, "session")})
+		SessionLength: cfg.SessionLength, IdleTimeout: cfg.SessionIdleTimeout, OpTimeout: time.Second,
+		Hook: ops.RedisHook(metrics, "session")})
 	if err != nil {
 		return sessionStores{}, fmt.Errorf("SESSION_STORE: %w", err)
 	}
@@ -47,7 +48,8 @@ func newSessionStores(cfg config.Config, codec *session.Codec, secure bool, metr
 // names: in this process, or in Redis for every replica.
 func cookieStores(cfg config.Config, codec *session.Codec, secure bool, metrics *ops.Metrics) (sessionStores, error) {
 	stores := sessionStores{
-		store: session.NewCookieStore(session.CookieOptions{Codec: codec, Secure: secure, MaxAge: cfg.SessionLength}),
+		store: session.NewCookieStore(session.CookieOptions{Codec: codec, Secure: secure, MaxAge: cfg.SessionLength,
+			IdleTimeout: cfg.SessionIdleTimeout}),
 		close: func() error { return nil },
 	}
 	if !isRedisURL(cfg.RevocationStore) {

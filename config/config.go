@@ -60,6 +60,7 @@ type Config struct {
 	SessionStore           string         // SESSION_STORE: "cookie" or a redis:// / rediss:// URL
 	RevocationStore        string         // REVOCATION_STORE: "memory" or a redis:// / rediss:// URL
 	SessionLength          time.Duration  // SESSION_LENGTH
+	SessionIdleTimeout     time.Duration  // SESSION_IDLE_TIMEOUT: end sessions unused this long; 0: off
 	TrustedProxies         []netip.Prefix // TRUSTED_PROXIES
 	APIKeyPassthrough      bool           // API_KEY_PASSTHROUGH
 	PublicPaths            []string       // PUBLIC_PATHS: exact paths, or subtrees ending in "/"

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Problem texts shared by parsing and validation.
@@ -276,6 +277,10 @@ func clusterProblem(u *url.URL) string {
 	return ""
 }
 
+// MinIdleTimeout is the shortest SESSION_IDLE_TIMEOUT: stores keep a session's
+// last use to the minute, so a shorter one would end sessions in use.
+const MinIdleTimeout = 2 * time.Minute
+
 // checkSessions checks the session settings.
 func (c Config) checkSessions() []*SettingError {
 	var ps []*SettingError
@@ -306,6 +311,14 @@ func (c Config) checkSessions() []*SettingError {
 	}
 	if c.SessionLength <= 0 {
 		ps = append(ps, &SettingError{Name: "SESSION_LENGTH", Value: shortDuration(c.SessionLength), Problem: "must be longer than zero, e.g. 720h"})
+	}
+	switch d := c.SessionIdleTimeout; {
+	case d < 0 || d > 0 && d < MinIdleTimeout:
+		ps = append(ps, &SettingError{Name: "SESSION_IDLE_TIMEOUT", Value: shortDuration(d),
+			Problem: "must be 0 (off) or at least 2m: a session's last use is kept to the minute, e.g. 30m"})
+	case d > 0 && c.SessionLength > 0 && d >= c.SessionLength:
+		ps = append(ps, &SettingError{Name: "SESSION_IDLE_TIMEOUT", Value: shortDuration(d),
+			Problem: "is not shorter than SESSION_LENGTH (" + shortDuration(c.SessionLength) + "), so it would never end a session: make it shorter, or 0"})
 	}
 	if c.RefreshInterval <= 0 {
 		ps = append(ps, &SettingError{Name: "REFRESH_INTERVAL", Value: shortDuration(c.RefreshInterval), Problem: "must be longer than zero, e.g. 1h"})

@@ -102,6 +102,11 @@ func TestValidate(t *testing.T) {
 		{"revocation store beside redis sessions", func(c *Config) {
 			c.SessionStore, c.RevocationStore = "redis://redis:6379/0", "redis://:pw@redis:6379/1"
 		}, []string{`REVOCATION_STORE="redis://:xxxxx@redis:6379/1": is only for SESSION_STORE=cookie: with a Redis session store, logouts already end sessions on every replica; remove REVOCATION_STORE`}},
+		{"idle timeout", func(c *Config) { c.SessionIdleTimeout = 30 * time.Minute }, nil},
+		{"idle timeout too short", func(c *Config) { c.SessionIdleTimeout = time.Minute },
+			[]string{`SESSION_IDLE_TIMEOUT="1m": must be 0 (off) or at least 2m: a session's last use is kept to the minute, e.g. 30m`}},
+		{"idle timeout beyond length", func(c *Config) { c.SessionIdleTimeout, c.SessionLength = 48*time.Hour, 24*time.Hour },
+			[]string{`SESSION_IDLE_TIMEOUT="48h": is not shorter than SESSION_LENGTH (24h), so it would never end a session: make it shorter, or 0`}},
 		{"session length", func(c *Config) { c.SessionLength = 0 }, []string{`SESSION_LENGTH="0s": must be longer than zero, e.g. 720h`}},
 		{"refresh interval", func(c *Config) { c.RefreshInterval = -time.Minute }, []string{`REFRESH_INTERVAL="-1m": must be longer than zero, e.g. 1h`}},
 		{"redirect domain wildcard", func(c *Config) { c.AllowedRedirectDomains = []string{"*.example.com"} },

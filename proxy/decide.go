@@ -63,6 +63,7 @@ func (g *Gateway) decide(w http.ResponseWriter, r *http.Request) decision {
 		}
 		return decision{verdict: storeDown, err: err}
 	}
+	g.touch(w, r, s)
 	return g.judge(r, s)
 }
 
@@ -77,6 +78,20 @@ func (g *Gateway) judge(r *http.Request, s *session.Session) decision {
 		return decision{verdict: forbidden, session: s, reason: rule.Reason, ruleCode: rule.Code, ruleArgs: rule.Args}
 	}
 	return decision{verdict: allow, session: s}
+}
+
+// touch tells a store that keeps sessions alive by re-issuing them (the cookie
+// store with SESSION_IDLE_TIMEOUT) that s is in use. A failure leaves the cookie as
+// it was, which still works until it idles out.
+func (g *Gateway) touch(w http.ResponseWriter, r *http.Request, s *session.Session) {
+	t, ok := g.opts.Sessions.(session.Toucher)
+	if !ok {
+		return
+	}
+	if err := t.Touch(w, r, s); err != nil {
+		g.opts.Logger.LogAttrs(r.Context(), slog.LevelWarn, "session not re-issued",
+			slog.String("request_id", httperr.RequestID(r.Context())), slog.String("cause", err.Error()))
+	}
 }
 
 // protected serves every path that is not the gateway's own: proxied upstream for

@@ -34,6 +34,8 @@ type CookieOptions struct {
 	MaxAge time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// IdleTimeout ends a session unused this long (SESSION_IDLE_TIMEOUT); 0: never.
+	IdleTimeout time.Duration
 }
 
 // CookieStore is a stateless Store: the session's identity and expiry, sealed by
@@ -47,11 +49,15 @@ type CookieStore struct {
 	hintName   string // the logout-hint cookie (logouthint.go)
 	chunkNames [maxChunks]string
 	maxAge     time.Duration
+	idle       time.Duration
 	now        func() time.Time
 	opened     *openedCache
 }
 
-var _ Store = (*CookieStore)(nil)
+var (
+	_ Store   = (*CookieStore)(nil)
+	_ Toucher = (*CookieStore)(nil)
+)
 
 // NewCookieStore returns a CookieStore configured by opts.
 func NewCookieStore(opts CookieOptions) *CookieStore {
@@ -68,6 +74,7 @@ func NewCookieStore(opts CookieOptions) *CookieStore {
 		name:     name,
 		hintName: logoutHintName(name, opts.Secure),
 		maxAge:   opts.MaxAge,
+		idle:     opts.IdleTimeout,
 		now:      opts.Now,
 		opened:   newOpenedCache(defaultCacheBytes),
 	}
@@ -116,9 +123,14 @@ func (s *CookieStore) Load(r *http.Request) (*Session, error) {
 			return nil, err
 		}
 	}
-	if now := s.now(); !sess.ExpiresAt.After(now) {
+	now := s.now()
+	if !sess.ExpiresAt.After(now) {
 		s.opened.forget(key)
 		return nil, fmt.Errorf("%w: session expired at %s", ErrNoSession, sess.ExpiresAt.Format(time.RFC3339))
+	}
+	if IdleSince(sess, s.idle, now) {
+		s.opened.forget(key)
+		return nil, fmt.Errorf("%w: session idle since %s (SESSION_IDLE_TIMEOUT %s)", ErrNoSession, sess.LastSeen.Format(time.RFC3339), s.idle)
 	}
 	sess.IDToken = s.openLogoutHint(r.Header, sess.ID) // sent to /logout only
 	return sess, nil
@@ -158,6 +170,9 @@ func (s *CookieStore) Save(w http.ResponseWriter, r *http.Request, sess *Session
 	stored.IDToken, stored.RefreshToken = "", ""
 	if stored.ExpiresAt.IsZero() {
 		stored.ExpiresAt = now.Add(s.maxAge)
+	}
+	if s.idle > 0 && stored.LastSeen.IsZero() {
+		stored.LastSeen = now.Truncate(TouchInterval)
 	}
 	ttl := min(stored.ExpiresAt.Sub(now), s.maxAge)
 	if ttl <= 0 {
@@ -201,6 +216,28 @@ func (s *CookieStore) Save(w http.ResponseWriter, r *http.Request, sess *Session
 		http.SetCookie(w, c)
 	}
 	return nil
+}
+
+// Touch re-issues the session's cookie with a new last-seen time when the idle
+// timeout is on and the cookie's is a TouchInterval old or more; otherwise it
+// does nothing. The re-issued cookie carries the same session (ID, identity,
+// creation, expiry); a copy of the old cookie idles out on its own.
+func (s *CookieStore) Touch(w http.ResponseWriter, r *http.Request, sess *Session) error {
+	if s.idle <= 0 {
+		return nil
+	}
+	now := s.now()
+	seen := sess.LastSeen
+	if seen.IsZero() {
+		seen = sess.CreatedAt
+	}
+	if now.Sub(seen) < TouchInterval {
+		return nil
+	}
+	cp := *sess
+	cp.IDToken = "" // the logout-hint cookie stays as it is
+	cp.LastSeen = now.Truncate(TouchInterval)
+	return s.Save(w, r, &cp)
 }
 
 // Delete expires the session cookie, every chunk cookie the request carries and the

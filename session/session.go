@@ -23,6 +23,9 @@ type Session struct {
 	Identity  claims.Identity `json:"identity"`
 	CreatedAt time.Time       `json:"created_at"`
 	ExpiresAt time.Time       `json:"expires_at"`
+	// LastSeen is when the session was last used, to the minute
+	// (SESSION_IDLE_TIMEOUT); zero means CreatedAt.
+	LastSeen time.Time `json:"last_seen,omitzero"`
 
 	// Raw tokens are kept only by server-side stores; the cookie store drops them.
 	IDToken      string    `json:"id_token,omitempty"`
@@ -35,6 +38,31 @@ func NewID() string {
 	b := make([]byte, 18)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// TouchInterval is how often, at most, a store records that a session is still in
+// use: the idle timeout is kept to this precision.
+const TouchInterval = time.Minute
+
+// Toucher is a Store that must see each used session again to keep it from idling
+// out (SESSION_IDLE_TIMEOUT): the cookie store, which re-issues its cookie with a
+// new last-seen time at most once per TouchInterval.
+type Toucher interface {
+	// Touch records that s, just loaded for r, is in use; it may set cookies on w.
+	Touch(w http.ResponseWriter, r *http.Request, s *Session) error
+}
+
+// IdleSince reports whether s, last seen at s.LastSeen (else its creation), has
+// been unused for idle or longer at now. An idle of 0 never idles out.
+func IdleSince(s *Session, idle time.Duration, now time.Time) bool {
+	if idle <= 0 {
+		return false
+	}
+	seen := s.LastSeen
+	if seen.IsZero() {
+		seen = s.CreatedAt
+	}
+	return !now.Before(seen.Add(idle))
 }
 
 // Store loads, saves and deletes the session of a request.

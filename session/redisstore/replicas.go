@@ -78,11 +78,13 @@ func (s *Store) deleteMembers(ctx context.Context, members, indexes []string) (i
 	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, m := range members {
 			dels[i] = p.Del(ctx, recordKey(m))
+			p.Del(ctx, metaKey(m))
 		}
 		for _, idx := range indexes {
 			p.SRem(ctx, idx, ms...)
 		}
 		p.ZRem(ctx, activeKey, ms...)
+		p.ZRem(ctx, createdKey, ms...)
 		return nil
 	})
 	n := 0

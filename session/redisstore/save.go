@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -18,10 +19,12 @@ import (
 // take a few steps: the record in its own slot, then its index sets and the
 // active set in theirs.
 
-// saveScript writes a sealed record.
+// saveScript writes a sealed record and what the admin listing shows of it.
 //
-//	KEYS[1] record; ARGV[1] sealed record, ARGV[2] TTL in ms, ARGV[3] "1" to write
-//	only over an existing record (an update must not revive a deleted session)
+//	KEYS[1] record, KEYS[2] meta; ARGV[1] sealed record, ARGV[2] TTL in ms,
+//	ARGV[3] "1" to write only over an existing record (an update must not revive
+//	a deleted session), ARGV[4] sealed summary, ARGV[5] created and ARGV[6] last
+//	seen (Unix ms)
 //
 // It returns 0 when ARGV[3] is "1" and the record is gone, else 1.
 var saveScript = redis.NewScript(`
@@ -29,6 +32,8 @@ if ARGV[3] == "1" and redis.call("EXISTS", KEYS[1]) == 0 then
   return 0
 end
 redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2])
+redis.call("HSET", KEYS[2], "info", ARGV[4], "created", ARGV[5], "seen", ARGV[6])
+redis.call("PEXPIRE", KEYS[2], ARGV[2])
 return 1
 `)
 
@@ -134,7 +139,10 @@ func (s *Store) write(ctx context.Context, t ticket, sess *session.Session, must
 	if stored.ExpiresAt.IsZero() {
 		stored.ExpiresAt = now.Add(s.length)
 	}
-	ttl := min(stored.ExpiresAt.Sub(now), s.length)
+	if stored.LastSeen.IsZero() {
+		stored.LastSeen = now.Truncate(session.TouchInterval)
+	}
+	ttl := s.recordTTL(stored.ExpiresAt, now)
 	if ttl < time.Millisecond {
 		return 0, fmt.Errorf("redisstore: save session: already expired at %s", stored.ExpiresAt.Format(time.RFC3339))
 	}
@@ -149,7 +157,9 @@ func (s *Store) write(ctx context.Context, t ticket, sess *session.Session, must
 	member := t.member()
 	ctx, cancel := opContext(ctx, s.opTimeout)
 	defer cancel()
-	written, err := saveScript.Run(ctx, s.client, []string{recordKey(member)}, t.sealRecord(plain), ttl.Milliseconds(), flag).Int()
+	keys := []string{recordKey(member), metaKey(member)}
+	written, err := saveScript.Run(ctx, s.client, keys, t.sealRecord(plain), ttl.Milliseconds(), flag,
+		s.sealSummary(&stored), stored.CreatedAt.UnixMilli(), now.UnixMilli()).Int()
 	if err != nil {
 		reloadOnError(s.client, err)
 		return 0, unavailable("save session", err)
@@ -165,6 +175,8 @@ func (s *Store) write(ctx context.Context, t ticket, sess *session.Session, must
 			p.Eval(ctx, indexAddSrc, []string{k}, member, ttl.Milliseconds())
 		}
 		p.Eval(ctx, activeAddSrc, []string{activeKey}, member, ttl.Milliseconds())
+		p.ZAdd(ctx, createdKey, redis.Z{Score: float64(stored.CreatedAt.UnixMilli()), Member: member})
+		p.ZRemRangeByScore(ctx, createdKey, "-inf", strconv.FormatInt(now.Add(-s.length).UnixMilli(), 10))
 		return nil
 	})
 	if err != nil {
@@ -172,6 +184,16 @@ func (s *Store) write(ctx context.Context, t ticket, sess *session.Session, must
 		return 0, unavailable("index session", err)
 	}
 	return ttl, nil
+}
+
+// recordTTL is how long a record saved or used at now lives: until expiresAt, at
+// most SessionLength, and at most the idle timeout when one is set.
+func (s *Store) recordTTL(expiresAt, now time.Time) time.Duration {
+	ttl := min(expiresAt.Sub(now), s.length)
+	if s.idle > 0 {
+		ttl = min(ttl, s.idle)
+	}
+	return ttl
 }
 
 // remove deletes t's record and its index entries. A record t cannot open (gone,

@@ -52,19 +52,27 @@ type Options struct {
 	OpTimeout time.Duration
 	// Hook, when set, observes every command and connection (metrics).
 	Hook redis.Hook
+	// IdleTimeout ends a session unused this long (SESSION_IDLE_TIMEOUT): its
+	// record's expiry slides on use. 0: only SessionLength counts.
+	IdleTimeout time.Duration
+	// TouchInterval is how often, at most, a session's last use is written (and
+	// its expiry slid); session.TouchInterval when zero.
+	TouchInterval time.Duration
 }
 
 // Store is a session.Store keeping sessions in Redis. It is safe for concurrent
 // use; Close releases its connections.
 type Store struct {
-	client    redis.UniversalClient
-	codec     *session.Codec
-	secure    bool
-	name      string
-	length    time.Duration
-	now       func() time.Time
-	opTimeout time.Duration
-	opened    *boundcache.Cache[opened]
+	client     redis.UniversalClient
+	codec      *session.Codec
+	secure     bool
+	name       string
+	length     time.Duration
+	now        func() time.Time
+	opTimeout  time.Duration
+	idle       time.Duration
+	touchEvery time.Duration
+	opened     *boundcache.Cache[opened]
 }
 
 var _ session.Store = (*Store)(nil)
@@ -78,9 +86,10 @@ const openedCacheBytes = 4 << 20
 // asked on every request all the same, so a session ended on another replica ends
 // here at once.
 type opened struct {
-	t      ticket
-	sealed []byte
-	s      *session.Session
+	t       ticket
+	sealed  []byte
+	s       *session.Session
+	touched time.Time // when this replica last recorded the session's use
 }
 
 // New returns a Store for opts. It does not contact Redis: an unreachable server
@@ -96,12 +105,17 @@ func New(opts Options) (*Store, error) {
 		return nil, errors.New("redisstore: Options.Codec is required")
 	}
 	s := &Store{
-		codec:     opts.Codec,
-		secure:    opts.Secure,
-		length:    opts.SessionLength,
-		now:       opts.Now,
-		opTimeout: opts.OpTimeout,
-		opened:    boundcache.New[opened](openedCacheBytes),
+		codec:      opts.Codec,
+		secure:     opts.Secure,
+		length:     opts.SessionLength,
+		now:        opts.Now,
+		opTimeout:  opts.OpTimeout,
+		idle:       opts.IdleTimeout,
+		touchEvery: opts.TouchInterval,
+		opened:     boundcache.New[opened](openedCacheBytes),
+	}
+	if s.touchEvery <= 0 {
+		s.touchEvery = session.TouchInterval
 	}
 	if s.length <= 0 {
 		s.length = session.DefaultMaxAge
@@ -164,6 +178,7 @@ func (s *Store) Load(r *http.Request) (*session.Session, error) {
 		return nil, err
 	}
 	var sess *session.Session
+	entry := prev
 	if hit && bytes.Equal(sealed, prev.sealed) {
 		cp := *prev.s
 		sess = &cp
@@ -172,11 +187,20 @@ func (s *Store) Load(r *http.Request) (*session.Session, error) {
 			return nil, err
 		}
 		cp := *sess
-		s.opened.Put(c.Value, opened{t: t, sealed: sealed, s: &cp}, 2*len(sealed))
+		entry = opened{t: t, sealed: sealed, s: &cp}
 	}
-	if now := s.now(); !sess.ExpiresAt.After(now) {
+	now := s.now()
+	if !sess.ExpiresAt.After(now) {
 		s.opened.Forget(c.Value)
 		return nil, fmt.Errorf("%w: session expired at %s", session.ErrNoSession, sess.ExpiresAt.Format(time.RFC3339))
+	}
+	if now.Sub(entry.touched) >= s.touchEvery {
+		s.touch(r.Context(), t, sess, now)
+		entry.touched = now
+		hit = false
+	}
+	if !hit || !bytes.Equal(sealed, prev.sealed) {
+		s.opened.Put(c.Value, entry, 2*len(sealed))
 	}
 	return sess, nil
 }

@@ -59,12 +59,16 @@ func TestDumpRevealsNothing(t *testing.T) {
 			dump.WriteString(strings.Join(admin.SMembers(ctx, k).Val(), "\n"))
 		case "zset":
 			dump.WriteString(strings.Join(admin.ZRange(ctx, k, 0, -1).Val(), "\n"))
+		case "hash":
+			for f, v := range admin.HGetAll(ctx, k).Val() {
+				dump.WriteString(f + "=" + v + "\n")
+			}
 		default:
 			t.Errorf("key %s has unexpected type %s", k, typ)
 		}
 		dump.WriteString("\n")
 	}
-	if got, want := len(keys), 4; got != want { // record, sid index, subject index, active set
+	if got, want := len(keys), 6; got != want { // record, meta, sid index, subject index, active and created sets
 		t.Errorf("got %d keys %q, want %d", got, keys, want)
 	}
 	secrets := []struct{ name, value string }{
@@ -122,7 +126,7 @@ func TestTTL(t *testing.T) {
 			keys := admin.Keys(context.Background(), "ssogate:*").Val()
 			for _, k := range keys {
 				got := admin.PTTL(context.Background(), k).Val()
-				if k == "ssogate:active" {
+				if k == "ssogate:active" || k == "ssogate:created" {
 					if got != -1 {
 						t.Errorf("PTTL %s = %v, want none (one set for all sessions)", k, got)
 					}
@@ -132,8 +136,8 @@ func TestTTL(t *testing.T) {
 					t.Errorf("PTTL %s = %v, want about %v", k, got, tt.want)
 				}
 			}
-			if len(keys) != 4 {
-				t.Errorf("keys after Save = %q, want a record, two indexes and the active set", keys)
+			if len(keys) != 6 {
+				t.Errorf("keys after Save = %q, want a record, its meta, two indexes, the active and the created set", keys)
 			}
 		})
 	}

@@ -15,10 +15,12 @@ import (
 // Redis key layout. Every name that derives from a secret or an identifier is a
 // SHA-256 digest, so a key listing reveals neither session IDs nor users. The part
 // in braces is the Redis Cluster hash tag: a session's record is alone in its
-// slot, each index set in its own, and every revocation in the one slot "rev", so
+// slot (with its meta key), each index set in its own, and every revocation in the one slot "rev", so
 // a script touches one slot and a revocation check is one MGET.
 const (
 	recordPrefix  = "ssogate:s:"         // + {member}: the sealed session
+	metaPrefix    = "ssogate:m:"         // + {member}: hash of info (sealed summary), created, seen
+	createdKey    = "ssogate:created"    // sorted set: member → creation (Unix ms), for the listing
 	sidPrefix     = "ssogate:sid:"       // + {digest(sid)}: set of members
 	subjectPrefix = "ssogate:sub:"       // + {digest(issuer, sub)}: set of members
 	activeKey     = "ssogate:active"     // sorted set: member → expiry (Unix ms, Redis clock)
@@ -117,6 +119,10 @@ func (t ticket) recordAD() []byte { return []byte(recordAD + t.member()) }
 
 // recordKey is the Redis key of the record named member.
 func recordKey(member string) string { return recordPrefix + tag(member) }
+
+// metaKey is the key of what the admin listing shows of the session named member:
+// in the record's slot.
+func metaKey(member string) string { return metaPrefix + tag(member) }
 
 // tag wraps s in braces: the Redis Cluster hash tag that puts every key naming it
 // in one slot.
