@@ -84,6 +84,7 @@ func (p *probe) run(ctx context.Context) {
 	// The discovery document just answered, so its Date header is the one to compare:
 	// an unreachable JWKS is reported once, above, not again as a clock problem.
 	p.clock(ctx, wellKnown)
+	p.groups(ctx, d)
 	if d.EndSessionEndpoint == "" && cfg.LogoutURL == "" {
 		p.add(IDLogout, Pass, "the IdP has no end_session_endpoint: /logout ends the gateway session only; set OIDC_LOGOUT_URL to sign out at the IdP too (Cognito: https://DOMAIN/logout?client_id={client_id}&logout_uri={post_logout_redirect_uri})")
 	}

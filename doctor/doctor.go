@@ -43,6 +43,7 @@ const (
 	IDSigningKeys = "signing keys"
 	IDClock       = "clock"
 	IDLogout      = "logout" // only when the IdP has no end_session_endpoint
+	IDGroups      = "groups" // where groups come from when the ID token lacks them
 )
 
 // Name is the title of the check id, for pages.
@@ -64,6 +65,8 @@ func Name(id string) string {
 		return "Clock agrees with the identity provider's"
 	case IDLogout:
 		return "Logout at the identity provider"
+	case IDGroups:
+		return "Group source"
 	}
 	return id
 }

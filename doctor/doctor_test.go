@@ -20,7 +20,9 @@ func idp(t *testing.T, opts testidp.Options, wrap func(http.Handler) http.Handle
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	opts.Issuer = "http://" + srv.Listener.Addr().String()
-	opts.Clients = []testidp.Client{{ID: "wandb", RedirectURIs: []string{"http://127.0.0.1:4180/oidc/callback"}}}
+	if opts.Clients == nil {
+		opts.Clients = []testidp.Client{{ID: "wandb", RedirectURIs: []string{"http://127.0.0.1:4180/oidc/callback"}}}
+	}
 	p, err := testidp.New(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +82,7 @@ func TestRunPassesAGoodConfiguration(t *testing.T) {
 			t.Run(method+" "+issuer, func(t *testing.T) {
 				cfg := load(t, map[string]string{"OIDC_ISSUER": issuer, "OIDC_CLIENT_ID": "wandb", "OIDC_AUTH_METHOD": method})
 				results := run(t, cfg, client)
-				if got, want := names(results), []string{IDConfig, IDDiscovery, IDIssuer, IDMethod, IDSigningKeys, IDClock}; !slices.Equal(got, want) {
+				if got, want := names(results), []string{IDConfig, IDDiscovery, IDIssuer, IDMethod, IDSigningKeys, IDClock, IDGroups}; !slices.Equal(got, want) {
 					t.Errorf("got checks %v, want %v", got, want)
 				}
 				for _, r := range results {

@@ -123,3 +123,11 @@ func (c Client) get(ctx context.Context, token, target string, into any) error {
 	}
 	return nil
 }
+
+// CheckGroupsReadable asks Graph for one group with an application token, to see
+// that the application may read groups (GroupMember.Read.All) before a user needs it.
+func (c Client) CheckGroupsReadable(ctx context.Context, token string) error {
+	base := strings.TrimSuffix(c.BaseURL, "/")
+	var p page
+	return c.get(ctx, token, base+"/v1.0/groups?$select=id&$top=1", &p)
+}

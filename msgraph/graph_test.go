@@ -151,3 +151,17 @@ func TestDefaultBaseURLFollowsTheCloud(t *testing.T) {
 		}
 	}
 }
+
+func TestTenantTokenURL(t *testing.T) {
+	for _, tc := range []struct{ endpoint, tenant, want string }{
+		{"https://login.microsoftonline.com/common/oauth2/v2.0/token", "t1", "https://login.microsoftonline.com/t1/oauth2/v2.0/token"},
+		{"https://login.microsoftonline.com/organizations/oauth2/v2.0/token", "t1", "https://login.microsoftonline.com/t1/oauth2/v2.0/token"},
+		{"https://login.microsoftonline.com/{tenantid}/oauth2/v2.0/token", "t1", "https://login.microsoftonline.com/t1/oauth2/v2.0/token"},
+		{"https://login.microsoftonline.com/t9/oauth2/v2.0/token", "t1", "https://login.microsoftonline.com/t9/oauth2/v2.0/token"},
+		{"https://login.microsoftonline.com/common/oauth2/v2.0/token", "", "https://login.microsoftonline.com/common/oauth2/v2.0/token"},
+	} {
+		if got := msgraph.TenantTokenURL(tc.endpoint, tc.tenant); got != tc.want {
+			t.Errorf("TenantTokenURL(%q, %q) = %q, want %q", tc.endpoint, tc.tenant, got, tc.want)
+		}
+	}
+}

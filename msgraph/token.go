@@ -64,3 +64,18 @@ func (a *AppTokens) Token(ctx context.Context, tenant string) (string, error) {
 	a.mu.Unlock()
 	return tok.AccessToken, nil
 }
+
+// TenantTokenURL is the token endpoint of tenant: a multi-tenant endpoint
+// (…/common/…, …/organizations/…, …/{tenantid}/…) gets the tenant in its first path
+// segment, since the client-credentials grant must ask the user's own tenant.
+func TenantTokenURL(endpoint, tenant string) string {
+	if tenant == "" {
+		return endpoint
+	}
+	for _, seg := range []string{"/common/", "/organizations/", "/consumers/", "/{tenantid}/"} {
+		if i := strings.Index(endpoint, seg); i >= 0 {
+			return endpoint[:i] + "/" + tenant + "/" + endpoint[i+len(seg):]
+		}
+	}
+	return endpoint
+}

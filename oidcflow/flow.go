@@ -149,7 +149,7 @@ func New(ctx context.Context, opts Options) (*Flow, error) {
 	if opts.ClientSecret != "" && claims.Resolve(opts.Normalizer.Provider, opts.Issuer).Kind == claims.KindEntra {
 		f.appTokens = &msgraph.AppTokens{ClientID: opts.ClientID, ClientSecret: opts.ClientSecret,
 			AuthStyle: f.oauth.Endpoint.AuthStyle, BaseURL: opts.GraphURL, HTTP: opts.HTTPClient, Now: opts.Now,
-			TokenURL: func(tenant string) string { return tenantTokenURL(disc.TokenEndpoint, tenant) }}
+			TokenURL: func(tenant string) string { return msgraph.TenantTokenURL(disc.TokenEndpoint, tenant) }}
 	}
 	return f, nil
 }

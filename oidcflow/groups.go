@@ -171,18 +171,3 @@ func (f *Flow) userinfo(ctx context.Context, raw map[string]any, accessToken str
 	lookup.Outcome = LookupOK
 	return merged, lookup
 }
-
-// tenantTokenURL is the token endpoint of tenant: a multi-tenant endpoint
-// (…/common/…, …/organizations/…, …/{tenantid}/…) gets the tenant in its first path
-// segment, since the client-credentials grant must ask the user's own tenant.
-func tenantTokenURL(endpoint, tenant string) string {
-	if tenant == "" {
-		return endpoint
-	}
-	for _, seg := range []string{"/common/", "/organizations/", "/consumers/", "/{tenantid}/"} {
-		if i := strings.Index(endpoint, seg); i >= 0 {
-			return endpoint[:i] + "/" + tenant + "/" + endpoint[i+len(seg):]
-		}
-	}
-	return endpoint
-}

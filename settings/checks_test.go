@@ -71,3 +71,16 @@ func TestTestShowsEachCheck(t *testing.T) {
 		t.Errorf("after tests: got settings.json=%v, %d Apply calls; want neither", fileExists(f.dir), len(f.appliedConfigs()))
 	}
 }
+
+func TestTestShowsTheGroupSource(t *testing.T) {
+	good := startIdP(t, nil)
+	f := newFixture(t, goodEnv(good), nil)
+	rec := f.post(t, "test", map[string]string{"OIDC_ISSUER": good, "OIDC_AUTH_METHOD": "pkce"})
+	body := rec.Body.String()
+	if ok, shown := checksOf(body)[doctor.Name(doctor.IDGroups)]; !shown || !ok {
+		t.Fatalf("check %q: shown %v, pass %v; want a passing group source", doctor.Name(doctor.IDGroups), shown, ok)
+	}
+	if !strings.Contains(body, "else from userinfo at") {
+		t.Errorf("the page does not say groups come from userinfo:\n%s", body)
+	}
+}

@@ -20,7 +20,8 @@ type Group struct {
 	DisplayName string
 }
 
-// Graph serves /v1.0/me/transitiveMemberOf and /v1.0/users/{id}/transitiveMemberOf.
+// Graph serves /v1.0/me/transitiveMemberOf, /v1.0/users/{id}/transitiveMemberOf and
+// /v1.0/groups (one group, for an application's permission check).
 // Set its fields before serving; Deny and Delay may be changed later with SetDeny and
 // SetDelay.
 type Graph struct {
@@ -76,6 +77,14 @@ func (g *Graph) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var oid string
 	switch rest, ok := strings.CutPrefix(r.URL.Path, "/v1.0/users/"); {
+	case r.URL.Path == "/v1.0/groups":
+		if g.App == nil || !g.App(token) {
+			graphError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token validation failure.")
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"value": []any{map[string]any{"id": "0a1b-any"}}})
+		return
 	case r.URL.Path == "/v1.0/me/transitiveMemberOf":
 		var known bool
 		if g.Me != nil {
