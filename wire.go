@@ -67,6 +67,10 @@ func wire(cfg config.Config, load func(config.Saved) (config.Config, error), tr 
 	if err != nil {
 		return nil, fmt.Errorf("COOKIE_SECRET: %w", err)
 	}
+	sealer, err := config.NewSealer(secret)
+	if err != nil {
+		return nil, fmt.Errorf("COOKIE_SECRET: %w", err)
+	}
 	secure := cfg.HTTPS()
 	stores, err := newSessionStores(cfg, codec, secure, g.metrics, logger)
 	if err != nil {
@@ -115,10 +119,15 @@ func wire(cfg config.Config, load func(config.Saved) (config.Config, error), tr 
 		opts.Flows = g.flows
 		checks = append(checks, ops.Check{Name: "idp", Func: g.flows.Ready})
 	}
+	if cfg.LocalRestore {
+		// DESIGN §3: LOCAL_RESTORE is always ready. SSO is off on purpose, and the pod
+		// must stay in its Service so the admin can reach /oidc/restore and fix things.
+		checks = nil
+	}
 	g.live = config.NewManager(cfg, g.prepare(logger))
 	opts.LiveRules, opts.LiveRoles = g.live.Rules, g.live.Roles
 	opts.Settings, err = settings.New(settings.Options{
-		Live: g.live, Load: load, DataDir: cfg.DataDir, HTTPClient: g.idp, Renderer: renderer, Logger: logger, CSRF: protector, Banner: opts.Banner,
+		Live: g.live, Load: load, DataDir: cfg.DataDir, Sealer: sealer, HTTPClient: g.idp, Renderer: renderer, Logger: logger, CSRF: protector, Banner: opts.Banner,
 	})
 	if err != nil {
 		return nil, err

@@ -31,6 +31,11 @@ func Load(args []string, lookupEnv func(string) (string, bool)) (Config, error) 
 	var saved Saved
 	if c.DataDir != "" {
 		saved, c.SavedError = ReadSaved(c.DataDir)
+		if c.SavedError == nil {
+			if saved, c.SavedError = sealerFor(c).Open(saved); c.SavedError != nil {
+				c.SavedError = fmt.Errorf("saved settings %s were not applied: %w", SavedPath(c.DataDir), c.SavedError)
+			}
+		}
 	}
 	if len(saved) > 0 {
 		withSaved := build(defs, r, saved)

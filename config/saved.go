@@ -59,6 +59,16 @@ func WriteSaved(dataDir string, s Saved) error {
 	if err != nil {
 		return fmt.Errorf("save settings: %w", err)
 	}
+	return writeSavedFile(dataDir, append(b, '\n'))
+}
+
+// RestoreSavedFile puts raw back as settings.json of dataDir, atomically and byte for
+// byte: a failed change restores the file it found, even one that cannot be read as
+// settings, since the operator may still need it.
+func RestoreSavedFile(dataDir string, raw []byte) error { return writeSavedFile(dataDir, raw) }
+
+// writeSavedFile replaces settings.json of dataDir with b atomically.
+func writeSavedFile(dataDir string, b []byte) error {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return fmt.Errorf("save settings: %w", err)
 	}
@@ -76,7 +86,7 @@ func WriteSaved(dataDir string, s Saved) error {
 	if err := tmp.Chmod(0o600); err != nil {
 		return fmt.Errorf("save settings: %w", err)
 	}
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
+	if _, err := tmp.Write(b); err != nil {
 		return fmt.Errorf("save settings: %w", err)
 	}
 	if err := tmp.Sync(); err != nil {

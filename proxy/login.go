@@ -11,7 +11,10 @@ import (
 // login serves GET /oidc/login?rd=…: it starts a sign-in that returns to rd.
 func (g *Gateway) login(w http.ResponseWriter, r *http.Request) error {
 	if g.opts.LoginDisabled {
-		return g.opts.Renderer.Render(w, r, http.StatusServiceUnavailable, "restore-mode", web.RestoreModePage{Banner: g.opts.Banner})
+		// LOCAL_RESTORE works as intended: the way in is the break-glass page, not a 5xx.
+		w.Header().Set("Cache-Control", "no-store")
+		http.Redirect(w, r, "/oidc/restore", http.StatusFound)
+		return nil
 	}
 	rd := safeReturn(r.URL.Query().Get("rd"), g.publicBase(r).Host, g.opts.AllowedRedirectDomains)
 	g.takeSignedOutMark(w, r) // signing in again on purpose

@@ -101,6 +101,7 @@ func newFixture(t *testing.T, env map[string]string, saved config.Saved) *fixtur
 		}),
 		Load:       func(s config.Saved) (config.Config, error) { return config.LoadWithSaved(nil, lookup, s) },
 		DataDir:    f.dir,
+		Sealer:     testSealer(t),
 		HTTPClient: &http.Client{Timeout: 5 * time.Second},
 		Renderer:   renderer,
 		Logger:     slog.New(slog.NewJSONHandler(f.logs, nil)),
@@ -182,4 +183,14 @@ func checksOf(body string) map[string]bool {
 		out[m[2]] = m[1] == "pass"
 	}
 	return out
+}
+
+// testSealer seals the client secret in settings.json under a fixed test cookie secret.
+func testSealer(t *testing.T) *config.Sealer {
+	t.Helper()
+	sl, err := config.NewSealer([]byte("a test cookie secret of 32 bytes!"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sl
 }

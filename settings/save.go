@@ -51,7 +51,9 @@ func (h *Handler) save(w http.ResponseWriter, r *http.Request, id claims.Identit
 		v.err = "Not saved: the settings failed the test below. Nothing was changed."
 		return h.render(w, r, http.StatusUnprocessableEntity, id, v)
 	}
-	if err := h.commit(r.Context(), next, func() error { return config.WriteSaved(h.opts.DataDir, saved) }); err != nil {
+	if err := h.commit(r.Context(), next, func() error {
+		return config.WriteSaved(h.opts.DataDir, h.opts.Sealer.Seal(saved))
+	}); err != nil {
 		h.audit(r, id, "save", "failed", changed, slog.String("error", err.Error()))
 		v.err = "Not saved: " + err.Error() + ". Nothing was changed: the previous settings stay live."
 		return h.render(w, r, http.StatusInternalServerError, id, v)
@@ -95,7 +97,10 @@ func (h *Handler) revert(w http.ResponseWriter, r *http.Request, id claims.Ident
 func (h *Handler) commit(ctx context.Context, next config.Config, write func() error) error {
 	ctx, cancel := context.WithTimeout(ctx, applyTimeout)
 	defer cancel()
-	before, existed := h.snapshot()
+	before, existed, err := h.snapshot()
+	if err != nil {
+		return err
+	}
 	if err := write(); err != nil {
 		return fmt.Errorf("writing the settings file failed (%w)", err)
 	}
@@ -120,10 +125,14 @@ func (h *Handler) savedIn(cur config.Config) config.Saved {
 	return h.readSaved()
 }
 
-// readSaved returns the saved settings, or none when the file cannot be used (the
-// live configuration then did not use it either).
+// readSaved returns the saved settings, secrets opened (a clear secret from an older
+// version as it is: the next save seals it), or none when the file cannot be used
+// (the live configuration then did not use it either).
 func (h *Handler) readSaved() config.Saved {
 	s, err := config.ReadSaved(h.opts.DataDir)
+	if err == nil {
+		s, err = h.opts.Sealer.Open(s)
+	}
 	if err != nil {
 		h.opts.Logger.Warn("the saved settings cannot be read; a save replaces them", "error", err.Error())
 		return config.Saved{}
@@ -131,20 +140,24 @@ func (h *Handler) readSaved() config.Saved {
 	return s
 }
 
-// snapshot returns the saved settings and whether a usable settings file exists.
-// An unusable file counts as absent: the live configuration ignored it too.
-func (h *Handler) snapshot() (config.Saved, bool) {
-	if _, err := os.Stat(config.SavedPath(h.opts.DataDir)); err != nil {
-		return nil, false
+// snapshot returns the settings file's bytes as they are, and whether it exists. An
+// unreadable or corrupt file is kept byte for byte, never counted as absent: a failed
+// change must not delete what the operator may still need.
+func (h *Handler) snapshot() (b []byte, existed bool, err error) {
+	b, err = os.ReadFile(config.SavedPath(h.opts.DataDir))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, false, nil
+	case err != nil:
+		return nil, true, fmt.Errorf("the settings file cannot be read, so it could not be put back after a failure (%w)", err)
 	}
-	s, err := config.ReadSaved(h.opts.DataDir)
-	return s, err == nil
+	return b, true, nil
 }
 
 // restore puts the settings file back as snapshot found it.
-func (h *Handler) restore(before config.Saved, existed bool) error {
+func (h *Handler) restore(before []byte, existed bool) error {
 	if existed {
-		return config.WriteSaved(h.opts.DataDir, before)
+		return config.RestoreSavedFile(h.opts.DataDir, before)
 	}
 	return h.removeSaved()
 }

@@ -125,8 +125,13 @@ func TestSecretIsNeverShownNorLogged(t *testing.T) {
 		applied[1].ClientID != "gateway-2" {
 		t.Errorf("Apply: got %d calls, want two with the new secret, the second with the new client ID", len(applied))
 	}
-	if saved, _ := config.ReadSaved(f.dir); saved["OIDC_CLIENT_SECRET"] != newSecret {
-		t.Errorf("saved settings: the new secret is not saved")
+	raw, _ := os.ReadFile(config.SavedPath(f.dir))
+	if strings.Contains(string(raw), newSecret) {
+		t.Errorf("settings.json holds the client secret in clear:\n%s", raw)
+	}
+	saved, _ := config.ReadSaved(f.dir)
+	if opened, err := testSealer(t).Open(saved); err != nil || opened["OIDC_CLIENT_SECRET"] != newSecret {
+		t.Errorf("saved settings: the new secret is not saved sealed (%v)", err)
 	}
 	if lines := f.audits(t); len(lines) != 2 || !strings.Contains(f.logs.String(), `"changed":["OIDC_CLIENT_SECRET"]`) {
 		t.Errorf("audit: got %d lines, want 2, the first naming OIDC_CLIENT_SECRET", len(lines))

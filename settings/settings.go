@@ -29,8 +29,8 @@ import (
 // maxFormBytes bounds the settings form.
 const maxFormBytes = 64 << 10
 
-// Options configure a Handler. Live, Load, DataDir, Renderer, Logger and CSRF are
-// required.
+// Options configure a Handler. Live, Load, DataDir, Sealer, Renderer, Logger and
+// CSRF are required.
 type Options struct {
 	// Live holds the configuration in force; a change is applied through it (a
 	// complete new sign-in flow swapped in, or nothing while LOCAL_RESTORE is on).
@@ -41,6 +41,9 @@ type Options struct {
 	Load func(saved config.Saved) (config.Config, error)
 	// DataDir is where settings.json is saved.
 	DataDir string
+	// Sealer seals the client secret in settings.json (config.NewSealer of the
+	// cookie secret).
+	Sealer *config.Sealer
 	// HTTPClient tests proposed IdPs; nil means a client with a 10s timeout.
 	HTTPClient *http.Client
 	Renderer   *web.Renderer
@@ -64,9 +67,9 @@ var _ http.Handler = (*Handler)(nil)
 
 // New checks opts and returns a Handler.
 func New(opts Options) (*Handler, error) {
-	if opts.Live == nil || opts.Load == nil || opts.DataDir == "" || opts.Renderer == nil ||
+	if opts.Live == nil || opts.Load == nil || opts.DataDir == "" || opts.Sealer == nil || opts.Renderer == nil ||
 		opts.Logger == nil || opts.CSRF == nil {
-		return nil, errors.New("settings: Options.Live, Load, DataDir, Renderer, Logger and CSRF are required")
+		return nil, errors.New("settings: Options.Live, Load, DataDir, Sealer, Renderer, Logger and CSRF are required")
 	}
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second}
