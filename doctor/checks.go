@@ -24,10 +24,16 @@ func (p *probe) add(id string, s Status, detail string) {
 	p.out = append(p.out, Result{ID: id, Name: Name(id), Status: s, Detail: oneLine(detail)})
 }
 
+// fail adds id as failed with detail and the error that caused it.
+func (p *probe) fail(id string, err error, detail string) {
+	p.add(id, Fail, detail)
+	p.out[len(p.out)-1].Err = err
+}
+
 // check adds id as passed with okDetail when err is nil, else as failed with err.
 func (p *probe) check(id string, err error, okDetail string) {
 	if err != nil {
-		p.add(id, Fail, err.Error())
+		p.fail(id, err, err.Error())
 		return
 	}
 	p.add(id, Pass, okDetail)
@@ -62,7 +68,7 @@ func (p *probe) run(ctx context.Context) {
 		p.skip("the issuer does not match", IDMethod, IDSigningKeys, IDClock)
 		return
 	case err != nil:
-		p.add(IDDiscovery, Fail, fmt.Sprintf("%v; OIDC_ISSUER=%q must be the IdP's issuer exactly, with no extra path, and reachable from this machine", err, cfg.Issuer))
+		p.fail(IDDiscovery, err, fmt.Sprintf("%v; OIDC_ISSUER=%q must be the IdP's issuer exactly, with no extra path, and reachable from this machine", err, cfg.Issuer))
 		p.skip("discovery failed", IDIssuer, IDMethod, IDSigningKeys, IDClock)
 		return
 	}
@@ -77,7 +83,7 @@ func (p *probe) run(ctx context.Context) {
 
 	keys := oidcflow.NewKeySet(d.JWKSURI, p.opts.Client, p.opts.Now, time.Second, nil)
 	if err := keys.Prefetch(ctx); err != nil {
-		p.add(IDSigningKeys, Fail, fmt.Sprintf("%v; no ID token can be verified without these keys: let this machine reach the discovery document's jwks_uri (DNS, firewall, outbound proxy)", err))
+		p.fail(IDSigningKeys, err, fmt.Sprintf("%v; no ID token can be verified without these keys: let this machine reach the discovery document's jwks_uri (DNS, firewall, outbound proxy)", err))
 	} else {
 		p.add(IDSigningKeys, Pass, "fetched from "+d.JWKSURI)
 	}
@@ -99,7 +105,7 @@ func (p *probe) clock(ctx context.Context, url string) {
 	}
 	resp, err := p.opts.Client.Do(req)
 	if err != nil {
-		p.add(IDClock, Fail, err.Error())
+		p.fail(IDClock, err, err.Error())
 		return
 	}
 	resp.Body.Close()

@@ -77,6 +77,9 @@ type Result struct {
 	Name   string // the title for pages
 	Status Status
 	Detail string // what was found, or why it failed or was skipped, and the fix
+	// Err is the failure's cause when it came from an error (a network or TLS error,
+	// say), for pages that explain it in their own words; nil otherwise.
+	Err error
 }
 
 // OK reports whether the check passed.

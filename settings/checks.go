@@ -22,8 +22,7 @@ func (h *Handler) runChecks(ctx context.Context, cfg config.Config) []web.Check 
 	results := doctor.Run(ctx, cfg, doctor.Options{Client: h.opts.HTTPClient, Now: h.opts.Now})
 	checks := make([]web.Check, 0, len(results))
 	for _, r := range results {
-		checks = append(checks, web.Check{Name: r.Name, OK: r.Status == doctor.Pass,
-			Skipped: r.Status == doctor.Skipped, Detail: r.Detail})
+		checks = append(checks, check(r))
 	}
 	return checks
 }

@@ -34,10 +34,10 @@ func TestTestShowsEachCheck(t *testing.T) {
 		{"implicit without form_post", map[string]string{"OIDC_ISSUER": noFormPost}, [5]bool{pass, pass, pass, fail, pass}, "form_post"},
 		{"pkce without form_post is fine", map[string]string{"OIDC_ISSUER": noFormPost, "OIDC_AUTH_METHOD": "pkce"}, [5]bool{pass, pass, pass, pass, pass}, ""},
 		{"JWKS not found", map[string]string{"OIDC_ISSUER": badKeys}, [5]bool{pass, pass, pass, pass, fail}, "HTTP 404"},
-		{"issuer mismatch", map[string]string{"OIDC_ISSUER": otherIssuer}, [5]bool{pass, pass, fail, fail, fail}, "not run: the issuer does not match"},
-		{"closed port", map[string]string{"OIDC_ISSUER": closed}, [5]bool{pass, fail, fail, fail, fail}, "not run: discovery failed"},
+		{"issuer mismatch", map[string]string{"OIDC_ISSUER": otherIssuer}, [5]bool{pass, pass, fail, fail, fail}, "Not run: the issuer does not match."},
+		{"closed port", map[string]string{"OIDC_ISSUER": closed}, [5]bool{pass, fail, fail, fail, fail}, "(connection refused): check the issuer URL and the network."},
 		{"no discovery document", map[string]string{"OIDC_ISSUER": notFound}, [5]bool{pass, fail, fail, fail, fail}, "HTTP 404"},
-		{"invalid issuer", map[string]string{"OIDC_ISSUER": "ftp://idp.example"}, [5]bool{fail, fail, fail, fail, fail}, "fix OIDC_ISSUER first"},
+		{"invalid issuer", map[string]string{"OIDC_ISSUER": "ftp://idp.example"}, [5]bool{fail, fail, fail, fail, fail}, "Not run: fix <code>OIDC_ISSUER</code> first."},
 		{"bad role map, good issuer", map[string]string{"OIDC_ISSUER": good, "ROLE_MAP": "admins=root"}, [5]bool{fail, pass, pass, pass, pass}, "ROLE_MAP"},
 	}
 	names := [5]string{doctor.Name(doctor.IDConfig), doctor.Name(doctor.IDDiscovery), doctor.Name(doctor.IDIssuer),
@@ -61,6 +61,9 @@ func TestTestShowsEachCheck(t *testing.T) {
 			}
 			if !strings.Contains(body, tt.detail) {
 				t.Errorf("page: got no %q", tt.detail)
+			}
+			if strings.Contains(body, "dial tcp") || strings.Contains(body, "connect: connection refused") {
+				t.Errorf("page: shows the raw network error instead of plain words")
 			}
 			if !strings.Contains(body, `value="`+tt.form["OIDC_ISSUER"]+`"`) {
 				t.Errorf("page: the submitted issuer is not kept in the form")

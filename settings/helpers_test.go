@@ -174,7 +174,7 @@ func (f *fixture) appliedConfigs() []config.Config {
 	return append([]config.Config(nil), f.applied...)
 }
 
-var checkLine = regexp.MustCompile(`<span class="(pass|fail|muted)">[^<]*</span> ([^<:]+?)(?::|</li>)`)
+var checkLine = regexp.MustCompile(`<li class="check (pass|fail|skipped)"><span class="badge">[^<]*</span> <span class="check-name">([^<]+)</span>`)
 
 // checksOf returns each check's name and whether it passed, as the page shows them.
 func checksOf(body string) map[string]bool {

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/ssogate/ssogate/claims"
@@ -23,49 +24,66 @@ type view struct {
 	message   string
 	err       string
 	newSecret bool // a new secret was submitted: it is not echoed and must be entered again
+	// confirmRevert asks the admin to confirm Revert before it runs.
+	confirmRevert bool
 }
 
-// label returns the human name and help line of a savable setting; a setting not
-// listed here shows its variable name.
+// labelled are the settings with a label and help line in the web string tables
+// (settings.field.<NAME>, settings.help.<NAME>); another setting shows its name.
+var labelled = []string{"type", "OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_AUTH_METHOD",
+	"OIDC_SCOPES", "OIDC_GROUPS_CLAIM", "OIDC_USERNAME_CLAIM", "ALLOWED_GROUPS", "ALLOWED_EMAIL_DOMAINS",
+	"ROLE_MAP", "ALLOWED_TENANTS"}
+
+// label returns the message keys of a setting's label and help line, "" for a
+// setting without them.
 func label(name string) (string, string) {
-	switch name {
-	case "OIDC_ISSUER":
-		return "Issuer URL", "Discovery is read from the issuer URL + /.well-known/openid-configuration."
-	case "OIDC_CLIENT_ID":
-		return "Client ID", "The client (application) ID registered at the identity provider."
-	case "OIDC_CLIENT_SECRET":
-		return "Client secret", "Only for identity providers that require one (confidential clients)."
-	case "OIDC_AUTH_METHOD":
-		return "Authentication method", "implicit: ID token by form_post; pkce: authorization code with PKCE (S256)."
-	case "OIDC_SCOPES":
-		return "Scopes", "Space-separated; must include openid."
-	case "OIDC_GROUPS_CLAIM":
-		return "Groups claim", "Claim name or dotted path; empty means the identity provider's usual claim."
-	case "OIDC_USERNAME_CLAIM":
-		return "User name claim", "Claim name or dotted path; empty means the identity provider's usual claim."
-	case "ALLOWED_GROUPS":
-		return "Allowed groups", "Comma-separated; empty lets in everyone the identity provider signs in."
-	case "ALLOWED_EMAIL_DOMAINS":
-		return "Allowed e-mail domains", "Comma-separated; empty lets in every domain."
-	case "ROLE_MAP":
-		return "Role map", "Comma-separated group=role pairs (admin, member or viewer)."
-	case "ALLOWED_TENANTS":
-		return "Allowed tenants", "Comma-separated Entra tenant IDs; required with a common or organizations issuer."
+	if !slices.Contains(labelled, name) {
+		return "", ""
 	}
-	return "", ""
+	return "settings.field." + name, "settings.help." + name
+}
+
+// groupOf names the heading a setting is shown under.
+func groupOf(name string) string {
+	switch name {
+	case "OIDC_GROUPS_CLAIM", "OIDC_USERNAME_CLAIM", "ROLE_MAP":
+		return "claims"
+	case "ALLOWED_GROUPS", "ALLOWED_EMAIL_DOMAINS", "ALLOWED_TENANTS":
+		return "access"
+	}
+	return "provider"
+}
+
+// groups puts the fields under their headings, in the order Provider, Claims, Access.
+func groups(fields []web.SettingField) []web.FieldGroup {
+	out := []web.FieldGroup{{Key: "provider"}, {Key: "claims"}, {Key: "access"}}
+	for _, f := range fields {
+		for i := range out {
+			if out[i].Key == groupOf(f.Name) {
+				out[i].Fields = append(out[i].Fields, f)
+			}
+		}
+	}
+	return slices.DeleteFunc(out, func(g web.FieldGroup) bool { return len(g.Fields) == 0 })
 }
 
 // render writes the settings page.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, id claims.Identity, v view) error {
 	env, _ := h.opts.Load(config.Saved{}) // the layers under the saved values; problems show elsewhere
 	page := web.SettingsPage{
-		Fields:    fields(v.cfg, env, v.form, v.newSecret),
+		Groups:    groups(fields(v.cfg, env, v.form, v.newSecret)),
 		CSRFToken: h.opts.CSRF.Token(w, r),
 		Message:   v.message,
 		Error:     v.err,
 		Banner:    h.opts.Banner,
 		Checks:    v.checks,
 		User:      displayName(id),
+		CanRevert: len(h.readSaved()) > 0,
+		// What the admin registers at the IdP: the callback, and PUBLIC_URL/ for the
+		// return after sign-out (the gateway then shows its signed-out page).
+		RedirectURI:   publicBase(v.cfg, r) + "/oidc/callback",
+		PostLogoutURI: publicBase(v.cfg, r) + "/",
+		ConfirmRevert: v.confirmRevert,
 	}
 	if page.Error == "" && v.cfg.SavedError != nil {
 		page.Error = "The saved settings were not applied at start: " + v.cfg.SavedError.Error()
@@ -77,8 +95,9 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, id 
 // cfg with its source and, for a saved value, what flags or environment give
 // underneath. Secrets show only whether they are set.
 func fields(cfg, env config.Config, form url.Values, newSecret bool) []web.SettingField {
-	out := []web.SettingField{{Name: "type", Label: "Type", Value: "OIDC", Source: "fixed",
-		Options: []string{"OIDC"}, Help: "Users sign in with OpenID Connect."}}
+	typeLabel, typeHelp := label("type")
+	out := []web.SettingField{{Name: "type", Label: typeLabel, Value: "OIDC", Source: "fixed",
+		Options: []string{"OIDC"}, Help: typeHelp}}
 	under := map[string]config.Setting{}
 	for _, s := range env.Settings() {
 		under[s.Name] = s
@@ -101,12 +120,13 @@ func fields(cfg, env config.Config, form url.Values, newSecret bool) []web.Setti
 				f.EnvValue = secretKept
 			}
 			if newSecret {
-				f.Help = "The new secret was not kept by the test: enter it again to save it."
+				f.Help, f.Edited = "settings.help.new_secret", true
 			}
 		default:
 			f.Value = s.Value
 			if vals, ok := form[s.Name]; ok && len(vals) > 0 {
 				f.Value = strings.TrimSpace(vals[0])
+				f.Edited = f.Value != s.Value
 			}
 			if fromEnv {
 				f.EnvValue = e.Value
@@ -173,6 +193,18 @@ func secretValue(c config.Config, name string) string {
 		return c.ClientSecret.Reveal()
 	}
 	return ""
+}
+
+// publicBase is PUBLIC_URL, or the base URL of r when it is not set.
+func publicBase(cfg config.Config, r *http.Request) string {
+	if cfg.PublicURL != nil {
+		return strings.TrimSuffix(cfg.PublicURL.String(), "/")
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
 }
 
 // displayName is how the signed-in admin is named on the page and in audit lines.

@@ -69,6 +69,10 @@ func (h *Handler) save(w http.ResponseWriter, r *http.Request, id claims.Identit
 // revert removes the saved settings and applies those of flags, environment and
 // defaults, when they pass the same checks as a save.
 func (h *Handler) revert(w http.ResponseWriter, r *http.Request, id claims.Identity) error {
+	if r.PostForm.Get("confirm") != "yes" {
+		// First press: ask. The form's edits are kept on the page underneath.
+		return h.render(w, r, http.StatusOK, id, view{cfg: h.current(), form: r.PostForm, confirmRevert: true})
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	cur := h.current()

@@ -96,7 +96,7 @@ func TestSaveWithGoodIssuer(t *testing.T) {
 	}
 	checkAudit(t, f, "save", "applied", []string{"OIDC_ISSUER"})
 	page := f.get(t, &admin).Body.String()
-	if !strings.Contains(page, `value="`+good+`"`) || !strings.Contains(page, `f-OIDC_ISSUER">Issuer URL<span class="source">saved<`) {
+	if !strings.Contains(page, `value="`+good+`"`) || !strings.Contains(page, `f-OIDC_ISSUER">Issuer URL</label> <span class="badge source" id="src-OIDC_ISSUER">saved<`) {
 		t.Errorf("page after save: got no saved issuer %s", good)
 	}
 }
@@ -173,7 +173,7 @@ func TestApplyFailureRollsBack(t *testing.T) {
 func TestRevert(t *testing.T) {
 	envIssuer, savedIssuer := startIdP(t, nil), startIdP(t, nil)
 	f := newFixture(t, goodEnv(envIssuer), config.Saved{"OIDC_ISSUER": savedIssuer, "OIDC_CLIENT_ID": "saved-client"})
-	rec := f.post(t, "revert", nil)
+	rec := f.post(t, "revert", map[string]string{"confirm": "yes"})
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Reverted") {
 		t.Fatalf("status: got %d, want 200 and %q", rec.Code, "Reverted")
 	}
@@ -185,7 +185,7 @@ func TestRevert(t *testing.T) {
 		t.Fatalf("Apply: got %d calls, want one with the environment's issuer and client ID", len(applied))
 	}
 	checkAudit(t, f, "revert", "applied", []string{"OIDC_CLIENT_ID", "OIDC_ISSUER"})
-	if page := f.get(t, &admin).Body.String(); !strings.Contains(page, `f-OIDC_ISSUER">Issuer URL<span class="source">environment<`) {
+	if page := f.get(t, &admin).Body.String(); !strings.Contains(page, `f-OIDC_ISSUER">Issuer URL</label> <span class="badge source" id="src-OIDC_ISSUER">environment<`) {
 		t.Errorf("page after revert: the issuer's source is not the environment")
 	}
 }
@@ -193,7 +193,7 @@ func TestRevert(t *testing.T) {
 func TestRevertRefusedWhenEnvironmentFails(t *testing.T) {
 	saved := config.Saved{"OIDC_ISSUER": startIdP(t, nil)}
 	f := newFixture(t, goodEnv(closedIssuer(t)), saved)
-	rec := f.post(t, "revert", nil)
+	rec := f.post(t, "revert", map[string]string{"confirm": "yes"})
 	if rec.Code != http.StatusUnprocessableEntity {
 		t.Errorf("status: got %d, want 422", rec.Code)
 	}
@@ -216,5 +216,28 @@ func TestSaveReplacesSettingsSetAsideAtStart(t *testing.T) {
 	}
 	if got, _ := config.ReadSaved(f.dir); !maps.Equal(got, config.Saved{"OIDC_CLIENT_ID": "gateway-2"}) {
 		t.Errorf("saved settings: got %v, want only the new client ID", got)
+	}
+}
+
+// TestRevertAsksFirst: the first press of Revert only asks; nothing is removed or
+// applied until the confirmation comes back. With nothing saved the button is off.
+func TestRevertAsksFirst(t *testing.T) {
+	envIssuer := startIdP(t, nil)
+	saved := config.Saved{"OIDC_CLIENT_ID": "saved-client"}
+	f := newFixture(t, goodEnv(envIssuer), saved)
+	rec := f.post(t, "revert", nil)
+	body := rec.Body.String()
+	if rec.Code != http.StatusOK || !strings.Contains(body, `id="revert-confirm"`) || !strings.Contains(body, `name="confirm" value="yes"`) {
+		t.Fatalf("first Revert: got %d without the confirmation form: %q", rec.Code, body)
+	}
+	if got, _ := config.ReadSaved(f.dir); !maps.Equal(got, saved) || len(f.appliedConfigs()) != 0 {
+		t.Errorf("first Revert changed something: saved %v, %d Apply calls", got, len(f.appliedConfigs()))
+	}
+	if strings.Contains(body, `disabled aria-describedby="revert-help"`) {
+		t.Errorf("with saved settings the Revert button is disabled")
+	}
+	empty := newFixture(t, goodEnv(envIssuer), nil)
+	if page := empty.get(t, &admin).Body.String(); !strings.Contains(page, `value="revert" class="danger" formnovalidate disabled aria-describedby="revert-help"`) {
+		t.Errorf("with nothing saved the Revert button is not disabled: %q", page)
 	}
 }

@@ -34,7 +34,7 @@ func TestShowsSourcesAndEnvironment(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			re := regexp.MustCompile(`(?s)<label for="f-` + tt.name + `">[^<]*<span class="source">([^<]*)</span></label>(.*?)</div>`)
+			re := regexp.MustCompile(`(?s)<label for="f-` + tt.name + `">[^<]*</label> <span class="badge source" id="src-` + tt.name + `">([^<]*)</span>(.*?)</p>\n</div>`)
 			m := re.FindStringSubmatch(body)
 			if m == nil {
 				t.Fatalf("page: got no field %s", tt.name)

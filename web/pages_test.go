@@ -142,6 +142,35 @@ func pageCases() []pageCase {
 			},
 		},
 		{
+			golden: "settings-grouped-ko", acceptLanguage: "ko", page: PageSettings, status: http.StatusOK,
+			data: SettingsPage{
+				User: "admin", CSRFToken: "c", RedirectURI: "https://wandb.example.com/oidc/callback", PostLogoutURI: "https://wandb.example.com/",
+				Groups: []FieldGroup{
+					{Key: "provider", Fields: []SettingField{{Name: "OIDC_ISSUER", Label: "settings.field.OIDC_ISSUER", Help: "settings.help.OIDC_ISSUER", Value: "http://127.0.0.1:2", Source: "saved", Edited: true}}},
+					{Key: "access", Fields: []SettingField{{Name: "ALLOWED_GROUPS", Label: "settings.field.ALLOWED_GROUPS", Source: "default"}}},
+				},
+				Checks: []Check{{ID: "discovery", Name: "Discovery document reachable", Detail: "dial tcp 127.0.0.1:2: connect: connection refused",
+					DetailKey: "check.err.refused", DetailArgs: map[string]string{"addr": "127.0.0.1:2"}},
+					{ID: "issuer", Skipped: true, DetailKey: "check.skip.discovery"}},
+			},
+			want: []string{
+				"<legend>ID 공급자</legend>", "<legend>접근 권한</legend>", `<label for="f-OIDC_ISSUER">발급자(Issuer) URL</label>`,
+				`<span class="badge edited" id="ed-OIDC_ISSUER">수정됨</span>`,
+				`aria-describedby="help-OIDC_ISSUER src-OIDC_ISSUER ed-OIDC_ISSUER"`,
+				"<code>127.0.0.1:2</code>에 연결할 수 없습니다(연결 거부)", `<li class="check skipped"><span class="badge">– 건너뜀</span>`,
+				`<code class="copy" id="redirect-uri">https://wandb.example.com/oidc/callback</code>`,
+				`<code class="copy" id="post-logout-uri">https://wandb.example.com/</code>`,
+				`disabled aria-describedby="revert-help"`,
+			},
+			notWant: []string{"dial tcp", "connect: connection refused"},
+		},
+		{
+			golden: "settings-confirm-revert", page: PageSettings, status: http.StatusOK,
+			data:    SettingsPage{CSRFToken: "c", CanRevert: true, ConfirmRevert: true},
+			want:    []string{"Revert to the environment's settings?", `<input type="hidden" name="confirm" value="yes">`, `id="revert-confirm"`},
+			notWant: []string{`disabled aria-describedby="revert-help"`},
+		},
+		{
 			golden: "settings", page: PageSettings, status: http.StatusOK,
 			data: settingsFixture(),
 			want: []string{
@@ -149,12 +178,12 @@ func pageCases() []pageCase {
 				`<input type="hidden" name="csrf_token" value="csrf-xyz">`,
 				`<input id="f-OIDC_ISSUER" name="OIDC_ISSUER" type="text" value="https://idp.example.com/realms/main"`,
 				`environment: <code>https://old.example.com</code>`,
-				`<span class="source">saved</span>`,
-				`<select id="f-OIDC_AUTH_METHOD" name="OIDC_AUTH_METHOD">`,
+				`<span class="badge source" id="src-OIDC_ISSUER">saved</span>`,
+				`<select id="f-OIDC_AUTH_METHOD" name="OIDC_AUTH_METHOD" aria-describedby="help-OIDC_AUTH_METHOD src-OIDC_AUTH_METHOD">`,
 				`<option value="pkce" selected>pkce</option>`, `<option value="implicit">implicit</option>`,
 				`<input id="f-OIDC_CLIENT_SECRET" name="OIDC_CLIENT_SECRET" type="password" value=""`,
 				"Currently set.", "Currently not set.",
-				`<span class="pass">✓ pass</span> discovery`, `<span class="fail">✗ fail</span> issuer match`,
+				`<li class="check pass"><span class="badge">✓ pass</span> <span class="check-name">Discovery document reachable</span>`, `<li class="check fail"><span class="badge">✗ fail</span> <span class="check-name">Issuer matches</span>`,
 				`<button id="test" type="submit" name="action" value="test"`,
 				`<button id="save" type="submit" name="action" value="save"`,
 				`<button id="revert" type="submit" name="action" value="revert"`,
@@ -174,7 +203,8 @@ func settingsFixture() SettingsPage {
 			{Name: "OIDC_CLIENT_SECRET", Label: "Client secret", Value: "s3cr3t-value", Source: "environment", EnvValue: "env-s3cr3t", Secret: true},
 			{Name: "COOKIE_SECRET", Label: "Cookie secret", Source: "default", Secret: true},
 		},
-		Checks: []Check{{Name: "discovery", OK: true}, {Name: "issuer match", Detail: "discovery says https://other.example.com"}},
+		Checks: []Check{{ID: "discovery", Name: "discovery", OK: true}, {ID: "issuer", Name: "issuer match", Detail: "discovery says https://other.example.com"},
+			{ID: "signing keys", Skipped: true, Detail: "not run", DetailKey: "check.skip.discovery"}},
 	}
 }
 

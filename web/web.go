@@ -232,16 +232,31 @@ type RestoreModePage struct {
 	Banner     string
 }
 
-// SettingsPage is the data of the "settings" admin page. Its single form posts every
-// field by name, csrf_token, and action=test, action=save or action=revert.
+// SettingsPage is the data of the "settings" admin page. Its form posts every field by
+// name, csrf_token, and action=test, action=save or action=revert (with confirm=yes
+// from the confirmation step).
 type SettingsPage struct {
-	Fields    []SettingField
+	Fields    []SettingField // used when Groups is empty
+	Groups    []FieldGroup   // the fields under headings (Provider, Claims, Access)
 	CSRFToken string
 	Message   string // success notice
 	Error     string // failure notice
 	Banner    string
 	Checks    []Check // results of the last test, if any
 	User      string  // the signed-in admin
+	// RedirectURI and PostLogoutURI are the addresses to register at the IdP, shown
+	// ready to copy.
+	RedirectURI   string
+	PostLogoutURI string
+	CanRevert     bool // there are saved settings to revert; the button is disabled otherwise
+	ConfirmRevert bool // ask "revert to environment?" before doing it
+}
+
+// FieldGroup is a titled group of settings: Key is "provider", "claims" or "access"
+// (settings.group.<Key> in the string tables).
+type FieldGroup struct {
+	Key    string
+	Fields []SettingField
 }
 
 // SettingField is one editable setting on the settings page.
@@ -254,13 +269,19 @@ type SettingField struct {
 	Help     string   // one line of help
 	Secret   bool     // write-only: never rendered, shown as set/not set; empty input keeps it
 	Options  []string // renders a <select> when non-empty
+	Edited   bool     // the form holds a value that differs from the live one
 }
 
 // Check is one result of testing proposed settings, e.g. "discovery" or "issuer match":
 // passed (OK), skipped (Skipped: not run, or not conclusive) or failed (neither).
 type Check struct {
-	Name    string
+	ID      string // the probe's check ID; check.<ID> in the string tables names it
+	Name    string // the English name, when the tables have none
 	OK      bool
 	Skipped bool
-	Detail  string
+	Detail  string // what was found, or why it failed and the fix (English)
+	// DetailKey, when set, says the same in the string tables' words, filled from
+	// DetailArgs; the page shows it instead of Detail.
+	DetailKey  string
+	DetailArgs map[string]string
 }

@@ -104,7 +104,7 @@ func TestSettingsChangeAppliedWithoutRestart(t *testing.T) {
 	if p.Status != http.StatusOK || !strings.Contains(p.Text, "Saved and applied.") {
 		t.Fatalf("Save: got %d %q, want 200 \"Saved and applied.\"\n--- gateway log ---\n%s", p.Status, p.Text, gw.Logs())
 	}
-	source := evaluate[string](t, ctx, `document.querySelector('label[for="f-OIDC_CLIENT_ID"] .source').textContent`)
+	source := evaluate[string](t, ctx, `document.querySelector('#src-OIDC_CLIENT_ID').textContent`)
 	value := evaluate[string](t, ctx, `document.getElementById('f-OIDC_CLIENT_ID').value`)
 	if source != "saved" || value != "web2" || strings.Contains(p.Text, secret) {
 		t.Errorf("after Save the client ID shows %q from %q; want web2 from saved, and the secret never on the page", value, source)

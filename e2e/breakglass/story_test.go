@@ -115,7 +115,7 @@ func TestLocalRestoreStory(t *testing.T) {
 
 	// The settings page shows where the issuer now comes from.
 	p = open(t, ctx, gw.URL+"/oidc/settings")
-	source := evaluate[string](t, ctx, `document.querySelector('label[for="f-OIDC_ISSUER"] .source').textContent`)
+	source := evaluate[string](t, ctx, `document.querySelector('#src-OIDC_ISSUER').textContent`)
 	value := evaluate[string](t, ctx, `document.getElementById('f-OIDC_ISSUER').value`)
 	if p.Status != http.StatusOK || source != "saved" || value != idp.Issuer || !strings.Contains(p.Text, wrongIssuer) {
 		t.Errorf("settings page for alice: %d, issuer %q from %q, text %q; want 200, %s from saved, the environment's %s shown",
@@ -149,6 +149,11 @@ func restoreAndFix(t *testing.T, ctx context.Context, gw *testenv.Gateway, passw
 	waitRecord(t, gw, "the break-glass sign-in audit", func(r map[string]any) bool {
 		return str(r, "event") == "local_restore_sign_in" && str(r, "outcome") == "success" && str(r, "user") == "admin"
 	})
+
+	// The page names the addresses to register at the IdP, ready to copy.
+	if got := evaluate[string](t, ctx, `document.getElementById('redirect-uri').textContent`); got != gw.Env["PUBLIC_URL"]+"/oidc/callback" {
+		t.Errorf("settings page shows redirect URI %q, want %s/oidc/callback", got, gw.Env["PUBLIC_URL"])
+	}
 
 	// An issuer that fails its test is neither saved nor applied.
 	fill(t, ctx, [2]string{"#f-OIDC_ISSUER", issuer + "/still-wrong"})
