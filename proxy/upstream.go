@@ -70,6 +70,7 @@ func newUpstream(target *url.URL, trusted []netip.Prefix, logger *slog.Logger, o
 				}
 			}
 			stripIdentityHeaders(pr.Out.Header)
+			stripGatewayCookies(pr.Out.Header)
 			traceCtx := pr.In.Context()
 			if info := requestInfoFrom(pr.In.Context()); info != nil {
 				for k, v := range info.upstream {
