@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -18,7 +19,7 @@ import (
 type sessionStores struct {
 	store   session.Store
 	server  proxy.ServerSessions        // Redis: delete by sid/sub, update, refresh lock
-	revoker session.Revoker             // cookies: remembers IdP logouts (memory or Redis)
+	revoker session.Revoker             // remembers IdP logouts: for cookies (memory or Redis) and bearer tokens
 	ping    func(context.Context) error // nil: nothing to check
 	check   string                      // the /readyz check's name for ping
 	count   func(context.Context) (int64, error)
@@ -41,7 +42,16 @@ func newSessionStores(cfg config.Config, codec *session.Codec, secure bool, metr
 	if err != nil {
 		return sessionStores{}, fmt.Errorf("SESSION_STORE: %w", err)
 	}
-	return sessionStores{store: st, server: st, ping: st.Ping, check: "session_store", count: st.Count, close: st.Close}, nil
+	// Logouts are also remembered in the same Redis, for bearer tokens: they have no
+	// session to delete. Sessions themselves are deleted, not checked against the list.
+	rv, err := redisstore.NewRevoker(redisstore.RevokerOptions{URL: cfg.SessionStore, OpTimeout: time.Second,
+		Hook: ops.RedisHook(metrics, "session")})
+	if err != nil {
+		_ = st.Close()
+		return sessionStores{}, fmt.Errorf("SESSION_STORE: %w", err)
+	}
+	return sessionStores{store: st, server: st, revoker: rv, ping: st.Ping, check: "session_store", count: st.Count,
+		close: func() error { return errors.Join(st.Close(), rv.Close()) }}, nil
 }
 
 // cookieStores opens the cookie store with the revocation list REVOCATION_STORE

@@ -7,19 +7,28 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ssogate/ssogate/claims"
 )
 
+// Bearer is a verified bearer token: the identity it carries and when it was issued,
+// which the revocation checks compare with logouts.
+type Bearer struct {
+	Identity claims.Identity
+	IssuedAt time.Time
+}
+
 // VerifyBearer verifies a JWT a machine client sent as "Authorization: Bearer": signed by
 // the configured IdP, issued for this client (aud), unexpired, and typed as an ID token
 // or an access token ("JWT", "at+jwt" or no typ). Other typed tokens, such as logout
-// tokens, are refused so they cannot stand in for a sign-in. No nonce applies.
-func (f *Flow) VerifyBearer(ctx context.Context, raw string) (claims.Identity, error) {
+// tokens (logout+jwt), and any token with an events claim (a logout token that omits its
+// typ) are refused so they cannot stand in for a sign-in. No nonce applies.
+func (f *Flow) VerifyBearer(ctx context.Context, raw string) (Bearer, error) {
 	switch typ := strings.ToLower(headerField(raw, "typ")); typ {
 	case "", "jwt", "at+jwt", "application/at+jwt":
 	default:
-		return claims.Identity{}, &TokenError{Kind: "bearer token", Reason: "typ", Err: fmt.Errorf("token type %q is not accepted as a bearer token", typ)}
+		return Bearer{}, &TokenError{Kind: "bearer token", Reason: "typ", Err: fmt.Errorf("token type %q is not accepted as a bearer token", typ)}
 	}
 	tok, rawClaims, err := f.verifyIDToken(ctx, raw, verifyOptions{})
 	if err != nil {
@@ -27,13 +36,16 @@ func (f *Flow) VerifyBearer(ctx context.Context, raw string) (claims.Identity, e
 		if errors.As(err, &te) {
 			te.Kind = "bearer token"
 		}
-		return claims.Identity{}, err
+		return Bearer{}, err
+	}
+	if _, ok := rawClaims["events"]; ok {
+		return Bearer{}, &TokenError{Kind: "bearer token", Reason: "events", Err: errors.New("a token with an events claim (a logout token) is not a credential")}
 	}
 	id, _, err := f.opts.Normalizer.Identity(tok.Issuer, rawClaims)
 	if err != nil {
-		return claims.Identity{}, &TokenError{Kind: "bearer token", Reason: "claims", Err: err}
+		return Bearer{}, &TokenError{Kind: "bearer token", Reason: "claims", Err: err}
 	}
-	return id, nil
+	return Bearer{Identity: id, IssuedAt: tok.IssuedAt}, nil
 }
 
 // headerField returns a string field of a compact JWS's protected header, or "".

@@ -28,6 +28,10 @@ func TestVerifyBearer(t *testing.T) {
 		{"access token typ", "at+jwt", func(map[string]any) {}, ""},
 		{"no typ", "", func(map[string]any) {}, ""},
 		{"logout token typ", "logout+jwt", func(map[string]any) {}, "typ"},
+		{"logout token typ as media type", "application/logout+jwt", func(map[string]any) {}, "typ"},
+		{"logout token without typ (events claim)", "JWT", func(c map[string]any) {
+			c["events"] = map[string]any{"http://schemas.openid.net/event/backchannel-logout": map[string]any{}}
+		}, "events"},
 		{"other audience", "JWT", func(c map[string]any) { c["aud"] = "other-api" }, "audience"},
 		{"expired", "JWT", func(c map[string]any) { c["exp"] = now.Add(-time.Hour).Unix() }, "expired"},
 		{"issued in the future", "JWT", func(c map[string]any) { c["iat"] = now.Add(time.Hour).Unix() }, "iat"},
@@ -35,7 +39,8 @@ func TestVerifyBearer(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := valid()
 			tc.mod(c)
-			id, err := f.VerifyBearer(context.Background(), key.signTyped(t, c, "", tc.typ))
+			b, err := f.VerifyBearer(context.Background(), key.signTyped(t, c, "", tc.typ))
+			id := b.Identity
 			if tc.wantReason != "" {
 				if got := Reason(err); got != tc.wantReason {
 					t.Fatalf("VerifyBearer = %+v, %v (reason %q); want reason %q", id, err, got, tc.wantReason)
@@ -47,6 +52,9 @@ func TestVerifyBearer(t *testing.T) {
 			}
 			if id.Subject != "svc-1" || id.Username != "ci-bot" {
 				t.Errorf("Identity = %+v, want subject svc-1 and username ci-bot", id)
+			}
+			if want := time.Unix(c["iat"].(int64), 0); !b.IssuedAt.Equal(want) {
+				t.Errorf("IssuedAt = %v, want the token's iat %v", b.IssuedAt, want)
 			}
 		})
 	}

@@ -161,10 +161,18 @@ func startStack(t *testing.T, client func(redirectURI string) testenv.Client, en
 // startStackUsers is startStack with the provider's users (nil: testenv.DefaultUsers).
 func startStackUsers(t *testing.T, client func(redirectURI string) testenv.Client, users []testenv.User, env map[string]string) *stack {
 	t.Helper()
+	return startStackProvider(t, client, testenv.ProviderConfig{Users: users}, env)
+}
+
+// startStackProvider is startStack with the provider configured by cfg; its Clients
+// are replaced by the one client makes.
+func startStackProvider(t *testing.T, client func(redirectURI string) testenv.Client, cfg testenv.ProviderConfig, env map[string]string) *stack {
+	t.Helper()
 	addr := testenv.FreeAddr(t)
 	public := "http://" + addr
 	s := &stack{up: newEchoUpstream(t, public, public+"/oidc/jwks.json", &http.Client{Timeout: 5 * time.Second})}
-	s.idp = testenv.StartOIDCProvider(t, testenv.ProviderConfig{Users: users, Clients: []testenv.Client{client(public + "/oidc/callback")}})
+	cfg.Clients = []testenv.Client{client(public + "/oidc/callback")}
+	s.idp = testenv.StartOIDCProvider(t, cfg)
 	full := map[string]string{
 		"LISTEN_ADDR": addr, "PUBLIC_URL": public, "UPSTREAM_URL": s.up.URL,
 		"OIDC_ISSUER": s.idp.Issuer, "OIDC_SCOPES": "openid profile email groups",

@@ -1,6 +1,9 @@
 package gateway
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -147,4 +150,58 @@ func TestDemotedAdminLosesRoleAtOnce(t *testing.T) {
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("GET /oidc/settings after the demotion: got %d, want 403; body %q", resp.StatusCode, body)
 	}
+}
+
+// TestGatewayCookiesAndCredentialsStayWithTheGateway: the upstream never receives the
+// gateway's own cookies (a signed-in browser's session cookie), while the
+// application's cookies pass; and an API key sent as the Basic user name never
+// reaches the gateway's log, only a short digest of it.
+func TestGatewayCookiesAndCredentialsStayWithTheGateway(t *testing.T) {
+	t.Parallel()
+	s := startIdentityStack(t, map[string]string{"API_KEY_PASSTHROUGH": "true"})
+
+	t.Run("cookies", func(t *testing.T) {
+		c, _ := httpSignIn(t, s, "/first", "alice")
+		gw, _ := url.Parse(s.gw.URL)
+		c.Jar.SetCookies(gw, []*http.Cookie{{Name: "app_session", Value: "kept-as-is", Path: "/"}})
+		var ours []string
+		for _, ck := range c.Jar.Cookies(gw) {
+			if strings.HasPrefix(ck.Name, "ssogate") {
+				ours = append(ours, ck.Name)
+			}
+		}
+		if len(ours) == 0 {
+			t.Fatalf("the browser holds none of the gateway's cookies after signing in")
+		}
+		resp, body := testenv.Fetch(t, c, s.gw.URL+"/second", nil, nil)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET /second signed in: got %d; body %q", resp.StatusCode, body)
+		}
+		got := strings.Join(lastReceived(t, s, "/second").Headers["Cookie"], "; ")
+		// The provider's cookies (same host, another port) are the application's as
+		// far as the gateway can tell: they pass too.
+		if strings.Contains(got, "ssogate") || !strings.Contains(got, "app_session=kept-as-is") {
+			t.Errorf("upstream Cookie = %q, want app_session=kept-as-is and none of the gateway's %v", got, ours)
+		}
+	})
+
+	t.Run("basic user name", func(t *testing.T) {
+		const apiKey = "local-0123456789abcdef0123456789abcdef"
+		req := http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte(apiKey+":x"))},
+			"Accept": {"application/json"}}
+		resp, body := testenv.Fetch(t, testenv.NewClient(t, false), s.gw.URL+"/api/basic", nil, req)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("Basic with API_KEY_PASSTHROUGH: got %d, want 200; body %q", resp.StatusCode, body)
+		}
+		sum := sha256.Sum256([]byte(apiKey))
+		rec := s.gw.WaitLogRecords(t, "the passthrough audit line", 1, 10*time.Second, func(r map[string]any) bool {
+			return str(r, "event") == "api_key_passthrough" && str(r, "path") == "/api/basic"
+		})[0]
+		if got, want := str(rec, "basic_user_sha256"), hex.EncodeToString(sum[:6]); got != want {
+			t.Errorf("audit line basic_user_sha256 = %q, want %q", got, want)
+		}
+		if strings.Contains(s.gw.Logs(), apiKey) {
+			t.Errorf("the gateway's log contains the API key sent as the Basic user name")
+		}
+	})
 }
