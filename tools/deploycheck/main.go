@@ -96,6 +96,11 @@ func CheckAll(root string, settings Settings, logf func(string, ...any)) error {
 	} else {
 		logf("ok   %s", sidecar)
 	}
+	if objs, err := renderEverySetting(filepath.Join(root, "deploy", "helm", "ssogate")); err != nil {
+		errs = append(errs, err)
+	} else {
+		errs = append(errs, CheckMonitoring(root, objs, logf))
+	}
 	compose := filepath.Join(root, "deploy", "compose", "docker-compose.yaml")
 	if err := CheckCompose(compose, filepath.Join(root, "deploy", "compose", ".env.example"), "ssogate", settings); err != nil {
 		errs = append(errs, err)
