@@ -89,7 +89,8 @@ func (f *Flow) Complete(ctx context.Context, ls LoginState, cb Callback) (*Resul
 	if raw == "" {
 		return nil, ErrNoIDToken
 	}
-	tok, rawClaims, err := f.verifyIDToken(ctx, raw, verifyOptions{nonce: ls.Nonce, accessToken: access, code: cb.Code, login: true})
+	// A key rotated just before this sign-in: wait for the next permitted JWKS fetch.
+	tok, rawClaims, err := f.verifyIDToken(WithKeyRotationWait(ctx), raw, verifyOptions{nonce: ls.Nonce, accessToken: access, code: cb.Code, login: true})
 	if err != nil {
 		return nil, err
 	}

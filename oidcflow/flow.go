@@ -41,7 +41,8 @@ type Options struct {
 	LoginTTL     time.Duration    // how long a started login stays valid; default 10m
 	ClockSkew    time.Duration    // leeway on exp/iat; default 2m
 	// JWKSMinRefresh is the shortest interval between two JWKS fetches caused by
-	// unknown key IDs; default 30s.
+	// unknown key IDs; default 5s. A sign-in whose kid is unknown waits for the next
+	// permitted fetch (at most MaxKeyRotationWait) rather than failing.
 	JWKSMinRefresh time.Duration
 	OnJWKSFetch    func(error) // optional, called after each JWKS fetch (metrics)
 	// LogoutURL is the OIDC_LOGOUT_URL template for IdPs without end_session_endpoint.
@@ -70,7 +71,7 @@ func (o *Options) setDefaults() {
 		o.ClockSkew = 2 * time.Minute
 	}
 	if o.JWKSMinRefresh == 0 {
-		o.JWKSMinRefresh = 30 * time.Second
+		o.JWKSMinRefresh = 5 * time.Second
 	}
 	if o.LookupTimeout == 0 {
 		o.LookupTimeout = 5 * time.Second

@@ -18,13 +18,18 @@ import (
 // KeySet verifies JWS signatures against an IdP's JWKS. Unlike oidc.RemoteKeySet it
 // refetches the JWKS on an unknown kid at most once per MinRefresh, so a flood of
 // forged tokens with made-up kids costs the IdP at most one request per interval.
-// Concurrent callers share one fetch.
+// Concurrent callers share one fetch. A caller whose context allows it (a sign-in
+// callback, a logout token: WithKeyRotationWait) and whose kid is unknown inside the
+// interval waits for the next permitted fetch, at most MaxKeyRotationWait, instead of
+// failing: a key rotated just after a fetch fails no sign-in.
 type KeySet struct {
 	url        string
 	client     *http.Client
 	now        func() time.Time
 	minRefresh time.Duration
 	onFetch    func(error)
+	// after is time.After; tests replace it to move their clock instead of sleeping.
+	after func(time.Duration) <-chan time.Time
 
 	mu        sync.Mutex
 	keys      []jose.JSONWebKey
@@ -42,9 +47,26 @@ const errJWKSUnavailable = "JWKS unavailable"
 // ErrUnknownKey is a token signed with a key the IdP does not publish.
 var ErrUnknownKey = errors.New("oidcflow: token signed with a key the IdP does not publish")
 
+// MaxKeyRotationWait bounds how long a verification waits for the next permitted JWKS
+// fetch when its kid is unknown.
+const MaxKeyRotationWait = 5 * time.Second
+
+type keyWaitKey struct{}
+
+// WithKeyRotationWait returns ctx with permission to wait, at most
+// MaxKeyRotationWait, for the next permitted JWKS fetch when a token's kid is unknown.
+func WithKeyRotationWait(ctx context.Context) context.Context {
+	return context.WithValue(ctx, keyWaitKey{}, true)
+}
+
+func keyRotationWaitAllowed(ctx context.Context) bool {
+	ok, _ := ctx.Value(keyWaitKey{}).(bool)
+	return ok
+}
+
 // NewKeySet returns a KeySet for jwksURL. onFetch, if set, is called after every fetch.
 func NewKeySet(jwksURL string, client *http.Client, now func() time.Time, minRefresh time.Duration, onFetch func(error)) *KeySet {
-	return &KeySet{url: jwksURL, client: client, now: now, minRefresh: minRefresh, onFetch: onFetch}
+	return &KeySet{url: jwksURL, client: client, now: now, minRefresh: minRefresh, onFetch: onFetch, after: time.After}
 }
 
 // VerifySignature checks jwt's signature and returns its payload.
@@ -73,22 +95,43 @@ func (k *KeySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error
 }
 
 // keysFor returns the cached keys, refetching first when kid is unknown and the
-// last fetch is older than minRefresh.
+// last fetch is older than minRefresh. Inside that interval it fails with
+// ErrUnknownKey, or, when ctx allows (WithKeyRotationWait) and the interval ends
+// within MaxKeyRotationWait, waits for its end once and tries again.
 func (k *KeySet) keysFor(ctx context.Context, kid string) ([]jose.JSONWebKey, error) {
-	k.mu.Lock()
-	if hasKid(k.keys, kid) {
-		keys := k.keys
-		k.mu.Unlock()
-		return keys, nil
-	}
-	if k.inflight == nil && !k.lastFetch.IsZero() && k.now().Sub(k.lastFetch) < k.minRefresh {
-		keys := k.keys
-		k.mu.Unlock()
-		if len(keys) == 0 {
-			return nil, fmt.Errorf("%s: %w", errJWKSUnavailable, k.fetchErr)
+	for waited := false; ; waited = true {
+		k.mu.Lock()
+		if hasKid(k.keys, kid) {
+			keys := k.keys
+			k.mu.Unlock()
+			return keys, nil
 		}
-		return nil, ErrUnknownKey
+		early := time.Duration(0)
+		if k.inflight == nil && !k.lastFetch.IsZero() {
+			early = k.minRefresh - k.now().Sub(k.lastFetch)
+		}
+		if early <= 0 {
+			return k.fetchAndFind(ctx, kid) // unlocks k.mu
+		}
+		empty := len(k.keys) == 0
+		k.mu.Unlock()
+		switch {
+		case empty:
+			return nil, fmt.Errorf("%s: %w", errJWKSUnavailable, k.fetchErr)
+		case waited || early > MaxKeyRotationWait || !keyRotationWaitAllowed(ctx):
+			return nil, ErrUnknownKey
+		}
+		select {
+		case <-k.after(early):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
+}
+
+// fetchAndFind joins the running fetch or starts one, waits for it and looks kid up
+// in the result. k.mu must be held; it is released.
+func (k *KeySet) fetchAndFind(ctx context.Context, kid string) ([]jose.JSONWebKey, error) {
 	wait := k.inflight
 	if wait == nil {
 		wait = make(chan struct{})

@@ -279,3 +279,72 @@ func TestKeySetFailingIdPIsNotHammered(t *testing.T) {
 		t.Errorf("JWKS fetched %d times, want 2", got)
 	}
 }
+
+// TestKeyRotationRightAfterRefreshWaits: the IdP rotates its key just after a JWKS
+// fetch. A sign-in with the new kid waits for the rest of the 5 s window, then the one
+// permitted fetch finds the key; a bearer token does not wait; a flood of forged kids
+// through sign-ins still costs one fetch per window.
+func TestKeyRotationRightAfterRefreshWaits(t *testing.T) {
+	env := startIdP(t, nil)
+	f := newFlow(t, env.options(MethodImplicit))
+	// Waiting moves the test's clock to the end of the wait (never back), as the time
+	// all concurrent waiters sleep through together.
+	var mu sync.Mutex
+	var waits []time.Duration
+	f.keys.after = func(d time.Duration) <-chan time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		waits = append(waits, d)
+		if end := env.clock.Now().Add(d); end.After(env.clock.Now()) {
+			env.clock.Set(end)
+		}
+		c := make(chan time.Time, 1)
+		c <- env.clock.Now()
+		return c
+	}
+	ls, _ := f.Start("/", redirectURI)
+	if got := env.idp.JWKSFetches(); got != 1 {
+		t.Fatalf("after New: %d JWKS fetches, want 1", got)
+	}
+	env.clock.Advance(time.Second)
+	if err := env.idp.RotateKey(); err != nil {
+		t.Fatal(err)
+	}
+	rotated := env.sign(t, env.idTokenClaims(ls))
+
+	if _, err := f.VerifyBearer(context.Background(), rotated); Reason(err) != "unknown_key" {
+		t.Errorf("bearer token with the new kid inside the window: %v, want unknown_key at once", err)
+	}
+	if len(waits) != 0 {
+		t.Errorf("a bearer token waited %v, want no wait", waits)
+	}
+	if _, err := f.Complete(context.Background(), ls, Callback{State: ls.State, IDToken: rotated}); err != nil {
+		t.Fatalf("sign-in with the rotated key 1 s after a fetch: %v", err)
+	}
+	if len(waits) != 1 || waits[0] != 4*time.Second {
+		t.Errorf("the sign-in waited %v, want once for the 4 s left of the 5 s window", waits)
+	}
+	if got := env.idp.JWKSFetches(); got != 2 {
+		t.Errorf("after the rotation: %d JWKS fetches, want 2", got)
+	}
+
+	waits = nil
+	start, before := env.clock.Now(), env.idp.JWKSFetches()
+	forger := newSigner(t, jose.RS256, "")
+	forged := make([]string, 100)
+	for i := range forged {
+		forged[i] = forger.sign(t, env.idTokenClaims(ls), fmt.Sprintf("forged-%d", i))
+	}
+	if got := completeAll(f, ls, forged, 10); got["unknown_key"] != len(forged) {
+		t.Fatalf("forged kids: reasons %v, want all %d unknown_key", got, len(forged))
+	}
+	elapsed := env.clock.Now().Sub(start)
+	if got, limit := env.idp.JWKSFetches()-before, int64(elapsed/(5*time.Second))+1; got > limit {
+		t.Errorf("100 forged kids over %v: %d JWKS fetches, want at most one per 5 s (%d)", elapsed, got, limit)
+	}
+	for _, w := range waits {
+		if w > MaxKeyRotationWait {
+			t.Errorf("a forged kid waited %v, more than %v", w, MaxKeyRotationWait)
+		}
+	}
+}

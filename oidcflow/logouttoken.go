@@ -56,7 +56,7 @@ func (f *Flow) VerifyLogoutToken(ctx context.Context, raw string) (*LogoutToken,
 	if alg := headerField(raw, "alg"); !slices.Contains(f.disc.signingAlgs(), alg) {
 		return refuse("algorithm", "signing algorithm %q is not one the IdP advertises", alg)
 	}
-	payload, err := f.keys.VerifySignature(ctx, raw)
+	payload, err := f.keys.VerifySignature(WithKeyRotationWait(ctx), raw)
 	if err != nil {
 		return nil, &TokenError{Kind: "logout token", Reason: verifyReason(err), Err: err}
 	}
