@@ -228,7 +228,8 @@ const entraTenantPlaceholder = "{tenantid}"
 // EntraIssuerMatches reports whether an ID token's iss is acceptable for the
 // configured issuer. A single-tenant issuer must equal tokenIss exactly. A
 // multi-tenant one — the discovery issuer with the literal "{tenantid}", or an
-// issuer whose tenant segment is "common", "organizations" or "consumers" — must
+// issuer whose tenant segment is "common", "organizations" or "consumers", on any
+// host (every Microsoft cloud, or Entra behind a custom domain) — must
 // equal tokenIss once the token's own tid claim is put in the tenant's place, so a
 // token from tenant A cannot claim tenant B's issuer.
 func EntraIssuerMatches(configured, tokenIss, tid string) bool {
@@ -249,7 +250,7 @@ func entraTemplate(configured string) (string, bool) {
 		return configured, true
 	}
 	u, err := url.Parse(configured)
-	if err != nil || Detect(configured).Kind != KindEntra {
+	if err != nil || u.Host == "" {
 		return "", false
 	}
 	segments := strings.Split(strings.TrimPrefix(u.Path, "/"), "/")

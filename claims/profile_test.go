@@ -94,6 +94,9 @@ func TestEntraIssuerMatches(t *testing.T) {
 		{"single tenant, other tenant's token", issA, "https://login.microsoftonline.com/" + tenantB + "/v2.0", tenantB, false},
 		{"v1 token for v2 template", "https://login.microsoftonline.com/{tenantid}/v2.0", "https://sts.windows.net/" + tenantA + "/", tenantA, false},
 		{"not entra", "https://acme.okta.com", "https://acme.okta.com", "", true},
+		{"consumers, US cloud", "https://login.microsoftonline.us/consumers/v2.0", "https://login.microsoftonline.us/" + tenantA + "/v2.0", tenantA, true},
+		{"common, custom host", "http://127.0.0.1:8080/common/v2.0", "http://127.0.0.1:8080/" + tenantA + "/v2.0", tenantA, true},
+		{"common, custom host, other host's token", "http://127.0.0.1:8080/common/v2.0", issA, tenantA, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -101,5 +104,26 @@ func TestEntraIssuerMatches(t *testing.T) {
 				t.Errorf("EntraIssuerMatches(%q, %q, %q) = %v, want %v", tt.configured, tt.iss, tt.tid, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestResolve(t *testing.T) {
+	const custom = "https://sso.mycompany.com"
+	for _, tc := range []struct{ provider, issuer, wantKind, wantUsername string }{
+		{"", "https://acme.okta.com", KindOkta, "preferred_username"},
+		{"auto", custom, KindOIDC, "preferred_username"},
+		{"okta", custom, KindOkta, "preferred_username"},
+		{"entra", custom, KindEntra, "preferred_username"},
+		{"cognito", custom, KindCognito, "cognito:username"},
+		{"keycloak", custom, KindKeycloak, "preferred_username"},
+		{"auth0", custom, KindAuth0, "nickname"},
+		{"google", custom, KindGoogle, "email"},
+		{"generic", "https://acme.okta.com", KindOIDC, "preferred_username"},
+	} {
+		p := Resolve(tc.provider, tc.issuer)
+		if p.Kind != tc.wantKind || p.UsernameClaims[0] != tc.wantUsername || p.Hint != "" {
+			t.Errorf("Resolve(%q, %q) = %s, username %v, hint %q; want %s, %s first, no hint",
+				tc.provider, tc.issuer, p.Kind, p.UsernameClaims, p.Hint, tc.wantKind, tc.wantUsername)
+		}
 	}
 }

@@ -11,6 +11,8 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/ssogate/ssogate/claims"
+
 	"github.com/ssogate/ssogate/internal/testidp"
 )
 
@@ -80,14 +82,15 @@ func TestPKCETokenHashes(t *testing.T) {
 	}
 }
 
-// startEntraMultiTenant is a fake Entra ID whose common and organizations issuers
-// advertise the {tenantid} template, signing with the returned key.
-func startEntraMultiTenant(t *testing.T) (*signer, *fakeIdP) {
+// startEntraMultiTenant is a fake Entra ID on host ("" for its loopback address)
+// whose common, organizations and consumers issuers advertise the {tenantid}
+// template, signing with the returned key.
+func startEntraMultiTenant(t *testing.T, host string) (*signer, *fakeIdP) {
 	t.Helper()
 	key := newSigner(t, jose.RS256, "entra-key")
-	idp := startFakeIdP(t, "login.microsoftonline.com", func(f *fakeIdP) http.Handler {
+	idp := startFakeIdP(t, host, func(f *fakeIdP) http.Handler {
 		mux := http.NewServeMux()
-		for _, tenant := range []string{"common", "organizations"} {
+		for _, tenant := range []string{"common", "organizations", "consumers"} {
 			mux.HandleFunc("/"+tenant+"/v2.0/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
 				serveJSON(w, discoveryDoc(f.base, f.base+"/{tenantid}/v2.0"))
 			})
@@ -103,7 +106,7 @@ func TestEntraTenantIssuer(t *testing.T) {
 		home  = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 		other = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
 	)
-	key, idp := startEntraMultiTenant(t)
+	key, idp := startEntraMultiTenant(t, "login.microsoftonline.com")
 	clk := newClock()
 	issFor := func(tid string) string { return idp.base + "/" + tid + "/v2.0" }
 	for _, tc := range []struct {
@@ -155,7 +158,7 @@ func TestForeignEntraTenantRefused(t *testing.T) {
 		home    = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 		foreign = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
 	)
-	key, idp := startEntraMultiTenant(t)
+	key, idp := startEntraMultiTenant(t, "login.microsoftonline.com")
 	clk := newClock()
 	for _, tc := range []struct {
 		name    string
@@ -186,6 +189,47 @@ func TestForeignEntraTenantRefused(t *testing.T) {
 				case !tc.ok && Reason(err) != "tenant":
 					t.Errorf("%s: %v (reason %q), want reason tenant", what, err, Reason(err))
 				}
+			}
+		})
+	}
+}
+
+// TestEntraMultiTenantOnAnyHost: the shared Entra endpoints work on every Microsoft
+// cloud and on a loopback IdP, each token checked against its own tid; with
+// OIDC_PROVIDER=entra a custom host gets Entra's claim rules.
+func TestEntraMultiTenantOnAnyHost(t *testing.T) {
+	const home = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+	for _, tc := range []struct{ host, tenant, provider, wantIdP string }{
+		{"login.microsoftonline.us", "common", "", claims.KindEntra},
+		{"login.partner.microsoftonline.cn", "consumers", "auto", claims.KindEntra},
+		{"", "organizations", "entra", claims.KindEntra},
+		{"", "common", "", claims.KindOIDC},
+	} {
+		t.Run(tc.host+"/"+tc.tenant+"/"+tc.provider, func(t *testing.T) {
+			key, idp := startEntraMultiTenant(t, tc.host)
+			clk := newClock()
+			o := Options{Issuer: idp.base + "/" + tc.tenant + "/v2.0", ClientID: "entra-app", Method: MethodImplicit,
+				HTTPClient: idp.client, Now: clk.Now, AllowedTenants: []string{home}}
+			o.Normalizer.Provider = tc.provider
+			f := newFlow(t, o)
+			ls, _ := f.Start("/", redirectURI)
+			c := map[string]any{
+				"iss": idp.base + "/" + home + "/v2.0", "tid": home, "aud": "entra-app", "sub": "entra-sub", "nonce": ls.Nonce,
+				"iat": clk.Now().Unix(), "exp": clk.Now().Add(time.Hour).Unix(), "preferred_username": "alice@contoso.com",
+				"groups": []string{"g1"}, "roles": []string{"r1"},
+			}
+			res, err := f.Complete(context.Background(), ls, Callback{State: ls.State, IDToken: key.sign(t, c, "")})
+			if err != nil {
+				t.Fatalf("Complete: %v", err)
+			}
+			if res.Identity.IdP != tc.wantIdP {
+				t.Errorf("Identity.IdP = %q, want %q", res.Identity.IdP, tc.wantIdP)
+			}
+			c["iss"] = idp.base + "/f8cdef31-a31e-4b4a-93e4-5f571e91255a/v2.0" // another tenant's issuer, tid unchanged
+			ls, _ = f.Start("/", redirectURI)
+			c["nonce"] = ls.Nonce
+			if _, err := f.Complete(context.Background(), ls, Callback{State: ls.State, IDToken: key.sign(t, c, "")}); Reason(err) != "issuer" {
+				t.Errorf("a token whose iss is not its tid's: %v, want reason issuer", err)
 			}
 		})
 	}

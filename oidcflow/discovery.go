@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -79,12 +80,20 @@ func issuerMatches(configured, discovered string) bool {
 	return strings.Contains(discovered, tenantPlaceholder) && isEntraMultiTenant(configured)
 }
 
-// isEntraMultiTenant reports whether issuer is one of Entra ID's shared endpoints.
+// isEntraMultiTenant reports whether issuer is one of Entra ID's shared endpoints: its
+// tenant segment (the first of its path) is "common", "organizations" or "consumers".
+// The host does not matter: every Microsoft cloud (login.microsoftonline.com, .us,
+// login.partner.microsoftonline.cn) has them, and the discovery document must still
+// advertise the {tenantid} template, each token's iss then being checked against its tid.
 func isEntraMultiTenant(issuer string) bool {
-	for _, t := range []string{"/common/", "/organizations/", "/consumers/"} {
-		if strings.Contains(issuer+"/", t) && strings.Contains(issuer, "login.microsoftonline.com") {
-			return true
-		}
+	u, err := url.Parse(issuer)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	tenant, _, _ := strings.Cut(strings.TrimPrefix(u.Path, "/"), "/")
+	switch strings.ToLower(tenant) {
+	case "common", "organizations", "consumers":
+		return true
 	}
 	return false
 }
