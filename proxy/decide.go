@@ -175,28 +175,26 @@ type sessionHeaders struct {
 	h                                http.Header
 }
 
-// builtFrom reports whether c was built from id and assertion a.
+// builtFrom reports whether c was built from id and assertion a. The groups are
+// compared by value: a session opened from a store's cache shares its groups with
+// the cached one, and Go compares such shared strings at the cost of their lengths.
 func (c sessionHeaders) builtFrom(id *claims.Identity, a string) bool {
 	return c.assertion == a && c.username == id.Username && c.email == id.Email && c.role == id.Role &&
-		sameList(c.groups, id.Groups)
-}
-
-// sameList compares two lists, at once when they share their array (a session
-// loaded from a store's cache shares its groups with the cached one).
-func sameList(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	if len(a) == 0 || &a[0] == &b[0] {
-		return true
-	}
-	return slices.Equal(a, b)
+		slices.Equal(c.groups, id.Groups)
 }
 
 // identityHeaders returns the headers that carry s's identity upstream (and on
 // forward-auth responses): user, email, groups, role and the signed assertion.
-// They are built once per session and assertion, and shared: callers copy the
-// entries into their own header and never change the values.
+//
+// With assertions on, they are built once per session and assertion and shared
+// (BenchmarkIdentityHeaders: 1 allocation instead of 9, and 16 bytes instead of
+// 8.7 KB with 200 groups; see bench/README.md). The invariants:
+//   - an entry is used only while the assertion and every identity field the
+//     headers carry are what it was built from (builtFrom);
+//   - callers copy the entries into their own header and never change the values.
+//
+// Without assertions, or for a bearer token's identity (no session ID, signed
+// afresh each time), they are built per request.
 func (g *Gateway) identityHeaders(s *session.Session) (http.Header, error) {
 	id := s.Identity
 	if g.opts.Assertions == nil {
@@ -206,7 +204,7 @@ func (g *Gateway) identityHeaders(s *session.Session) (http.Header, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.ID == "" { // a bearer token's identity: signed afresh each time, never cached
+	if s.ID == "" {
 		return buildIdentityHeaders(id, a), nil
 	}
 	if c, ok := g.headers.Get(s.ID); ok && c.builtFrom(&id, a) {

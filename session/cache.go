@@ -6,9 +6,13 @@ import "github.com/ssogate/ssogate/internal/boundcache"
 const defaultCacheBytes = 4 << 20
 
 // openedCache remembers recently opened session cookies, so a browser's next requests
-// skip the decryption and JSON decoding. It is keyed by the sealed cookie value: one
-// sealed value always opens to the same session, so a hit is exactly as trustworthy as
-// opening the value again. Expiry is still checked on every request.
+// skip the decryption and JSON decoding (BenchmarkCookieStoreLoad: 1–2 allocations
+// instead of 27–228, several times faster; see bench/README.md). Invariants:
+//   - it is keyed by the sealed cookie value: one sealed value always opens to the
+//     same session, so a hit is exactly as trustworthy as opening the value again;
+//   - expiry is still checked on every request;
+//   - a hit is a shallow copy: its slices (Groups, AMR) are shared with the cached
+//     session, so callers may replace them but never change their elements.
 type openedCache struct {
 	c *boundcache.Cache[*Session]
 }
