@@ -109,9 +109,7 @@ func renderEnvsubst(t *testing.T, text string, vars map[string]string) string {
 
 func requireBinary(t *testing.T, path, pkg string) {
 	t.Helper()
-	if _, err := os.Stat(path); err != nil {
-		t.Fatalf("%s not found: install Debian's %s package (apt-get install %s; .ci/run does): %v", path, pkg, pkg, err)
-	}
+	testenv.RequireFile(t, path, pkg)
 }
 
 func writeFile(t *testing.T, path, content string) {

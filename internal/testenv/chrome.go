@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -29,9 +28,7 @@ const chromeStartTimeout = time.Minute
 // output is logged.
 func Chrome(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
-	if _, err := os.Stat(ChromiumPath); err != nil {
-		t.Fatalf("testenv: %s not found: install Debian's chromium package (apt-get install chromium; .ci/run does): %v", ChromiumPath, err)
-	}
+	RequireFile(t, ChromiumPath, "chromium")
 	output := newLogBuffer()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(ChromiumPath),

@@ -40,6 +40,7 @@ type Gateway struct {
 // and data. The process runs in an empty temporary working directory.
 func StartGateway(t testing.TB, bin string, env map[string]string, args ...string) *Gateway {
 	t.Helper()
+	RealProcesses(t, "the gateway binary")
 	env = maps.Clone(env)
 	if env == nil {
 		env = map[string]string{}
@@ -219,6 +220,7 @@ type Builder struct {
 // build fails this and every later caller with the compiler's output.
 func (b *Builder) Build(t testing.TB) string {
 	t.Helper()
+	RealProcesses(t, "the gateway binary")
 	b.once.Do(func() {
 		root, err := findRepoRoot()
 		if err != nil {
@@ -258,6 +260,7 @@ func (b *Builder) Close() error {
 // cached by Go); use a Builder to build once per test binary.
 func BuildGateway(t testing.TB) string {
 	t.Helper()
+	RealProcesses(t, "the gateway binary")
 	bin := filepath.Join(t.TempDir(), "ssogate")
 	if err := goBuild(RepoRoot(t), ".", bin); err != nil {
 		t.Fatalf("testenv: build the gateway: %v", err)

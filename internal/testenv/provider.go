@@ -82,17 +82,15 @@ var (
 )
 
 // StartOIDCProvider runs `node testdata/oidc-provider/server.js` with cfg, waits for its
-// READY line, and stops it in t.Cleanup. It fails the test (never skips) when Node.js or the
-// provider's node_modules are missing.
+// READY line, and stops it in t.Cleanup. When Node.js or the provider's node_modules are
+// missing it skips the test naming them, or fails it with StrictEnv set (CI); under -short
+// it skips.
 func StartOIDCProvider(t testing.TB, cfg ProviderConfig) *Provider {
 	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatalf("testenv: node not found on PATH (Node.js 20+ is needed for the test OIDC provider): %v", err)
-	}
+	node := RequireCommand(t, "node", "Node.js 20+ runs the test OIDC provider (apt-get install nodejs npm)")
 	dir := filepath.Join(RepoRoot(t), "testdata", "oidc-provider")
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "oidc-provider", "package.json")); err != nil {
-		t.Fatalf("testenv: the test OIDC provider's dependencies are not installed; run `npm ci --prefix testdata/oidc-provider` from the repository root (.ci/run does)")
+		Missing(t, "the test OIDC provider's node_modules", "run `npm ci --prefix testdata/oidc-provider` from the repository root (.ci/run does)")
 	}
 
 	users := cfg.Users

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
 	"strconv"
 	"testing"
@@ -48,9 +47,7 @@ func StartDurableRedis(t testing.TB) *Redis {
 
 func startRedis(t testing.TB, durable bool) *Redis {
 	t.Helper()
-	if _, err := os.Stat(redisServerPath); err != nil {
-		t.Fatalf("testenv: %s: %v: install redis-server (apt-get install redis-server); .ci/run does", redisServerPath, err)
-	}
+	RequireFile(t, redisServerPath, "redis-server")
 	r := &Redis{port: FreePort(t), dir: t.TempDir(), durable: durable}
 	r.Start(t)
 	return r

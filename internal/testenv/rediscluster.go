@@ -32,6 +32,7 @@ type RedisCluster struct {
 // The servers keep nothing on disk and are stopped by PID in t.Cleanup.
 func StartRedisCluster(t testing.TB) *RedisCluster {
 	t.Helper()
+	RequireFile(t, redisServerPath, "redis-server")
 	c := &RedisCluster{}
 	addrs := make([]string, 6)
 	for i := range addrs {
