@@ -41,6 +41,8 @@ type fixtureOptions struct {
 	hooks                  Hooks                             // metrics hooks
 	revoker                session.Revoker                   // remembers IdP logouts
 	quiet                  bool                              // log warnings and errors only (floods)
+	users                  []testidp.User                    // the IdP's users; nil: testidp.DemoUsers
+	cookieSessions         bool                              // Options.CookieSessions
 	// idpDown starts the gateway while the IdP's port is closed; startIdP opens it.
 	idpDown bool
 }
@@ -81,8 +83,12 @@ func newFixture(t testing.TB, opts fixtureOptions) *fixture {
 	gwURL := "http://" + f.srv.Listener.Addr().String()
 	f.idpSrv = httptest.NewUnstartedServer(nil)
 	issuer := "http://" + f.idpSrv.Listener.Addr().String()
+	users := opts.users
+	if users == nil {
+		users = testidp.DemoUsers()
+	}
 	idp, err := testidp.New(testidp.Options{
-		Issuer: issuer, Users: testidp.DemoUsers(),
+		Issuer: issuer, Users: users,
 		Clients: []testidp.Client{{ID: testClientID, RedirectURIs: []string{gwURL + "/oidc/callback"},
 			PostLogoutRedirectURIs: []string{gwURL + "/"}}},
 	})
@@ -159,7 +165,7 @@ func newFixture(t testing.TB, opts fixtureOptions) *fixture {
 		Logger:   logger,
 		Upstream: upURL, PublicURL: publicURL, Trusted: opts.trusted, AllowedRedirectDomains: opts.allowedRedirectDomains,
 		APIKeyPassthrough: opts.apiKeyPassthrough, PublicPaths: opts.publicPaths, Assertions: asserter, Rules: opts.rules, Secure: opts.secure, Settings: opts.settings,
-		Hooks: opts.hooks, Revoker: revoker,
+		Hooks: opts.hooks, Revoker: revoker, CookieSessions: opts.cookieSessions,
 	})
 	if err != nil {
 		t.Fatalf("proxy.New: %v", err)
