@@ -25,6 +25,7 @@ var notSettings = map[string]string{
 	"GOGC":                      "Go runtime: the garbage collector's target (README, Performance)",
 	"GOMEMLIMIT":                "Go runtime: a soft memory limit (README, Performance)",
 	"TENANT_ID":                 "README's shell variable holding the Entra tenant ID",
+	"SSOGATE_E2E_STRICT":        "tests: a missing test dependency fails instead of skipping (README, Tests; .ci/run)",
 	"WANDB_API_KEY":             "the W&B SDK's own variable for the API key (docs/forward-auth.md)",
 	"WANDB_IDENTITY_TOKEN_FILE": "the W&B SDK's own variable for identity federation (docs/wandb.md)",
 
