@@ -15,6 +15,10 @@ import (
 // is rebuilt from X-Forwarded-Proto/Host/Uri when the peer is a trusted proxy.
 func (g *Gateway) forwardAuth(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
+	if g.publicOriginal(r) {
+		w.WriteHeader(http.StatusOK) // PUBLIC_PATHS: for anyone, never with an identity
+		return nil
+	}
 	d := g.decide(w, r)
 	switch d.verdict {
 	case storeDown:
@@ -43,6 +47,21 @@ func (g *Gateway) forwardAuth(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusOK)
 	return nil
+}
+
+// publicOriginal reports whether the path the ingress asks about (X-Forwarded-Uri or
+// X-Original-Uri, believed only from TRUSTED_PROXIES) is on PUBLIC_PATHS.
+func (g *Gateway) publicOriginal(r *http.Request) bool {
+	if !peerTrusted(r, g.opts.Trusted) {
+		return false
+	}
+	uri := r.Header.Get("X-Forwarded-Uri")
+	if uri == "" {
+		uri = r.Header.Get("X-Original-Uri")
+	}
+	path, _, _ := strings.Cut(uri, "?")
+	path, _, _ = strings.Cut(path, "#")
+	return g.public.Match(path)
 }
 
 // originalURL is the URL the user asked the ingress for, checked against the public

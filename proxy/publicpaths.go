@@ -37,14 +37,24 @@ func (p PublicPaths) Match(escapedPath string) bool {
 	if len(p.exact) == 0 && len(p.subtrees) == 0 {
 		return false
 	}
-	lower := strings.ToLower(escapedPath)
-	if strings.Contains(lower, "%2f") || strings.Contains(lower, "%5c") || strings.Contains(lower, "%25") {
-		return false
+	decoded := escapedPath
+	if strings.IndexByte(escapedPath, '%') >= 0 {
+		lower := strings.ToLower(escapedPath)
+		if strings.Contains(lower, "%2f") || strings.Contains(lower, "%5c") || strings.Contains(lower, "%25") {
+			return false
+		}
+		var err error
+		if decoded, err = url.PathUnescape(escapedPath); err != nil {
+			return false
+		}
 	}
-	decoded, err := url.PathUnescape(escapedPath)
-	if err != nil || !plainPath(decoded) {
-		return false
-	}
+	// The entry first (most paths are not public, and the lookup is cheap), then
+	// whether the path is plain.
+	return p.listed(decoded) && plainPath(decoded)
+}
+
+// listed reports whether decoded is an exact entry or inside a subtree.
+func (p PublicPaths) listed(decoded string) bool {
 	if p.exact[decoded] {
 		return true
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"path"
 	"strings"
@@ -176,5 +177,58 @@ func TestPublicPathServedWithoutSignInAndWithoutIdentity(t *testing.T) {
 	// The rest still needs the sign-in, and gets the identity with it.
 	if resp, body := b.api("/api/runs"); resp.StatusCode != http.StatusOK || decodeEcho(t, body).Header.Get(HeaderUser) != "alice" {
 		t.Errorf("signed-in GET /api/runs: got %d, want 200 with alice's identity", resp.StatusCode)
+	}
+}
+
+// BenchmarkPublicPathsMatch measures the check every proxied request pays when
+// PUBLIC_PATHS is set: a public path, and an ordinary one that is not.
+func BenchmarkPublicPathsMatch(b *testing.B) {
+	p := NewPublicPaths([]string{"/oidc/token", "/public/", "/static/"})
+	for _, path := range []string{"/oidc/token", "/api/v1/runs/abc123/history"} {
+		b.Run(path, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				p.Match(path)
+			}
+		})
+	}
+}
+
+// TestForwardAuthPublicPath: behind an ingress the gateway answers /oidc/auth for a
+// public path with 200 and no identity, even for a signed-in user, but only when a
+// trusted proxy names the path; a trick path still needs the sign-in.
+func TestForwardAuthPublicPath(t *testing.T) {
+	loopback := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	elsewhere := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	for _, tc := range []struct {
+		name    string
+		trusted []netip.Prefix
+		uri     string
+		signIn  bool
+		want    int
+	}{
+		{"public path from a trusted proxy", loopback, "/oidc/token?grant_type=x", false, http.StatusOK},
+		{"subtree, signed in: still no identity", loopback, "/public/app.css", true, http.StatusOK},
+		{"public path from an untrusted peer", elsewhere, "/oidc/token", false, http.StatusUnauthorized},
+		{"dot-dot trick", loopback, "/public/%2e%2e/api/runs", false, http.StatusUnauthorized},
+		{"path in the query", loopback, "/api/runs?/oidc/token", false, http.StatusUnauthorized},
+	} {
+		f := newFixture(t, fixtureOptions{publicPaths: testPublicPaths, trusted: tc.trusted})
+		b := f.browser()
+		if tc.signIn {
+			b.signIn("/")
+		}
+		req := b.request(http.MethodGet, "/oidc/auth", "application/json", nil)
+		req.Header.Set("X-Forwarded-Uri", tc.uri)
+		req.Header.Set(HeaderUser, "mallory")
+		resp, body := b.do(req)
+		if resp.StatusCode != tc.want {
+			t.Errorf("%s: got %d %q, want %d", tc.name, resp.StatusCode, body, tc.want)
+		}
+		for name := range resp.Header {
+			if isSpoofable(name) {
+				t.Errorf("%s: the answer carries identity header %s, want none", tc.name, name)
+			}
+		}
 	}
 }
