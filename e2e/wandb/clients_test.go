@@ -31,11 +31,20 @@ func viewer(t *testing.T, body []byte) string {
 	return got.Data.Viewer.Username
 }
 
-// TestSDKWithAPIKey: the SDK and CLI (wandb login, wandb.init) POST GraphQL with
+// TestWandbClients runs each W&B client, one after another, through one gateway with
+// the W&B configuration in front of one fake W&B.
+func TestWandbClients(t *testing.T) {
+	s := startStack(t, nil)
+	t.Run("SDK and CLI with an API key", func(t *testing.T) { testSDKWithAPIKey(t, s) })
+	t.Run("SDK identity federation", func(t *testing.T) { testSDKIdentityFederation(t, s) })
+	t.Run("SCIM provisioning from Okta or Entra", func(t *testing.T) { testSCIMProvisioning(t, s) })
+	t.Run("MCP client with a 30-second stream", func(t *testing.T) { testMCPStreamsThroughTheGateway(t, s) })
+}
+
+// testSDKWithAPIKey: the SDK and CLI (wandb login, wandb.init) POST GraphQL with
 // Basic api:KEY. The gateway passes it through untouched, without identity; the
 // application checks the key. A wrong key is the application's 401, not the gateway's.
-func TestSDKWithAPIKey(t *testing.T) {
-	s := startStack(t, nil)
+func testSDKWithAPIKey(t *testing.T, s *stack) {
 	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte("api:"+apiKey))
 	resp, body := s.do(t, http.MethodPost, "/graphql", sdkHeaders(basic), viewerQuery)
 	if resp.StatusCode != http.StatusOK || viewer(t, body) != "alice" {
@@ -58,13 +67,12 @@ func TestSDKWithAPIKey(t *testing.T) {
 	}
 }
 
-// TestSDKIdentityFederation: with WANDB_IDENTITY_TOKEN_FILE the SDK POSTs the JWT to
+// testSDKIdentityFederation: with WANDB_IDENTITY_TOKEN_FILE the SDK POSTs the JWT to
 // $BASE/oidc/token (form-encoded jwt-bearer grant, no Authorization, no cookies);
 // PUBLIC_PATHS lets it reach the application, which answers with its own access
 // token; the SDK then calls GraphQL with that token as a Bearer credential, which
 // the gateway cannot verify (not its IdP's) and passes through.
-func TestSDKIdentityFederation(t *testing.T) {
-	s := startStack(t, nil)
+func testSDKIdentityFederation(t *testing.T, s *stack) {
 	form := url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"}, "assertion": {s.federationJWT(t, "alice")}}
 	resp, body := s.do(t, http.MethodPost, "/oidc/token",
 		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "User-Agent": {"python-requests/2.32.3"}}, form.Encode())
@@ -100,10 +108,9 @@ func TestSDKIdentityFederation(t *testing.T) {
 	}
 }
 
-// TestSCIMProvisioning: Okta and Entra provision users with the SCIM API key as a
+// testSCIMProvisioning: Okta and Entra provision users with the SCIM API key as a
 // Bearer token: look the user up by userName, then create it.
-func TestSCIMProvisioning(t *testing.T) {
-	s := startStack(t, nil)
+func testSCIMProvisioning(t *testing.T, s *stack) {
 	h := http.Header{"Authorization": {"Bearer " + apiKey}, "Accept": {"application/scim+json"},
 		"Content-Type": {"application/scim+json; charset=utf-8"}, "User-Agent": {"Okta SCIM Client 1.0.0"}}
 	lookup := "/scim/Users?filter=" + url.QueryEscape(`userName eq "bob@example.com"`) + "&startIndex=1&count=100"

@@ -39,13 +39,12 @@ type sseEvent struct {
 	}
 }
 
-// TestMCPStreamsThroughTheGateway: an MCP client initializes a session with its W&B
+// testMCPStreamsThroughTheGateway: an MCP client initializes a session with its W&B
 // API key as a Bearer token, then calls a tool that streams a progress event every
 // second for 30 seconds over server-sent events. Each event must arrive when it was
 // sent — the gateway neither buffers the stream nor cuts it — which the test reads
 // from each event's send time against its arrival time.
-func TestMCPStreamsThroughTheGateway(t *testing.T) {
-	s := startStack(t, nil)
+func testMCPStreamsThroughTheGateway(t *testing.T, s *stack) {
 	initialize := `{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18",` +
 		`"capabilities":{"roots":{"listChanged":true}},"clientInfo":{"name":"claude-code","version":"1.0.0"}}}`
 	resp, body := s.do(t, http.MethodPost, "/mcp", mcpHeaders(""), initialize)
