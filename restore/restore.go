@@ -28,13 +28,13 @@ const warningText = "LOCAL_RESTORE is on: SSO is disabled; remove LOCAL_RESTORE 
 
 // Fixed parts of the break-glass sign-in.
 const (
-	Username       = "admin"          // the only user name accepted
-	SettingsPath   = "/oidc/settings" // where a successful sign-in leads
-	maxSession     = 12 * time.Hour   // a break-glass session never lasts longer
-	defaultSession = maxSession       // when Options.SessionLength is 0
-	wrongDelay     = time.Second      // the default pause after a wrong password
-	maxFormBytes   = 16 << 10         // the sign-in form is small
-	wrongMessage   = "Wrong user name or password."
+	Username       = "admin"                  // the only user name accepted
+	SettingsPath   = "/oidc/settings"         // where a successful sign-in leads
+	maxSession     = 12 * time.Hour           // a break-glass session never lasts longer
+	defaultSession = maxSession               // when Options.SessionLength is 0
+	wrongDelay     = time.Second              // the default pause after a wrong password
+	maxFormBytes   = 16 << 10                 // the sign-in form is small
+	wrongMessage   = "restore.wrong_password" // "Wrong user name or password." in the web string tables
 )
 
 // Options configure a Handler. Sessions, Renderer, Logger and CSRF are required.

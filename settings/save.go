@@ -28,9 +28,9 @@ func (h *Handler) test(w http.ResponseWriter, r *http.Request, id claims.Identit
 	next, _ := h.opts.Load(saved) // problems of the proposal are the first check
 	v := view{cfg: cur, form: r.PostForm, newSecret: newSecret, checks: h.runChecks(r.Context(), next)}
 	if passed(v.checks) {
-		v.message = "Every check passed. Save to apply these settings."
+		v.message = "settings.msg.passed"
 	} else {
-		v.err = "Some checks failed; nothing was saved."
+		v.err = "settings.msg.failed"
 	}
 	return h.render(w, r, http.StatusOK, id, v)
 }
@@ -48,7 +48,7 @@ func (h *Handler) save(w http.ResponseWriter, r *http.Request, id claims.Identit
 	v := view{cfg: cur, form: r.PostForm, newSecret: newSecret, checks: h.runChecks(r.Context(), next)}
 	if !passed(v.checks) {
 		h.audit(r, id, "save", "refused", changed, slog.Any("failed_checks", failedNames(v.checks)))
-		v.err = "Not saved: the settings failed the test below. Nothing was changed."
+		v.err = "settings.msg.not_saved"
 		return h.render(w, r, http.StatusUnprocessableEntity, id, v)
 	}
 	if err := h.commit(r.Context(), next, func() error {
@@ -59,9 +59,9 @@ func (h *Handler) save(w http.ResponseWriter, r *http.Request, id claims.Identit
 		return h.render(w, r, http.StatusInternalServerError, id, v)
 	}
 	h.audit(r, id, "save", "applied", changed)
-	v = view{cfg: next, checks: v.checks, message: "Saved and applied."}
+	v = view{cfg: next, checks: v.checks, message: "settings.msg.saved"}
 	if next.LocalRestore {
-		v.message = "Saved. Single sign-on stays off while LOCAL_RESTORE is on: remove LOCAL_RESTORE and restart to sign in with these settings."
+		v.message = "settings.msg.saved_restore"
 	}
 	return h.render(w, r, http.StatusOK, id, v)
 }
@@ -81,7 +81,7 @@ func (h *Handler) revert(w http.ResponseWriter, r *http.Request, id claims.Ident
 	v := view{cfg: cur, checks: h.runChecks(r.Context(), next)}
 	if !passed(v.checks) {
 		h.audit(r, id, "revert", "refused", changed, slog.Any("failed_checks", failedNames(v.checks)))
-		v.err = "Not reverted: the settings from the environment failed the test below. Nothing was changed."
+		v.err = "settings.msg.not_reverted"
 		return h.render(w, r, http.StatusUnprocessableEntity, id, v)
 	}
 	if err := h.commit(r.Context(), next, h.removeSaved); err != nil {
@@ -91,7 +91,7 @@ func (h *Handler) revert(w http.ResponseWriter, r *http.Request, id claims.Ident
 	}
 	h.audit(r, id, "revert", "applied", changed)
 	return h.render(w, r, http.StatusOK, id, view{cfg: next, checks: v.checks,
-		message: "Reverted: the saved settings were removed and those from the environment applied."})
+		message: "settings.msg.reverted"})
 }
 
 // commit changes the settings file with write, then applies next. When applying
