@@ -11,6 +11,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/ssogate/ssogate/claims"
+	"github.com/ssogate/ssogate/internal/tracing"
 	"github.com/ssogate/ssogate/msgraph"
 )
 
@@ -60,7 +61,7 @@ func (f *Flow) lookupGroups(ctx context.Context, raw map[string]any, accessToken
 	if !missingGroups && !missingName || accessToken == "" || f.disc.UserInfoEndpoint == "" {
 		return raw, nil
 	}
-	merged, lookup := f.userinfo(ctx, raw, accessToken)
+	merged, lookup := f.userinfo(tracing.IdPCall(ctx, tracing.IdPUserinfo), raw, accessToken)
 	lookup.Partial = lookup.Err != nil && missingGroups
 	return merged, lookup
 }
@@ -71,6 +72,7 @@ func (f *Flow) lookupGroups(ctx context.Context, raw map[string]any, accessToken
 // IDs; without overage only the groups the token named are kept.
 func (f *Flow) graphGroups(ctx context.Context, raw map[string]any, accessToken string, overage bool) ([]string, *GroupLookup) {
 	lookup := &GroupLookup{Source: SourceGraph, Partial: true}
+	ctx = tracing.IdPCall(ctx, tracing.IdPGraph)
 	client := msgraph.Client{BaseURL: f.opts.GraphURL, HTTP: f.opts.HTTPClient}
 	var groups []msgraph.Group
 	err := errors.New("no access token for Microsoft Graph")
@@ -81,7 +83,7 @@ func (f *Flow) graphGroups(ctx context.Context, raw map[string]any, accessToken 
 		oid, _ := raw["oid"].(string)
 		tid, _ := raw["tid"].(string)
 		var tok string
-		if tok, err = f.appTokens.Token(ctx, tid); err == nil {
+		if tok, err = f.appTokens.Token(tracing.IdPCall(ctx, tracing.IdPToken), tid); err == nil {
 			groups, err = client.UserGroups(ctx, tok, oid)
 		}
 	}

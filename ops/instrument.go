@@ -13,7 +13,7 @@ import (
 
 var (
 	// IdPCalls are the values of ssogate_idp_request_duration_seconds's call.
-	IdPCalls = []string{"discovery", "jwks", "token", "refresh", "userinfo", "other"}
+	IdPCalls = []string{"discovery", "jwks", "token", "refresh", "userinfo", "graph", "other"}
 	// IdPOutcomes are its outcome: a 1xx–3xx answer, a 4xx or 5xx one, or none.
 	IdPOutcomes = []string{"ok", "http_error", "error"}
 	// RedisStores are the values of ssogate_redis_errors_total's store.

@@ -65,6 +65,7 @@ const (
 	IdPToken     = "token"
 	IdPRefresh   = "refresh"
 	IdPUserinfo  = "userinfo"
+	IdPGraph     = "graph" // Microsoft Graph, for Entra groups
 	IdPOther     = "other"
 )
 
