@@ -19,6 +19,10 @@ import (
 func (g *Gateway) callback(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
 	cb, err := oidcflow.ParseCallback(w, r)
+	if he := httperr.TooLarge(err); he != nil {
+		_ = g.signInFailed(r, err, he.Status, "", "") // the audit line
+		return he
+	}
 	if err != nil {
 		return g.signInFailed(r, err, http.StatusBadRequest, "signin.unreadable", "The sign-in response could not be read.")
 	}

@@ -72,11 +72,15 @@ func (g *Gateway) frontChannelLogout(w http.ResponseWriter, r *http.Request, sid
 func (g *Gateway) backChannelLogout(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
 	refuse := func(reason string, err error) error {
+		status := http.StatusBadRequest
+		if httperr.TooLarge(err) != nil {
+			status, reason = http.StatusRequestEntityTooLarge, "too_large"
+		}
 		tracing.Event(r.Context(), "back_channel_logout", "failure", reason)
 		g.opts.Logger.LogAttrs(r.Context(), slog.LevelWarn, "back-channel logout refused",
 			slog.Bool("audit", true), slog.String("event", "back_channel_logout"), slog.String("reason", reason),
 			slog.String("error", err.Error()), slog.String("request_id", httperr.RequestID(r.Context())))
-		httperr.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": reason + ": " + err.Error()})
+		httperr.WriteJSON(w, status, map[string]string{"error": "invalid_request", "error_description": reason + ": " + err.Error()})
 		return nil
 	}
 	if g.opts.Flows == nil || g.opts.LoginDisabled {

@@ -107,6 +107,7 @@ func (g *Gateway) protected(w http.ResponseWriter, r *http.Request) error {
 		// user's (the rewrite strips the client's identity headers and sets none).
 		g.opts.Logger.LogAttrs(r.Context(), slog.LevelDebug, "public path",
 			slog.String("request_id", httperr.RequestID(r.Context())), slog.String("path", r.URL.Path))
+		allowProxying(w)
 		g.upstream.ServeHTTP(w, r)
 		return nil
 	}
@@ -121,6 +122,7 @@ func (g *Gateway) protected(w http.ResponseWriter, r *http.Request) error {
 	case unauthorizedMachine:
 		return g.refuseMachine(w, r, d)
 	case passthrough:
+		allowProxying(w)
 		g.upstream.ServeHTTP(w, r)
 		return nil
 	}
@@ -143,6 +145,7 @@ func (g *Gateway) protected(w http.ResponseWriter, r *http.Request) error {
 	for k, v := range h {
 		r.Header[k] = v
 	}
+	allowProxying(w)
 	g.upstream.ServeHTTP(w, r)
 	if hook := g.opts.Hooks.Upstream; hook != nil {
 		hook(g.since(start))

@@ -46,7 +46,7 @@ func New(opts Options) (*Gateway, error) {
 	if len(opts.Trusted) > 0 {
 		clientIPMiddleware = middleware.ClientIPFromXFF(prefixStrings(opts.Trusted)...)
 	}
-	r.Use(g.requestID, clientIPMiddleware, g.accessLog, g.recoverer)
+	r.Use(limitReads, g.requestID, clientIPMiddleware, g.accessLog, g.recoverer)
 	r.Get("/oidc/login", g.pages.Handle(g.login))
 	// The callback is exempt from cross-origin protection: with form_post the IdP's
 	// page POSTs here from another site by design. State, nonce and the login cookie

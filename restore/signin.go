@@ -34,6 +34,9 @@ func identity(now time.Time, run string) claims.Identity {
 func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := h.opts.CSRF.Check(r); err != nil {
+		if he := httperr.TooLarge(err); he != nil {
+			return he
+		}
 		he := h.fail(r, http.StatusForbidden, "error.form_expired", "Form expired",
 			"This form expired or was sent from another site. Reload the page and try again.")
 		he.Err, he.Log, he.Attrs = err, "break-glass sign-in refused: CSRF check failed",

@@ -107,6 +107,9 @@ func (h *Handler) route(w http.ResponseWriter, r *http.Request) error {
 func (h *Handler) post(w http.ResponseWriter, r *http.Request, id claims.Identity) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := h.opts.CSRF.Check(r); err != nil {
+		if he := httperr.TooLarge(err); he != nil {
+			return he
+		}
 		he := fail(http.StatusForbidden, "error.form_expired", "Form expired",
 			"This form expired or was sent from another site. Reload the page and try again.")
 		he.Err, he.Log, he.Attrs = err, "settings change refused: CSRF check failed", []slog.Attr{slog.String("user", id.Username)}

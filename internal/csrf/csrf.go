@@ -95,7 +95,7 @@ func (p *Protector) Check(r *http.Request) error {
 		return fmt.Errorf("%w: no valid %s cookie", ErrMissingToken, p.cookieName)
 	}
 	if err := r.ParseForm(); err != nil {
-		return fmt.Errorf("%w: reading the form: %v", ErrMissingToken, err)
+		return fmt.Errorf("%w: reading the form: %w", ErrMissingToken, err)
 	}
 	got := r.PostForm.Get(FieldName)
 	if got == "" {
