@@ -58,29 +58,6 @@ func with(env map[string]string, changes map[string]string) map[string]string {
 	return out
 }
 
-// waitRecord waits up to 10 seconds for a JSON log line that match accepts.
-func waitRecord(t *testing.T, gw *testenv.Gateway, what string, match func(map[string]any) bool) map[string]any {
-	t.Helper()
-	return gw.WaitLogRecords(t, what, 1, 10*time.Second, match)[0]
-}
-
-// str returns rec[key] as a string ("" when absent or not a string).
-func str(rec map[string]any, key string) string {
-	s, _ := rec[key].(string)
-	return s
-}
-
-// strs returns rec[key] as a list of strings.
-func strs(rec map[string]any, key string) []string {
-	list, _ := rec[key].([]any)
-	out := []string{}
-	for _, v := range list {
-		s, _ := v.(string)
-		out = append(out, s)
-	}
-	return out
-}
-
 // bannerRE matches the plain-text announcement on stderr.
 var bannerRE = regexp.MustCompile(`sign in at (\S+) as user "admin" with temporary password (\S+) \*\*\*`)
 
@@ -88,11 +65,11 @@ var bannerRE = regexp.MustCompile(`sign in at (\S+) as user "admin" with tempora
 // and checks that the plain-text banner on stderr names the same password and URL.
 func announcedPassword(t *testing.T, gw *testenv.Gateway) string {
 	t.Helper()
-	rec := waitRecord(t, gw, "the break-glass password", func(r map[string]any) bool {
-		return strings.HasPrefix(str(r, "msg"), restoreMsg)
+	rec := gw.WaitLogRecord(t, "the break-glass password", testenv.LogWait, func(r map[string]any) bool {
+		return strings.HasPrefix(testenv.Str(r, "msg"), restoreMsg)
 	})
-	password, wantURL := str(rec, "password"), gw.URL+"/oidc/restore"
-	if len(password) < 20 || str(rec, "user") != "admin" || str(rec, "url") != wantURL || str(rec, "level") != "WARN" {
+	password, wantURL := testenv.Str(rec, "password"), gw.URL+"/oidc/restore"
+	if len(password) < 20 || testenv.Str(rec, "user") != "admin" || testenv.Str(rec, "url") != wantURL || testenv.Str(rec, "level") != "WARN" {
 		t.Fatalf("announcement = %v; want level WARN, user admin, url %s and a password of 20+ characters", rec, wantURL)
 	}
 	gw.WaitLog(t, "*** LOCAL_RESTORE is on: SSO is disabled ***", 10*time.Second)

@@ -41,10 +41,10 @@ func TestRestoreLockout(t *testing.T) {
 	}
 
 	reasons := map[string]int{}
-	attempts := gw.WaitLogRecords(t, "event local_restore_sign_in", 6, 10*time.Second, func(r map[string]any) bool { return str(r, "event") == "local_restore_sign_in" })
+	attempts := gw.WaitLogRecords(t, "event local_restore_sign_in", 6, 10*time.Second, func(r map[string]any) bool { return testenv.Str(r, "event") == "local_restore_sign_in" })
 	for _, rec := range attempts {
-		reasons[str(rec, "outcome")+"/"+str(rec, "reason")]++
-		if rec["audit"] != true || str(rec, "client_ip") != "127.0.0.1" {
+		reasons[testenv.Str(rec, "outcome")+"/"+testenv.Str(rec, "reason")]++
+		if rec["audit"] != true || testenv.Str(rec, "client_ip") != "127.0.0.1" {
 			t.Errorf("audit line %v: want audit true and client_ip 127.0.0.1", rec)
 		}
 	}
@@ -114,10 +114,10 @@ func TestSettingsPostWithoutCSRFRefused(t *testing.T) {
 		}
 	}
 	refused := gw.WaitLogRecords(t, "a refused settings change", 4, 10*time.Second, func(r map[string]any) bool {
-		return str(r, "msg") == "settings change refused: CSRF check failed"
+		return testenv.Str(r, "msg") == "settings change refused: CSRF check failed"
 	})
 	for _, rec := range refused {
-		if str(rec, "user") != "admin" || !strings.HasPrefix(str(rec, "error"), "csrf: ") {
+		if testenv.Str(rec, "user") != "admin" || !strings.HasPrefix(testenv.Str(rec, "error"), "csrf: ") {
 			t.Errorf("refusal line %v: want user admin and the CSRF error", rec)
 		}
 	}
@@ -131,7 +131,7 @@ func TestSettingsPostWithoutCSRFRefused(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Test results") || !strings.Contains(body, "Discovery document reachable") {
 		t.Errorf("the form with its token: got %d, want 200 with the test results; body %q", resp.StatusCode, body)
 	}
-	if recs := testenv.LogRecords(gw.Logs(), func(r map[string]any) bool { return str(r, "event") == "settings_change" }); len(recs) != 0 {
+	if recs := testenv.LogRecords(gw.Logs(), func(r map[string]any) bool { return testenv.Str(r, "event") == "settings_change" }); len(recs) != 0 {
 		t.Errorf("refused forms (or a test) produced settings_change lines: %v", recs)
 	}
 }

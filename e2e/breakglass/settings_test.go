@@ -52,10 +52,10 @@ func TestSettingsNonAdminRefused(t *testing.T) {
 	if hasElement(t, ctx, "button#save") || strings.Contains(p.Text, settingsHead) {
 		t.Errorf("bob's 403 page shows the settings form: %q", p.Text)
 	}
-	rec := waitRecord(t, gw, "bob's access_denied audit", func(r map[string]any) bool {
-		return str(r, "event") == "access_denied" && str(r, "user") == "bob"
+	rec := gw.WaitLogRecord(t, "bob's access_denied audit", testenv.LogWait, func(r map[string]any) bool {
+		return testenv.Str(r, "event") == "access_denied" && testenv.Str(r, "user") == "bob"
 	})
-	if rec["audit"] != true || str(rec, "reason") != "not_admin" || str(rec, "path") != "/oidc/settings" {
+	if rec["audit"] != true || testenv.Str(rec, "reason") != "not_admin" || testenv.Str(rec, "path") != "/oidc/settings" {
 		t.Errorf("access denied line = %v; want audit true, reason not_admin, path /oidc/settings", rec)
 	}
 	// bob is signed in and may use the application: only the settings are refused, and
@@ -128,18 +128,18 @@ func TestSettingsChangeAppliedWithoutRestart(t *testing.T) {
 	}
 	idp.WaitLog(t, "EVENT grant.success client=web2", 5*time.Second)
 
-	rec := waitRecord(t, gw, "the settings_change audit", func(r map[string]any) bool { return str(r, "event") == "settings_change" })
-	changed := strs(rec, "changed")
+	rec := gw.WaitLogRecord(t, "the settings_change audit", testenv.LogWait, func(r map[string]any) bool { return testenv.Str(r, "event") == "settings_change" })
+	changed := testenv.Strs(rec, "changed")
 	slices.Sort(changed)
-	if want := []string{"ALLOWED_GROUPS", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"}; rec["audit"] != true || str(rec, "user") != "alice" ||
-		str(rec, "action") != "save" || str(rec, "outcome") != "applied" || !slices.Equal(changed, want) {
+	if want := []string{"ALLOWED_GROUPS", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"}; rec["audit"] != true || testenv.Str(rec, "user") != "alice" ||
+		testenv.Str(rec, "action") != "save" || testenv.Str(rec, "outcome") != "applied" || !slices.Equal(changed, want) {
 		t.Errorf("settings audit line = %v; want audit, user alice, action save, outcome applied, changed %v", rec, want)
 	}
 	logs := gw.Logs()
 	if strings.Contains(logs, secret) {
 		t.Errorf("the new client secret appears in the gateway's log")
 	}
-	if n := len(testenv.LogRecords(logs, func(r map[string]any) bool { return str(r, "msg") == "ssogate started" })); n != 1 {
+	if n := len(testenv.LogRecords(logs, func(r map[string]any) bool { return testenv.Str(r, "msg") == "ssogate started" })); n != 1 {
 		t.Errorf("the gateway started %d times, want once (no restart)", n)
 	}
 }

@@ -75,17 +75,17 @@ func TestLocalRestoreStory(t *testing.T) {
 	if want := map[string]string{"OIDC_ISSUER": idp.Issuer}; !maps.Equal(saved, want) {
 		t.Errorf("settings.json = %v, want %v", saved, want)
 	}
-	rec := waitRecord(t, gw, "the refused settings_change audit", func(r map[string]any) bool {
-		return str(r, "event") == "settings_change" && str(r, "outcome") == "refused"
+	rec := gw.WaitLogRecord(t, "the refused settings_change audit", testenv.LogWait, func(r map[string]any) bool {
+		return testenv.Str(r, "event") == "settings_change" && testenv.Str(r, "outcome") == "refused"
 	})
-	if !slices.Equal(strs(rec, "failed_checks"), settingsChecks[1:]) || !slices.Equal(strs(rec, "changed"), []string{"OIDC_ISSUER"}) {
+	if !slices.Equal(testenv.Strs(rec, "failed_checks"), settingsChecks[1:]) || !slices.Equal(testenv.Strs(rec, "changed"), []string{"OIDC_ISSUER"}) {
 		t.Errorf("refused settings audit line = %v; want changed [OIDC_ISSUER] and failed_checks %q", rec, settingsChecks[1:])
 	}
-	rec = waitRecord(t, gw, "the applied settings_change audit", func(r map[string]any) bool {
-		return str(r, "event") == "settings_change" && str(r, "outcome") == "applied"
+	rec = gw.WaitLogRecord(t, "the applied settings_change audit", testenv.LogWait, func(r map[string]any) bool {
+		return testenv.Str(r, "event") == "settings_change" && testenv.Str(r, "outcome") == "applied"
 	})
-	if rec["audit"] != true || str(rec, "user") != "admin" || str(rec, "outcome") != "applied" ||
-		!slices.Equal(strs(rec, "changed"), []string{"OIDC_ISSUER"}) || !slices.Equal(strs(rec, "amr"), []string{"local_restore"}) {
+	if rec["audit"] != true || testenv.Str(rec, "user") != "admin" || testenv.Str(rec, "outcome") != "applied" ||
+		!slices.Equal(testenv.Strs(rec, "changed"), []string{"OIDC_ISSUER"}) || !slices.Equal(testenv.Strs(rec, "amr"), []string{"local_restore"}) {
 		t.Errorf("settings audit line = %v; want audit, user admin, amr [local_restore], outcome applied, changed [OIDC_ISSUER]", rec)
 	}
 	if n := strings.Count(gw.Logs(), password); n != 2 {
@@ -99,8 +99,8 @@ func TestLocalRestoreStory(t *testing.T) {
 		t.Fatalf("the environment's issuer is %q, want the wrong one %q still", gw.Env["OIDC_ISSUER"], wrongIssuer)
 	}
 	gw.WaitReady(t, 30*time.Second)
-	started := waitRecord(t, gw, "ssogate started", func(r map[string]any) bool { return str(r, "msg") == "ssogate started" })
-	if str(started, "issuer") != idp.Issuer || started["local_restore"] != false {
+	started := gw.WaitLogRecord(t, "ssogate started", testenv.LogWait, func(r map[string]any) bool { return testenv.Str(r, "msg") == "ssogate started" })
+	if testenv.Str(started, "issuer") != idp.Issuer || started["local_restore"] != false {
 		t.Errorf("start line = %v; want issuer %s and local_restore false", started, idp.Issuer)
 	}
 	checkBreakGlassEnded(t, ctx, gw)
@@ -146,8 +146,8 @@ func restoreAndFix(t *testing.T, ctx context.Context, gw *testenv.Gateway, passw
 		t.Fatalf("after the break-glass sign-in: %d at %s showing %q; want 200 on /oidc/settings with the banner %q, signed in as admin\n--- gateway log ---\n%s",
 			p.Status, p.URL, p.Text, bannerText, gw.Logs())
 	}
-	waitRecord(t, gw, "the break-glass sign-in audit", func(r map[string]any) bool {
-		return str(r, "event") == "local_restore_sign_in" && str(r, "outcome") == "success" && str(r, "user") == "admin"
+	gw.WaitLogRecord(t, "the break-glass sign-in audit", testenv.LogWait, func(r map[string]any) bool {
+		return testenv.Str(r, "event") == "local_restore_sign_in" && testenv.Str(r, "outcome") == "success" && testenv.Str(r, "user") == "admin"
 	})
 
 	// The page names the addresses to register at the IdP, ready to copy.

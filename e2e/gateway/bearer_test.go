@@ -134,7 +134,7 @@ func TestBearerTokensFollowLogouts(t *testing.T) {
 		}
 	}
 	refused := s.gw.WaitLogRecords(t, "refusals of revoked bearer tokens", 2, 10*time.Second, func(r map[string]any) bool {
-		return str(r, "msg") == "credentials refused" && str(r, "reason") == "revoked_bearer_token"
+		return testenv.Str(r, "msg") == "credentials refused" && testenv.Str(r, "reason") == "revoked_bearer_token"
 	})
 	if len(refused) != 2 {
 		t.Errorf("%d refusals with reason revoked_bearer_token, want 2", len(refused))

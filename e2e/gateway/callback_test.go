@@ -38,8 +38,8 @@ func checkRefused(t *testing.T, s *stack, resp *http.Response, body string, want
 			t.Errorf("the error page shows internals (%q): %q", internal, body)
 		}
 	}
-	rec := waitRecord(t, s.gw, "sign-in failed", func(r map[string]any) bool { return str(r, "request_id") == rid })
-	if rec["audit"] != true || str(rec, "reason") != reason {
+	rec := s.gw.WaitRecord(t, "sign-in failed", testenv.LogWait, func(r map[string]any) bool { return testenv.Str(r, "request_id") == rid })
+	if rec["audit"] != true || testenv.Str(rec, "reason") != reason {
 		t.Errorf("audit line = %v; want audit true and reason %q", rec, reason)
 	}
 }
@@ -131,8 +131,8 @@ func TestCallbackRefusals(t *testing.T) {
 			t.Errorf("the replayed callback gave the thief a session cookie")
 		}
 		n := 0
-		for _, rec := range logRecords(s.gw.Logs(), "sign-in succeeded") {
-			if str(rec, "user") == "bob" {
+		for _, rec := range testenv.RecordsWithMsg(s.gw.Logs(), "sign-in succeeded") {
+			if testenv.Str(rec, "user") == "bob" {
 				n++
 			}
 		}

@@ -205,8 +205,8 @@ func TestImplicitCrossSiteHTTPS(t *testing.T) {
 	}
 	checkSignedIn(t, e, "alice", "Alice Admin", []string{"wandb-admins", "ml-team"})
 	checkAuditSuccess(t, s, "alice", "implicit", "/experiments")
-	waitRecord(t, s.gw, "request", func(r map[string]any) bool {
-		return str(r, "method") == http.MethodPost && str(r, "path") == "/oidc/callback" && r["status"] == float64(http.StatusSeeOther)
+	s.gw.WaitRecord(t, "request", testenv.LogWait, func(r map[string]any) bool {
+		return testenv.Str(r, "method") == http.MethodPost && testenv.Str(r, "path") == "/oidc/callback" && r["status"] == float64(http.StatusSeeOther)
 	})
 
 	t.Run("two tabs", func(t *testing.T) { twoTabs(t, ctx, s) })

@@ -164,8 +164,8 @@ func TestEntraGroupLookupRefusedByGraph(t *testing.T) {
 		if n := len(s.up.received()); n != 0 {
 			t.Errorf("the upstream received %d requests, want none", n)
 		}
-		rec := waitRecord(t, s.gw, "group look-up failed", func(r map[string]any) bool { return str(r, "result") == "refused" })
-		if str(rec, "outcome") != "denied" || str(rec, "source") != "graph" || rec["audit"] != true {
+		rec := s.gw.WaitRecord(t, "group look-up failed", testenv.LogWait, func(r map[string]any) bool { return testenv.Str(r, "result") == "refused" })
+		if testenv.Str(rec, "outcome") != "denied" || testenv.Str(rec, "source") != "graph" || rec["audit"] != true {
 			t.Errorf("audit line = %v, want a graph denied refusal", rec)
 		}
 	})
@@ -181,11 +181,11 @@ func TestEntraGroupLookupRefusedByGraph(t *testing.T) {
 		if g, r := got.Headers["X-Auth-Request-Groups"], strings.Join(got.Headers["X-Auth-Request-Role"], ""); len(g) > 0 && g[0] != "" || r != "viewer" {
 			t.Errorf("groups %q role %q, want no groups and DEFAULT_ROLE viewer", g, r)
 		}
-		rec := waitRecord(t, s.gw, "group look-up failed", func(r map[string]any) bool {
-			return str(r, "result") == "signed_in_without_groups"
+		rec := s.gw.WaitRecord(t, "group look-up failed", testenv.LogWait, func(r map[string]any) bool {
+			return testenv.Str(r, "result") == "signed_in_without_groups"
 		})
-		if !strings.Contains(str(rec, "fix"), "GroupMember.Read.All") {
-			t.Errorf("audit fix = %q, want it to name the permission", str(rec, "fix"))
+		if !strings.Contains(testenv.Str(rec, "fix"), "GroupMember.Read.All") {
+			t.Errorf("audit fix = %q, want it to name the permission", testenv.Str(rec, "fix"))
 		}
 		if m := scrape(t, s.gw); !strings.Contains(m, `ssogate_group_lookups_total{outcome="denied",source="graph"} 1`) {
 			t.Errorf("metrics lack the denied look-up:\n%s", grepLines(m, "group_lookups"))

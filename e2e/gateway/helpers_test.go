@@ -185,21 +185,3 @@ func startStackProvider(t *testing.T, client func(redirectURI string) testenv.Cl
 	s.gw.WaitReady(t, 30*time.Second)
 	return s
 }
-
-// logRecords returns the gateway's JSON log lines whose msg is msg.
-func logRecords(logs, msg string) []map[string]any {
-	return testenv.LogRecords(logs, func(rec map[string]any) bool { return rec["msg"] == msg })
-}
-
-// waitRecord waits up to 10 seconds for a log line with msg that match accepts.
-func waitRecord(t *testing.T, gw *testenv.Gateway, msg string, match func(map[string]any) bool) map[string]any {
-	t.Helper()
-	return gw.WaitLogRecords(t, fmt.Sprintf("msg %q", msg), 1, 10*time.Second,
-		func(rec map[string]any) bool { return rec["msg"] == msg && match(rec) })[0]
-}
-
-// str returns rec[key] as a string ("" when absent or not a string).
-func str(rec map[string]any, key string) string {
-	s, _ := rec[key].(string)
-	return s
-}

@@ -86,9 +86,9 @@ func TestUnverifiedEmailNeverReachesUpstream(t *testing.T) {
 			e.Claims["preferred_username"], e.Claims["email_verified"])
 	}
 	rec := s.gw.WaitLogRecords(t, "email_unverified audit line", 1, 10*time.Second, func(r map[string]any) bool {
-		return str(r, "event") == "email_unverified" && str(r, "sub") == "mallory"
+		return testenv.Str(r, "event") == "email_unverified" && testenv.Str(r, "sub") == "mallory"
 	})[0]
-	if rec["audit"] != true || str(rec, "code") != "email_not_verified" {
+	if rec["audit"] != true || testenv.Str(rec, "code") != "email_not_verified" {
 		t.Errorf("audit line = %v, want audit true with code email_not_verified", rec)
 	}
 	// alice, whose address is verified, still arrives with it.
@@ -135,7 +135,7 @@ func TestDemotedAdminLosesRoleAtOnce(t *testing.T) {
 		t.Fatalf("saving ROLE_MAP: got %d; body %q", resp.StatusCode, page)
 	}
 	s.gw.WaitLogRecords(t, "settings_change audit line", 1, 10*time.Second, func(r map[string]any) bool {
-		return str(r, "event") == "settings_change"
+		return testenv.Str(r, "event") == "settings_change"
 	})
 
 	resp, body := testenv.Fetch(t, c, s.gw.URL+"/after", nil, nil)
@@ -195,9 +195,9 @@ func TestGatewayCookiesAndCredentialsStayWithTheGateway(t *testing.T) {
 		}
 		sum := sha256.Sum256([]byte(apiKey))
 		rec := s.gw.WaitLogRecords(t, "the passthrough audit line", 1, 10*time.Second, func(r map[string]any) bool {
-			return str(r, "event") == "api_key_passthrough" && str(r, "path") == "/api/basic"
+			return testenv.Str(r, "event") == "api_key_passthrough" && testenv.Str(r, "path") == "/api/basic"
 		})[0]
-		if got, want := str(rec, "basic_user_sha256"), hex.EncodeToString(sum[:6]); got != want {
+		if got, want := testenv.Str(rec, "basic_user_sha256"), hex.EncodeToString(sum[:6]); got != want {
 			t.Errorf("audit line basic_user_sha256 = %q, want %q", got, want)
 		}
 		if strings.Contains(s.gw.Logs(), apiKey) {

@@ -100,7 +100,7 @@ func TestGatewayStartsWithIdPDownAndRecovers(t *testing.T) {
 		t.Errorf("the browser landed on %s, want %s", at, want)
 	}
 	checkSignedIn(t, e, "alice", "Alice Admin", []string{"wandb-admins", "ml-team"})
-	if n := len(logRecords(s.gw.Logs(), "ssogate started")); n != 1 {
+	if n := len(testenv.RecordsWithMsg(s.gw.Logs(), "ssogate started")); n != 1 {
 		t.Errorf("the gateway started %d times, want once (no restart)", n)
 	}
 }
@@ -174,7 +174,7 @@ func TestGracefulShutdownDrainsInFlight(t *testing.T) {
 	if code := s.gw.WaitExit(t, 15*time.Second); code != 0 {
 		t.Errorf("the gateway exited with %d, want 0\n--- log ---\n%s", code, s.gw.Logs())
 	}
-	if len(logRecords(s.gw.Logs(), "shutdown complete")) != 1 {
+	if len(testenv.RecordsWithMsg(s.gw.Logs(), "shutdown complete")) != 1 {
 		t.Errorf("no \"shutdown complete\" log line\n--- log ---\n%s", s.gw.Logs())
 	}
 }

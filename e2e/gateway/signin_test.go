@@ -64,12 +64,12 @@ func checkSignedIn(t *testing.T, e echoed, user, name string, groups []string) {
 // access line with a request ID for the upstream page at path.
 func checkAuditSuccess(t *testing.T, s *stack, user, method, path string) {
 	t.Helper()
-	rec := waitRecord(t, s.gw, "sign-in succeeded", func(r map[string]any) bool { return str(r, "user") == user })
-	if rec["audit"] != true || str(rec, "method") != method || str(rec, "request_id") == "" || str(rec, "issuer") != s.idp.Issuer {
+	rec := s.gw.WaitRecord(t, "sign-in succeeded", testenv.LogWait, func(r map[string]any) bool { return testenv.Str(r, "user") == user })
+	if rec["audit"] != true || testenv.Str(rec, "method") != method || testenv.Str(rec, "request_id") == "" || testenv.Str(rec, "issuer") != s.idp.Issuer {
 		t.Errorf("sign-in audit line = %v; want audit true, method %q, a request_id and issuer %q", rec, method, s.idp.Issuer)
 	}
-	waitRecord(t, s.gw, "request", func(r map[string]any) bool {
-		return str(r, "path") == path && r["status"] == float64(200) && len(str(r, "request_id")) >= 8
+	s.gw.WaitRecord(t, "request", testenv.LogWait, func(r map[string]any) bool {
+		return testenv.Str(r, "path") == path && r["status"] == float64(200) && len(testenv.Str(r, "request_id")) >= 8
 	})
 }
 

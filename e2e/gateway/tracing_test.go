@@ -106,10 +106,10 @@ func TestTracingFullSignIn(t *testing.T) {
 	if len(tokens) != 1 || tokens[0].ParentID() != callback.SpanID() || tokens[0].TraceID() != callback.TraceID() {
 		t.Errorf("idp token spans %d; want one under the callback span %s", len(tokens), callback.SpanID())
 	}
-	rec := waitRecord(t, s.gw, "sign-in succeeded", func(map[string]any) bool { return true })
-	if str(rec, "trace_id") != callback.TraceID() || str(rec, "span_id") != callback.SpanID() {
+	rec := s.gw.WaitRecord(t, "sign-in succeeded", testenv.LogWait, func(map[string]any) bool { return true })
+	if testenv.Str(rec, "trace_id") != callback.TraceID() || testenv.Str(rec, "span_id") != callback.SpanID() {
 		t.Errorf("the sign-in audit line has trace_id %q span_id %q, want the callback span's %s %s",
-			str(rec, "trace_id"), str(rec, "span_id"), callback.TraceID(), callback.SpanID())
+			testenv.Str(rec, "trace_id"), testenv.Str(rec, "span_id"), callback.TraceID(), callback.SpanID())
 	}
 
 	// The proxied request continues the client's trace; its children hang under it.
@@ -141,9 +141,9 @@ func TestTracingFullSignIn(t *testing.T) {
 	if want := "00-" + clientTrace + "-" + upstream.SpanID() + "-01"; len(got) != 1 || got[0] != want {
 		t.Errorf("the upstream received traceparent %q, want %q (the upstream span's context)", got, want)
 	}
-	access := waitRecord(t, s.gw, "request", func(r map[string]any) bool { return r["path"] == "/traced" })
-	if str(access, "trace_id") != clientTrace || str(access, "span_id") != server.SpanID() {
-		t.Errorf("the access line has trace_id %q span_id %q, want %s %s", str(access, "trace_id"), str(access, "span_id"), clientTrace, server.SpanID())
+	access := s.gw.WaitRecord(t, "request", testenv.LogWait, func(r map[string]any) bool { return r["path"] == "/traced" })
+	if testenv.Str(access, "trace_id") != clientTrace || testenv.Str(access, "span_id") != server.SpanID() {
+		t.Errorf("the access line has trace_id %q span_id %q, want %s %s", testenv.Str(access, "trace_id"), testenv.Str(access, "span_id"), clientTrace, server.SpanID())
 	}
 
 	// Nothing secret anywhere in what was exported.
@@ -189,7 +189,7 @@ func TestTracingNone(t *testing.T) {
 	if got := lastReceived(t, s, "/untraced").Headers["Traceparent"]; len(got) != 1 || got[0] != sent {
 		t.Errorf("the upstream received traceparent %q, want the client's %q untouched", got, sent)
 	}
-	if rec := waitRecord(t, s.gw, "ssogate started", func(map[string]any) bool { return true }); rec["tracing"] != false {
+	if rec := s.gw.WaitRecord(t, "ssogate started", testenv.LogWait, func(map[string]any) bool { return true }); rec["tracing"] != false {
 		t.Errorf("start-up line says tracing=%v, want false", rec["tracing"])
 	}
 	s.gw.Stop(t)

@@ -55,7 +55,7 @@ func TestBackChannelLogoutFromRealProvider(t *testing.T) {
 	if claims := testenv.JWTClaims(t, got.token); claims["sid"] != sid || claims["sub"] != "alice" {
 		t.Errorf("the provider's logout token names sid %v, sub %v; want %s, alice", claims["sid"], claims["sub"], sid)
 	}
-	rec := waitRecord(t, a, "back-channel logout", 10*time.Second, func(m map[string]any) bool { return m["sid"] == sid })
+	rec := a.WaitRecord(t, "back-channel logout", 10*time.Second, func(m map[string]any) bool { return m["sid"] == sid })
 	if rec["sessions_ended"] != float64(1) || rec["audit"] != true {
 		t.Errorf("A's back-channel logout line: sessions_ended %v, audit %v; want 1, true", rec["sessions_ended"], rec["audit"])
 	}

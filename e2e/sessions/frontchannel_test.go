@@ -29,7 +29,7 @@ func TestFrontChannelLogoutBySID(t *testing.T) {
 		wantUpstream(t, a, cookie, "alice")
 
 		wantSignedOut(t, frontChannel(t, b, url.Values{"sid": {sid}, "iss": {c.idp.Issuer}}))
-		rec := waitRecord(t, b, "front-channel logout", 10*time.Second, func(m map[string]any) bool { return m["sid"] == sid })
+		rec := b.WaitRecord(t, "front-channel logout", 10*time.Second, func(m map[string]any) bool { return m["sid"] == sid })
 		if rec["sessions_ended"] != float64(1) {
 			t.Errorf("B's front-channel logout line: sessions_ended %v, want 1", rec["sessions_ended"])
 		}

@@ -2,7 +2,6 @@ package sessions
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"testing"
@@ -97,16 +96,4 @@ func wantUnauthenticated(t *testing.T, gw *testenv.Gateway, cookie string) {
 	if got := r.jsonBody(t)["error"]; got != "unauthenticated" {
 		t.Errorf("GET %s/api/runs with the old cookie: error %v, want \"unauthenticated\"", gw.URL, got)
 	}
-}
-
-// logRecords returns the JSON log lines in logs whose msg is msg.
-func logRecords(logs, msg string) []map[string]any {
-	return testenv.LogRecords(logs, func(rec map[string]any) bool { return rec["msg"] == msg })
-}
-
-// waitRecord waits up to timeout for a log line of gw with msg that match accepts.
-func waitRecord(t *testing.T, gw *testenv.Gateway, msg string, timeout time.Duration, match func(map[string]any) bool) map[string]any {
-	t.Helper()
-	return gw.WaitLogRecords(t, fmt.Sprintf("msg %q", msg), 1, timeout,
-		func(rec map[string]any) bool { return rec["msg"] == msg && match(rec) })[0]
 }

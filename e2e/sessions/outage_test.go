@@ -97,7 +97,7 @@ func TestRedisOutageAndRecovery(t *testing.T) {
 	if r := get(t, gw.OpsURL+"/healthz", "", acceptJSON); r.status != http.StatusOK {
 		t.Errorf("/healthz after the outage: %d, want 200", r.status)
 	}
-	if n := len(logRecords(gw.Logs(), "sign-in succeeded")); n != 1 {
+	if n := len(testenv.RecordsWithMsg(gw.Logs(), "sign-in succeeded")); n != 1 {
 		t.Errorf("%d sign-ins logged, want 1: the session outlived the outage", n)
 	}
 
@@ -105,7 +105,7 @@ func TestRedisOutageAndRecovery(t *testing.T) {
 	if r := postLogoutToken(t, gw, logout.token); r.status != http.StatusOK {
 		t.Fatalf("the back-channel logout sent again after the outage: status %d, want 200\n%s", r.status, r.body)
 	}
-	rec := waitRecord(t, gw, "back-channel logout", 10*time.Second, func(map[string]any) bool { return true })
+	rec := gw.WaitRecord(t, "back-channel logout", 10*time.Second, func(map[string]any) bool { return true })
 	if rec["sessions_ended"] != float64(1) {
 		t.Errorf("back-channel logout after the outage: sessions_ended %v, want 1", rec["sessions_ended"])
 	}

@@ -129,7 +129,7 @@ func TestRedisClusterSessions(t *testing.T) {
 				wantUpstream(t, gw, cookie, users[(i+3)%len(users)])
 			}
 		}
-		if n := len(logRecords(a.Logs(), "sign-in succeeded")) + len(logRecords(b.Logs(), "sign-in succeeded")); n != clusterSessions+1 {
+		if n := len(testenv.RecordsWithMsg(a.Logs(), "sign-in succeeded")) + len(testenv.RecordsWithMsg(b.Logs(), "sign-in succeeded")); n != clusterSessions+1 {
 			t.Errorf("%d sign-ins logged, want %d: no session was lost to the failover", n, clusterSessions+1)
 		}
 	})

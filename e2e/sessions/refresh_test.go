@@ -59,7 +59,7 @@ func TestRefreshEndsDisabledUser(t *testing.T) {
 			t.Fatalf("round %d: refresh grants after %d parallel requests: %v, want %v: one refresh per session at a time\n--- gateway log ---\n%s",
 				round+1, parallelRequests, got, want, gw.Logs())
 		}
-		done := logRecords(gw.Logs(), "session refresh")
+		done := testenv.RecordsWithMsg(gw.Logs(), "session refresh")
 		last = done[len(done)-1]
 	}
 	wantUpstream(t, gw, cookie, "alice")
@@ -87,7 +87,7 @@ func untilRefreshed(t *testing.T, gw *testenv.Gateway, cookie string) map[string
 		if status, err := fetchStatus(gw.URL+"/api/runs", cookie); err != nil || status != http.StatusOK {
 			t.Fatalf("request while waiting for a refresh: status %d, error %v; want 200\n--- gateway log ---\n%s", status, err, gw.Logs())
 		}
-		for _, rec := range logRecords(gw.Logs(), "session refresh") {
+		for _, rec := range testenv.RecordsWithMsg(gw.Logs(), "session refresh") {
 			if rec["outcome"] == "success" {
 				return rec
 			}
@@ -113,7 +113,7 @@ func untilRefused(t *testing.T, gw *testenv.Gateway, cookie string) map[string]a
 			if status != http.StatusUnauthorized {
 				t.Fatalf("the request whose refresh the IdP refused: status %d, want 401", status)
 			}
-			return waitRecord(t, gw, "session refresh", 5*time.Second, func(m map[string]any) bool { return m["outcome"] == "rejected" })
+			return gw.WaitRecord(t, "session refresh", 5*time.Second, func(m map[string]any) bool { return m["outcome"] == "rejected" })
 		}
 		time.Sleep(100 * time.Millisecond) // polling interval, bounded by the deadline
 	}

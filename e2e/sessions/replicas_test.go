@@ -30,10 +30,10 @@ func TestSessionSharedAcrossReplicas(t *testing.T) {
 	if e := signIn(t, ctx, c, b, "/dashboard", ""); e.User != "alice" || e.Host != hostOf(b) {
 		t.Errorf("the browser at B: the upstream got %+v, want user alice via %s", e, hostOf(b))
 	}
-	if n := len(logRecords(b.Logs(), "sign-in succeeded")); n != 0 {
+	if n := len(testenv.RecordsWithMsg(b.Logs(), "sign-in succeeded")); n != 0 {
 		t.Errorf("B logged %d sign-ins, want 0: the session came from Redis", n)
 	}
-	if n := len(logRecords(a.Logs(), "sign-in succeeded")); n != 1 {
+	if n := len(testenv.RecordsWithMsg(a.Logs(), "sign-in succeeded")); n != 1 {
 		t.Errorf("A logged %d sign-ins, want 1", n)
 	}
 }
