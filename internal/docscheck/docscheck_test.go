@@ -29,6 +29,9 @@ var notSettings = map[string]string{
 	"SSOGATE_E2E_STRICT":        "tests: a missing test dependency fails instead of skipping (README, Tests; .ci/run)",
 	"WANDB_API_KEY":             "the W&B SDK's own variable for the API key (docs/forward-auth.md)",
 	"WANDB_IDENTITY_TOKEN_FILE": "the W&B SDK's own variable for identity federation (docs/wandb.md)",
+	"SSOGATE_IDP_CACHE":         ".ci/idps.sh: where the interop providers are cached (docs/interop.md)",
+	"HOME":                      "the user's home directory, the default of SSOGATE_IDP_CACHE (docs/interop.md)",
+	"DSN":                       "Ory Hydra's own database setting (docs/interop.md)",
 
 	// Placeholders of the ingress examples (deploy/nginx, deploy/caddy, docs/forward-auth.md).
 	"NAME":                     "the placeholder syntax itself, ${NAME} and {$NAME}",

@@ -1,0 +1,60 @@
+package testenv
+
+import (
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// External is a third-party server (an OpenID provider of the interop matrix) that a
+// test started as a process; it is stopped by PID in t.Cleanup.
+type External struct {
+	*process
+}
+
+// IdPCache is where .ci/idps.sh caches the interop providers' binaries:
+// $SSOGATE_IDP_CACHE, else $HOME/.cache/ssogate-idps.
+func IdPCache() string {
+	if dir := os.Getenv("SSOGATE_IDP_CACHE"); dir != "" {
+		return dir
+	}
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, ".cache", "ssogate-idps")
+}
+
+// IdPBinary returns the path of a provider binary .ci/idps.sh built (for example
+// "dex-v2.45.1", "dex"), failing the test with the command to run when it is missing.
+func IdPBinary(t testing.TB, dir, name string) string {
+	t.Helper()
+	bin := filepath.Join(IdPCache(), dir, name)
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatalf("testenv: %s is not built: run .ci/idps.sh (.ci/run does): %v", bin, err)
+	}
+	return bin
+}
+
+// StartExternal starts cmd, named name in messages, and waits until readyURL answers
+// 200 within timeout.
+func StartExternal(t testing.TB, name string, cmd *exec.Cmd, readyURL string, timeout time.Duration) *External {
+	t.Helper()
+	p := startProcess(t, name, cmd)
+	client := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if p.exited() {
+			t.Fatalf("testenv: %s exited before it was ready\n%s", name, p.Logs())
+		}
+		if resp, err := client.Get(readyURL); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return &External{p}
+			}
+		}
+		time.Sleep(100 * time.Millisecond) // polling interval, bounded by the deadline
+	}
+	t.Fatalf("testenv: %s did not answer 200 at %s within %v\n%s", name, readyURL, timeout, p.Logs())
+	return nil
+}
