@@ -17,6 +17,7 @@ import (
 type Bearer struct {
 	Identity claims.Identity
 	IssuedAt time.Time
+	Expiry   time.Time
 }
 
 // VerifyBearer verifies a JWT a machine client sent as "Authorization: Bearer": signed by
@@ -45,7 +46,7 @@ func (f *Flow) VerifyBearer(ctx context.Context, raw string) (Bearer, error) {
 	if err != nil {
 		return Bearer{}, &TokenError{Kind: "bearer token", Reason: "claims", Err: err}
 	}
-	return Bearer{Identity: id, IssuedAt: tok.IssuedAt}, nil
+	return Bearer{Identity: id, IssuedAt: tok.IssuedAt, Expiry: tok.Expiry}, nil
 }
 
 // headerField returns a string field of a compact JWS's protected header, or "".

@@ -128,6 +128,12 @@ func (g *Gateway) decideBearer(r *http.Request, raw string) decision {
 		} else if err != nil {
 			return decision{verdict: storeDown, err: err}
 		}
+		// Its IdP session becomes one a logout can name, as a sign-in's does.
+		if sid := b.Identity.SessionID; sid != "" {
+			if err := g.opts.Revoker.Issued(r.Context(), sid, b.Expiry); err != nil {
+				return decision{verdict: storeDown, err: err}
+			}
+		}
 	}
 	return g.judge(r, s)
 }
