@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -27,7 +28,15 @@ func (g *Gateway) callback(w http.ResponseWriter, r *http.Request) error {
 		return g.signInFailed(r, err, http.StatusBadRequest, "signin.unreadable", "The sign-in response could not be read.")
 	}
 	if cb.Error != "" && cb.State == "" {
-		return g.signInFailed(r, &oidcflow.IdPError{Code: cb.Error, Description: cb.ErrorDescription}, http.StatusBadRequest, "", "")
+		// Anyone can link to the callback with error_description=<any text>: without
+		// the state of a sign-in this browser started, the page says nothing of it.
+		code := cb.Error
+		if len(code) > 64 {
+			code = code[:64]
+		}
+		return g.signInFailed(r, fmt.Errorf("%w: an identity provider error (%q) without a state", oidcflow.ErrStateMismatch, code),
+			http.StatusBadRequest, "signin.state_mismatch",
+			"This sign-in response does not belong to a sign-in started in this browser, or it was already used.")
 	}
 	ls, err := g.takeLoginState(w, r, cb.State)
 	if err != nil {

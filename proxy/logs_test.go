@@ -93,7 +93,7 @@ func TestSignInAuditLines(t *testing.T) {
 		wantReason string
 	}{
 		{"unknown state", callback{method: http.MethodPost, url: f.url("/oidc/callback"), form: url.Values{"state": {"bogus"}, "id_token": {"x.y.z"}}}, "state_mismatch"},
-		{"IdP error without state", callback{method: http.MethodGet, url: f.url("/oidc/callback?error=access_denied&error_description=no")}, "idp_access_denied"},
+		{"IdP error without state", callback{method: http.MethodGet, url: f.url("/oidc/callback?error=access_denied&error_description=no")}, "state_mismatch"},
 		{"cancelled at the IdP", cancelled, "idp_access_denied"},
 		{"ID token of another login", mixed, "nonce"},
 		{"forged signature", withToken(forged), "signature"},

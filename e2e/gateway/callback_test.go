@@ -98,6 +98,25 @@ func TestCallbackRefusals(t *testing.T) {
 		checkRefused(t, s, resp, body, http.StatusBadRequest, "state_mismatch")
 	})
 
+	// Anyone can send a victim to the callback with their own error_description:
+	// without the state of a sign-in that browser started, none of it is shown.
+	t.Run("UnsolicitedErrorDescription", func(t *testing.T) {
+		c := testenv.NewClient(t, false)
+		startLogin(t, s, c, "/")
+		const lure = "Your account is locked. Call +1-555-0100 to unlock it"
+		for _, q := range []url.Values{
+			{"error": {"access_denied"}, "error_description": {lure}},
+			{"error": {"access_denied"}, "error_description": {lure}, "state": {"forged"}},
+			{"error": {lure}, "error_description": {lure}},
+		} {
+			resp, body := testenv.Fetch(t, c, callback+"?"+q.Encode(), nil, nil)
+			checkRefused(t, s, resp, body, http.StatusBadRequest, "state_mismatch")
+			if strings.Contains(body, "locked") || strings.Contains(body, "555-0100") {
+				t.Errorf("%v: the error page shows the attacker's text: %q", q, body)
+			}
+		}
+	})
+
 	t.Run("ReplayedFormPost", func(t *testing.T) {
 		c := testenv.NewClient(t, true)
 		_, page := testenv.ProviderLogin(t, c, s.gw.URL+"/replay/me", "bob")
