@@ -94,7 +94,7 @@ func wire(cfg config.Config, load func(config.Saved) (config.Config, error), tr 
 		Secure: secure, APIKeyPassthrough: cfg.APIKeyPassthrough, PublicPaths: cfg.PublicPaths,
 		Assertions: assertion.NewCache(signer, 100_000), JWKS: signer.JWKSHandler(),
 		Server: stores.server, Revoker: stores.revoker, RefreshInterval: cfg.RefreshInterval, CookieSessions: stores.server == nil,
-		Hooks: g.hooks(),
+		Hooks: g.hooks(), CSRF: protector,
 	}
 	checks := []ops.Check{{Name: "settings", Func: func(context.Context) error { return g.live.Current().SavedError }}}
 	if stores.ping != nil {

@@ -523,10 +523,57 @@ if $redis_ok; then
 	done
 	redis_gw_rss=$(peak_rss_mib redis-gw)
 	redis_mem=$(rcli info memory | awk -F: '/^used_memory_human/ {print $2}' | tr -d '\r')
-	stop cookie-gw
 fi
 stop redis-gw
 stop redis
+
+# --- phase 6: Redis Cluster session store ---------------------------------------------------------
+# Six redis-servers (three masters, three replicas) beside the load generators; the
+# gateway's SESSION_STORE names them with ?cluster=true.
+
+cluster_ok=false
+cluster_note="not available: the single-node Redis phase did not run ($redis_note)"
+if $redis_ok; then
+	cluster_addrs=()
+	for i in 1 2 3 4 5 6; do
+		free_port cport
+		mkdir -p "$work/cluster-$i"
+		start "cluster-$i" "$client_cpu" redis-server --port "$cport" --bind 127.0.0.1 --save '' --appendonly no \
+			--cluster-enabled yes --cluster-config-file "$work/cluster-$i/nodes.conf" --dir "$work/cluster-$i"
+		wait_port "cluster-$i" "$cport"
+		cluster_addrs+=("127.0.0.1:$cport")
+	done
+	if redis-cli --cluster create "${cluster_addrs[@]}" --cluster-replicas 1 --cluster-yes >"$logs/cluster-create.log" 2>&1; then
+		for _ in $(seq 1 100); do
+			redis-cli -h 127.0.0.1 -p "${cluster_addrs[0]#*:}" cluster info | grep -q cluster_state:ok && break
+			sleep 0.1
+		done
+		cluster_url="redis://${cluster_addrs[0]}?cluster=true"
+		for a in "${cluster_addrs[@]:1}"; do cluster_url+="&addr=$a"; done
+		cluster_gw_port=${gw_ports[2]} # a redirect URI the IdP knows; its phase is over
+		start_ssogate cluster-gw "$cluster_gw_port" pkce SESSION_STORE="$cluster_url"
+		cluster_cookie=$(taskset -c "$client_cpu" "$bin/signin" -gateway "http://127.0.0.1:$cluster_gw_port" -user bench5) || cluster_cookie=""
+		if [[ -n $cluster_cookie ]]; then
+			cluster_ok=true
+		else
+			cluster_note="not available: sign-in with a Redis Cluster store fails (log: $logs/cluster-gw.log)"
+		fi
+	else
+		cluster_note="not available: redis-cli --cluster create failed (log: $logs/cluster-create.log)"
+	fi
+fi
+if $cluster_ok; then
+	expect_status "http://127.0.0.1:$cluster_gw_port/" "$cluster_cookie" 200
+	for round in $(seq 1 "$rounds"); do
+		log "redis cluster: round $round/$rounds"
+		wrk_run "$res/cluster-cookie" "http://127.0.0.1:${gw_ports[0]}/" "$cookie_gw_cookie" "$main_conns"
+		wrk_run "$res/cluster-cluster" "http://127.0.0.1:$cluster_gw_port/" "$cluster_cookie" "$main_conns"
+	done
+	cluster_gw_rss=$(peak_rss_mib cluster-gw)
+fi
+stop cluster-gw
+for i in 1 2 3 4 5 6; do stop "cluster-$i"; done
+stop cookie-gw
 
 # --- report ---------------------------------------------------------------------------------------
 
@@ -590,6 +637,17 @@ else
 	echo "Redis used memory: $redis_mem; gateway peak RSS: $redis_gw_rss MiB"
 fi
 
+echo
+echo "== Redis Cluster session store (3 masters + 3 replicas, ?cluster=true), proxy path, $main_conns connections"
+if ! $cluster_ok; then
+	echo "Redis Cluster: $cluster_note"
+else
+	printf '%-10s %11s %11s %11s %9s %9s\n' "" "cookie r/s" "cluster r/s" "vs cookie" "p99 ms" "RSS MiB"
+	c=$(median "$res/cluster-cookie" 1)
+	r=$(median "$res/cluster-cluster" 1)
+	printf '%-10s %11s %11s %11s %9s %9s\n' "1 session" "$c" "$r" "$(ratio "$r" "$c")" "$(median "$res/cluster-cluster" 3)" "$cluster_gw_rss"
+fi
+
 # --- targets ----------------------------------------------------------------------------------------
 
 echo
@@ -622,6 +680,12 @@ if $redis_ok; then
 	done
 else
 	check "proxy req/s, Redis store / cookie store" "n/a" ">=" 0.8
+fi
+if $cluster_ok; then
+	check "proxy req/s, Redis Cluster store / cookie store" \
+		"$(awk -v a="$(median "$res/cluster-cluster" 1)" -v b="$(median "$res/cluster-cookie" 1)" 'BEGIN{printf "%.2f", a/b}')" ">=" 0.8
+else
+	check "proxy req/s, Redis Cluster store / cookie store" "n/a" ">=" 0.8
 fi
 if $use_o2p; then
 	for t in pkce implicit; do

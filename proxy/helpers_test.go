@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ssogate/ssogate/claims"
+	"github.com/ssogate/ssogate/internal/csrf"
 	"github.com/ssogate/ssogate/internal/testidp"
 	"github.com/ssogate/ssogate/oidcflow"
 	"github.com/ssogate/ssogate/session"
@@ -40,6 +41,7 @@ type fixtureOptions struct {
 	settings               http.Handler                      // served at /oidc/settings
 	hooks                  Hooks                             // metrics hooks
 	revoker                session.Revoker                   // remembers IdP logouts
+	csrf                   *csrf.Protector                   // protects the admin session form
 	quiet                  bool                              // log warnings and errors only (floods)
 	users                  []testidp.User                    // the IdP's users; nil: testidp.DemoUsers
 	cookieSessions         bool                              // Options.CookieSessions
@@ -165,7 +167,7 @@ func newFixture(t testing.TB, opts fixtureOptions) *fixture {
 		Logger:   logger,
 		Upstream: upURL, PublicURL: publicURL, Trusted: opts.trusted, AllowedRedirectDomains: opts.allowedRedirectDomains,
 		APIKeyPassthrough: opts.apiKeyPassthrough, PublicPaths: opts.publicPaths, Assertions: asserter, Rules: opts.rules, Secure: opts.secure, Settings: opts.settings,
-		Hooks: opts.hooks, Revoker: revoker, CookieSessions: opts.cookieSessions,
+		Hooks: opts.hooks, Revoker: revoker, CookieSessions: opts.cookieSessions, CSRF: opts.csrf,
 	})
 	if err != nil {
 		t.Fatalf("proxy.New: %v", err)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ssogate/ssogate/claims"
+	"github.com/ssogate/ssogate/internal/csrf"
 	"github.com/ssogate/ssogate/oidcflow"
 	"github.com/ssogate/ssogate/session"
 	"github.com/ssogate/ssogate/web"
@@ -55,6 +56,8 @@ type Options struct {
 	JWKS http.Handler
 	// Restore and Settings serve /oidc/restore and /oidc/settings; nil: 404.
 	Restore, Settings http.Handler
+	// CSRF protects the admin session pages' form (POST /oidc/sessions/revoke).
+	CSRF *csrf.Protector
 	// Banner, when set, is shown on every gateway page (LOCAL_RESTORE).
 	Banner string
 	// LoginDisabled explains why /oidc/login does not start an SSO login (LOCAL_RESTORE).

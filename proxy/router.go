@@ -65,8 +65,8 @@ func New(opts Options) (*Gateway, error) {
 		settings = g.pages.Handle(g.adminOnly(opts.Settings))
 	}
 	g.mountOptional(r, "/oidc/settings", settings)
-	g.mountOptional(r, "/oidc/sessions", nil)
-	g.mountOptional(r, "/oidc/sessions/revoke", nil)
+	r.Get("/oidc/sessions", g.pages.Handle(g.adminOnly(g.pages.Handle(g.sessions))))
+	r.Post("/oidc/sessions/revoke", g.pages.Handle(g.adminOnly(g.pages.Handle(g.revokeSessions))))
 	// Every other path, other /oidc/ paths included, is the upstream's (DESIGN §3):
 	// W&B Server's SDK exchanges identity-federation JWTs at its own POST /oidc/token.
 	r.HandleFunc("/*", g.pages.Handle(g.protected))

@@ -40,6 +40,18 @@ func NewID() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// Listed is one session as the admin listing (GET /oidc/sessions) shows it.
+type Listed struct {
+	Subject  string    `json:"sub"`
+	Username string    `json:"username,omitempty"`
+	Email    string    `json:"email,omitempty"`
+	Name     string    `json:"name,omitempty"`
+	Issuer   string    `json:"iss,omitempty"`
+	IdP      string    `json:"idp,omitempty"`
+	Created  time.Time `json:"created"`
+	LastSeen time.Time `json:"last_seen"`
+}
+
 // TouchInterval is how often, at most, a store records that a session is still in
 // use: the idle timeout is kept to this precision.
 const TouchInterval = time.Minute

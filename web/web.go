@@ -23,6 +23,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/ssogate/ssogate/session"
 )
 
 // files holds the page templates and the stylesheet. It is read-only.
@@ -258,6 +260,21 @@ type FieldGroup struct {
 	Key    string
 	Fields []SettingField
 }
+
+// SessionsPage is the data of the "sessions" admin page: who is signed in (Redis
+// store) and the form that signs a user out everywhere.
+type SessionsPage struct {
+	Listable  bool // false with the cookie store, which holds no list
+	Sessions  []session.Listed
+	Total     int64
+	Page      int
+	Next      bool // a later page exists
+	CSRFToken string
+	Banner    string
+}
+
+// NextPage is the number of the page after this one.
+func (p SessionsPage) NextPage() int { return p.Page + 1 }
 
 // SettingField is one editable setting on the settings page.
 type SettingField struct {
