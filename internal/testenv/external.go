@@ -26,12 +26,14 @@ func IdPCache() string {
 }
 
 // IdPBinary returns the path of a provider binary .ci/idps.sh built (for example
-// "dex-v2.45.1", "dex"), failing the test with the command to run when it is missing.
+// "dex-v2.45.1", "dex"). Under -short it skips t as RealProcesses does; a binary not
+// built skips t naming the command to run (Missing: with StrictEnv, as in CI, it fails).
 func IdPBinary(t testing.TB, dir, name string) string {
 	t.Helper()
+	RealProcesses(t, name)
 	bin := filepath.Join(IdPCache(), dir, name)
 	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("testenv: %s is not built: run .ci/idps.sh (.ci/run does): %v", bin, err)
+		Missing(t, bin, "build it with .ci/idps.sh (.ci/run does)")
 	}
 	return bin
 }
