@@ -7,9 +7,10 @@ import (
 	"time"
 
 	"github.com/ssogate/ssogate/claims"
+	"github.com/ssogate/ssogate/internal/testenv"
 )
 
-func newTestCache(t testing.TB, max int) (*Cache, *fakeClock) {
+func newTestCache(t testing.TB, max int) (*Cache, *testenv.Clock) {
 	t.Helper()
 	clock := newClock()
 	return NewCache(newTestSigner(t, jwkOf(t, newTestKeys(t).ec), clock), max), clock

@@ -16,6 +16,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwk"
 
 	"github.com/ssogate/ssogate/claims"
+	"github.com/ssogate/ssogate/internal/testenv"
 )
 
 const (
@@ -23,13 +24,7 @@ const (
 	testAudience = "https://wandb.example.com"
 )
 
-// fakeClock is a clock the test moves by hand.
-type fakeClock struct{ t time.Time }
-
-func (c *fakeClock) Now() time.Time          { return c.t }
-func (c *fakeClock) Advance(d time.Duration) { c.t = c.t.Add(d) }
-
-func newClock() *fakeClock { return &fakeClock{t: time.Unix(1767225600, 0)} }
+func newClock() *testenv.Clock { return testenv.NewClock(time.Unix(1767225600, 0)) }
 
 func jwkOf(t testing.TB, raw any) jwk.Key {
 	t.Helper()
@@ -40,7 +35,7 @@ func jwkOf(t testing.TB, raw any) jwk.Key {
 	return key
 }
 
-func newTestSigner(t testing.TB, key jwk.Key, clock *fakeClock) *Signer {
+func newTestSigner(t testing.TB, key jwk.Key, clock *testenv.Clock) *Signer {
 	t.Helper()
 	s, err := NewSigner(SignerOptions{Key: key, Issuer: testIssuer, Audience: testAudience, Now: clock.Now})
 	if err != nil {

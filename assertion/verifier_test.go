@@ -16,6 +16,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jws"
 
 	"github.com/ssogate/ssogate/claims"
+	"github.com/ssogate/ssogate/internal/testenv"
 )
 
 // jwksServer serves the JWKS of whichever signer is current and counts fetches.
@@ -37,7 +38,7 @@ func newJWKSServer(t *testing.T, s *Signer) *jwksServer {
 	return srv
 }
 
-func (srv *jwksServer) verifier(clock *fakeClock, issuer, audience string) *Verifier {
+func (srv *jwksServer) verifier(clock *testenv.Clock, issuer, audience string) *Verifier {
 	v := NewVerifier(srv.URL+"/oidc/jwks.json", srv.Client(), issuer, audience)
 	v.Now = clock.Now
 	return v
@@ -124,7 +125,7 @@ func TestVerifierRejects(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newJWKSServer(t, s)
-			c := &fakeClock{t: clock.Now().Add(tt.advance)}
+			c := testenv.NewClock(clock.Now().Add(tt.advance))
 			_, err := srv.verifier(c, tt.issuer, tt.audience).Verify(context.Background(), tt.token)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Verify error = %v, want one mentioning %q", err, tt.want)
@@ -142,7 +143,7 @@ func TestVerifierSkew(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, d := range []time.Duration{-29 * time.Second, 5*time.Minute + 29*time.Second} {
-		c := &fakeClock{t: clock.Now().Add(d)}
+		c := testenv.NewClock(clock.Now().Add(d))
 		if _, err := srv.verifier(c, testIssuer, testAudience).Verify(context.Background(), token); err != nil {
 			t.Errorf("clock moved %v: Verify error = %v, want success within the 30s skew", d, err)
 		}

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ssogate/ssogate/internal/testenv"
 )
 
 // pair is a self-signed certificate and its key, PEM-encoded.
@@ -75,21 +77,15 @@ func (f files) write(t *testing.T, p pair, mtime time.Time) {
 	write(t, f.key, p.keyPEM, mtime)
 }
 
-// fakeClock is a Reloader clock the test moves by hand.
-type fakeClock struct{ t time.Time }
-
-func (c *fakeClock) now() time.Time          { return c.t }
-func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
-
 // newReloader loads f with a clock the test controls.
-func newReloader(t *testing.T, f files) (*Reloader, *fakeClock) {
+func newReloader(t *testing.T, f files) (*Reloader, *testenv.Clock) {
 	t.Helper()
 	r, err := New(f.cert, f.key)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	clock := &fakeClock{t: time.Now()}
-	r.now = clock.now
+	clock := testenv.NewClock(time.Now())
+	r.now = clock.Now
 	return r, clock
 }
 
@@ -148,11 +144,11 @@ func TestGetCertificateReloadsANewPair(t *testing.T) {
 	serves(t, r, first, "after New")
 
 	f.write(t, second, start.Add(time.Hour+time.Minute))
-	clock.advance(5 * time.Second)
+	clock.Advance(5 * time.Second)
 	serves(t, r, first, "5 s after the last check") // files are checked at most every 10 s
-	clock.advance(6 * time.Second)
+	clock.Advance(6 * time.Second)
 	serves(t, r, second, "11 s after the last check")
-	clock.advance(11 * time.Second)
+	clock.Advance(11 * time.Second)
 	serves(t, r, second, "with no further change")
 }
 
@@ -165,22 +161,22 @@ func TestGetCertificateKeepsTheOldPairWhileTheNewOneIsBroken(t *testing.T) {
 
 	// The new certificate arrives before its key: the files do not match.
 	write(t, f.cert, second.certPEM, start.Add(time.Minute))
-	clock.advance(11 * time.Second)
+	clock.Advance(11 * time.Second)
 	serves(t, r, first, "with the new certificate and the old key")
 
 	write(t, f.cert, []byte("-----BEGIN CERTIFICATE-----\ntruncated"), start.Add(2*time.Minute))
-	clock.advance(11 * time.Second)
+	clock.Advance(11 * time.Second)
 	serves(t, r, first, "with a truncated certificate")
 
 	if err := os.Remove(f.key); err != nil {
 		t.Fatal(err)
 	}
-	clock.advance(11 * time.Second)
+	clock.Advance(11 * time.Second)
 	serves(t, r, first, "with the key file gone")
 
 	// Once the pair is whole again, it is loaded.
 	f.write(t, second, start.Add(3*time.Minute))
-	clock.advance(11 * time.Second)
+	clock.Advance(11 * time.Second)
 	serves(t, r, second, "with the new pair complete")
 }
 
@@ -193,6 +189,6 @@ func TestGetCertificateReloadsAPairRestoredWithAnOlderTime(t *testing.T) {
 
 	// cp -p, tar and rsync -t keep the backup's own, older modification time.
 	f.write(t, backup, now.Add(-48*time.Hour))
-	clock.advance(11 * time.Second)
+	clock.Advance(11 * time.Second)
 	serves(t, r, backup, "after a restore from backup")
 }
