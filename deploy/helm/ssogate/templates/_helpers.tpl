@@ -118,11 +118,15 @@ extraEnv are applied last and win.
   "ALLOWED_EMAIL_DOMAINS" (include "ssogate.csv" $c.allowedEmailDomains)
   "ALLOWED_TENANTS" (include "ssogate.csv" $c.allowedTenants)
   "INSECURE_ALLOW_UNVERIFIED_EMAIL" (ternary "true" "false" (eq (toString $c.insecureAllowUnverifiedEmail) "true"))
+  "OIDC_PROVIDER" $c.oidcProvider
+  "MICROSOFT_GRAPH_URL" $c.microsoftGraphUrl
+  "ENTRA_GROUP_NAMES" (ternary "true" "false" (eq (toString $c.entraGroupNames) "true"))
   "ROLE_MAP" (include "ssogate.roleMap" (default (dict) $c.roleMap))
   "DEFAULT_ROLE" $c.defaultRole
   "SESSION_STORE" $c.sessionStore
   "REVOCATION_STORE" $c.revocationStore
   "SESSION_LENGTH" $c.sessionLength
+  "SESSION_IDLE_TIMEOUT" $c.sessionIdleTimeout
   "REFRESH_INTERVAL" $c.refreshInterval
   "TRUSTED_PROXIES" (include "ssogate.csv" $c.trustedProxies)
   "API_KEY_PASSTHROUGH" (ternary "true" "false" (eq (toString $c.apiKeyPassthrough) "true"))
