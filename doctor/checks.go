@@ -59,6 +59,11 @@ func (p *probe) run(ctx context.Context) {
 	}
 
 	wellKnown := strings.TrimSuffix(cfg.Issuer, "/") + "/.well-known/openid-configuration"
+	if problem := httpsProblem(cfg.Issuer, cfg.Issuer, "OIDC_ISSUER"); problem != "" {
+		p.add(IDDiscovery, Fail, problem)
+		p.skip("discovery failed", IDIssuer, IDMethod, IDSigningKeys, IDClock)
+		return
+	}
 	d, err := oidcflow.Discover(ctx, p.opts.Client, cfg.Issuer)
 	var mismatch *oidcflow.IssuerMismatchError
 	switch {
@@ -82,8 +87,10 @@ func (p *probe) run(ctx context.Context) {
 	}
 
 	keys := oidcflow.NewKeySet(d.JWKSURI, p.opts.Client, p.opts.Now, time.Second, nil)
-	if err := keys.Prefetch(ctx); err != nil {
-		p.fail(IDSigningKeys, err, fmt.Sprintf("%v; no ID token can be verified without these keys: let this machine reach the discovery document's jwks_uri (DNS, firewall, outbound proxy)", err))
+	if problem := httpsProblem(cfg.Issuer, d.JWKSURI, "jwks_uri"); problem != "" {
+		p.add(IDSigningKeys, Fail, problem)
+	} else if err := keys.Prefetch(ctx); err != nil {
+		p.fail(IDSigningKeys, err, fmt.Sprintf("fetching %s: %s; no ID token can be verified without these keys: let this machine reach the discovery document's jwks_uri (DNS, firewall, outbound proxy)", d.JWKSURI, withoutReply(err)))
 	} else {
 		p.add(IDSigningKeys, Pass, "fetched from "+d.JWKSURI)
 	}

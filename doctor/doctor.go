@@ -100,6 +100,7 @@ func Run(ctx context.Context, cfg config.Config, opts Options) []Result {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	opts.Client = sameHostRedirects(opts.Client)
 	p := &probe{cfg: cfg, opts: opts}
 	p.run(ctx)
 	return p.out

@@ -157,10 +157,20 @@ func getJSON(ctx context.Context, client *http.Client, url string) ([]byte, erro
 		return nil, fmt.Errorf("reading response: %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("HTTP %d: %s", resp.StatusCode, snippet(body))
+		return nil, &StatusError{Status: resp.StatusCode, Snippet: snippet(body)}
 	}
 	return body, nil
 }
+
+// StatusError is an IdP endpoint that answered with a status other than 200. Snippet
+// is the start of its reply, for the operator's log; pages that must not echo what an
+// endpoint said show only Status.
+type StatusError struct {
+	Status  int
+	Snippet string
+}
+
+func (e *StatusError) Error() string { return fmt.Sprintf("HTTP %d: %s", e.Status, e.Snippet) }
 
 func snippet(b []byte) string {
 	s := strings.TrimSpace(string(b))
