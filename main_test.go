@@ -3,11 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/ssogate/ssogate/internal/testidp"
+	"github.com/ssogate/ssogate/internal/testidp/idptest"
 )
 
 // designSettings are the variables DESIGN §2 names, which users and scripts rely on.
@@ -109,19 +109,10 @@ func TestServeReportsEveryProblemAndNoSecret(t *testing.T) {
 // newIdP serves a testidp with opts (Issuer filled in) until the test ends.
 func newIdP(t *testing.T, opts testidp.Options) *testidp.Provider {
 	t.Helper()
-	srv := httptest.NewUnstartedServer(nil)
-	opts.Issuer = "http://" + srv.Listener.Addr().String()
 	if opts.Clients == nil {
 		opts.Clients = []testidp.Client{{ID: "wandb", RedirectURIs: []string{"http://127.0.0.1:4180/oidc/callback"}}}
 	}
-	p, err := testidp.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Config.Handler = p
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return p
+	return idptest.Start(t, opts).Provider
 }
 
 func TestDoctorCommand(t *testing.T) {

@@ -12,29 +12,19 @@ import (
 
 	"github.com/ssogate/ssogate/config"
 	"github.com/ssogate/ssogate/internal/testidp"
+	"github.com/ssogate/ssogate/internal/testidp/idptest"
 )
 
 // idp serves a testidp with opts (Issuer filled in), each response passing through
 // wrap when it is set, until the test ends.
 func idp(t *testing.T, opts testidp.Options, wrap func(http.Handler) http.Handler) (*testidp.Provider, *http.Client) {
 	t.Helper()
-	srv := httptest.NewUnstartedServer(nil)
-	opts.Issuer = "http://" + srv.Listener.Addr().String()
 	if opts.Clients == nil {
 		opts.Clients = []testidp.Client{{ID: "wandb", RedirectURIs: []string{"http://127.0.0.1:4180/oidc/callback"}}}
 	}
-	p, err := testidp.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var h http.Handler = p
-	if wrap != nil {
-		h = wrap(p)
-	}
-	srv.Config.Handler = h
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return p, srv.Client()
+	s := idptest.New(t, opts)
+	s.Serve(wrap)
+	return s.Provider, s.Client()
 }
 
 // load builds the configuration an operator would have with these variables set.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ssogate/ssogate/internal/testenv"
 	"github.com/ssogate/ssogate/internal/testidp"
+	"github.com/ssogate/ssogate/internal/testidp/idptest"
 )
 
 // The gateway's registrations at the test IdP.
@@ -35,10 +36,8 @@ type idpEnv struct {
 func startIdP(t *testing.T, mod func(*testidp.Options)) *idpEnv {
 	t.Helper()
 	clk := newClock()
-	srv := httptest.NewUnstartedServer(nil)
 	opts := testidp.Options{
-		Issuer: "http://" + srv.Listener.Addr().String(),
-		Users:  testidp.DemoUsers(),
+		Users: testidp.DemoUsers(),
 		Clients: []testidp.Client{
 			{ID: confidentialClient, Secret: clientSecret, RedirectURIs: []string{redirectURI}},
 			{ID: publicClient, RedirectURIs: []string{redirectURI}},
@@ -48,14 +47,8 @@ func startIdP(t *testing.T, mod func(*testidp.Options)) *idpEnv {
 	if mod != nil {
 		mod(&opts)
 	}
-	p, err := testidp.New(opts)
-	if err != nil {
-		t.Fatalf("testidp.New: %v", err)
-	}
-	srv.Config.Handler = p
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return &idpEnv{idp: p, srv: srv, clock: clk}
+	s := idptest.Start(t, opts)
+	return &idpEnv{idp: s.Provider, srv: s.HTTP, clock: clk}
 }
 
 // options returns Options for the confidential client with method.

@@ -50,6 +50,9 @@ func (f *Flow) VerifyLogoutToken(ctx context.Context, raw string) (*LogoutToken,
 	refuse := func(reason, format string, args ...any) (*LogoutToken, error) {
 		return nil, &TokenError{Kind: "logout token", Reason: reason, Err: fmt.Errorf(format, args...)}
 	}
+	if strings.Count(raw, ".") != 2 {
+		return refuse("malformed", "not a compact JWS (three dot-separated parts)")
+	}
 	if typ := strings.ToLower(headerField(raw, "typ")); typ != "" && typ != "logout+jwt" && typ != "jwt" {
 		return refuse("typ", "token type %q is not a logout token", typ)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/ssogate/ssogate/claims"
 	"github.com/ssogate/ssogate/internal/csrf"
 	"github.com/ssogate/ssogate/internal/testidp"
+	"github.com/ssogate/ssogate/internal/testidp/idptest"
 	"github.com/ssogate/ssogate/oidcflow"
 	"github.com/ssogate/ssogate/session"
 	"github.com/ssogate/ssogate/web"
@@ -83,28 +84,21 @@ func newFixture(t testing.TB, opts fixtureOptions) *fixture {
 
 	f.srv = httptest.NewUnstartedServer(nil)
 	gwURL := "http://" + f.srv.Listener.Addr().String()
-	f.idpSrv = httptest.NewUnstartedServer(nil)
-	issuer := "http://" + f.idpSrv.Listener.Addr().String()
 	users := opts.users
 	if users == nil {
 		users = testidp.DemoUsers()
 	}
-	idp, err := testidp.New(testidp.Options{
-		Issuer: issuer, Users: users,
+	idp := idptest.New(t, testidp.Options{Users: users,
 		Clients: []testidp.Client{{ID: testClientID, RedirectURIs: []string{gwURL + "/oidc/callback"},
 			PostLogoutRedirectURIs: []string{gwURL + "/"}}},
 	})
-	if err != nil {
-		t.Fatalf("testidp.New: %v", err)
-	}
-	f.idp = idp
-	f.idpSrv.Config.Handler = idp
+	f.idp, f.idpSrv = idp.Provider, idp.HTTP
+	issuer := idp.Issuer()
 	if opts.idpDown {
 		f.idpSrv.Listener.Close() // the port is closed until startIdP
 	} else {
-		f.idpSrv.Start()
+		idp.Serve(nil)
 	}
-	t.Cleanup(f.idpSrv.Close)
 
 	method := opts.method
 	if method == "" {

@@ -18,6 +18,7 @@ import (
 	"github.com/ssogate/ssogate/internal/csrf"
 	"github.com/ssogate/ssogate/internal/testenv"
 	"github.com/ssogate/ssogate/internal/testidp"
+	"github.com/ssogate/ssogate/internal/testidp/idptest"
 	"github.com/ssogate/ssogate/web"
 )
 
@@ -31,24 +32,14 @@ var admin = claims.Identity{Subject: "sub-alice", Username: "alice", Role: claim
 // its options first.
 func startIdP(t *testing.T, mod func(*testidp.Options)) string {
 	t.Helper()
-	srv := httptest.NewUnstartedServer(nil)
 	opts := testidp.Options{
-		Issuer:  "http://" + srv.Listener.Addr().String(),
 		Users:   testidp.DemoUsers(),
 		Clients: []testidp.Client{{ID: "gateway", RedirectURIs: []string{"http://127.0.0.1/oidc/callback"}}},
 	}
 	if mod != nil {
 		mod(&opts)
 	}
-	p, err := testidp.New(opts)
-	if err != nil {
-		srv.Listener.Close()
-		t.Fatalf("testidp.New: %v", err)
-	}
-	srv.Config.Handler = p
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return p.Issuer()
+	return idptest.Start(t, opts).Issuer()
 }
 
 // closedIssuer is an issuer on a loopback port nothing listens on.

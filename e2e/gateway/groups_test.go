@@ -11,6 +11,7 @@ import (
 	"github.com/ssogate/ssogate/internal/fakegraph"
 	"github.com/ssogate/ssogate/internal/testenv"
 	"github.com/ssogate/ssogate/internal/testidp"
+	"github.com/ssogate/ssogate/internal/testidp/idptest"
 )
 
 // entraStack is the gateway binary in front of the echo upstream, signing in at an
@@ -36,12 +37,10 @@ func startEntraStack(t *testing.T, overage string, env map[string]string) *entra
 	addr := testenv.FreeAddr(t)
 	public := "http://" + addr
 	s := &entraStack{up: newEchoUpstream(t, public, public+"/oidc/jwks.json", &http.Client{Timeout: 5 * time.Second})}
-	idpSrv := httptest.NewUnstartedServer(nil)
 	graphSrv := httptest.NewUnstartedServer(nil)
 	graphURL := "http://" + graphSrv.Listener.Addr().String()
-	var err error
-	s.idp, err = testidp.New(testidp.Options{
-		Issuer: "http://" + idpSrv.Listener.Addr().String(), Users: testidp.DemoUsers(),
+	s.idp = idptest.Start(t, testidp.Options{
+		Users:   testidp.DemoUsers(),
 		Clients: []testidp.Client{{ID: entraClient, Secret: entraSecret, RedirectURIs: []string{public + "/oidc/callback"}}},
 		TokenHook: func(c map[string]any) {
 			username, _ := c["preferred_username"].(string)
@@ -55,13 +54,7 @@ func startEntraStack(t *testing.T, overage string, env map[string]string) *entra
 					"endpoint": "https://graph.windows.net/tenant/users/oid/getMemberObjects"}}
 			}
 		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	idpSrv.Config.Handler = s.idp
-	idpSrv.Start()
-	t.Cleanup(idpSrv.Close)
+	}).Provider
 	s.graph = &fakegraph.Graph{
 		Groups: map[string][]fakegraph.Group{"oid-alice": {
 			{ID: "0a1b-admins", DisplayName: "wandb-admins"}, {ID: "0a1b-ml", DisplayName: "ml-team"},

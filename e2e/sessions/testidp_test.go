@@ -12,6 +12,7 @@ import (
 
 	"github.com/ssogate/ssogate/internal/testenv"
 	"github.com/ssogate/ssogate/internal/testidp"
+	"github.com/ssogate/ssogate/internal/testidp/idptest"
 )
 
 // countingIdP serves internal/testidp in this process and records the status of
@@ -28,18 +29,10 @@ type countingIdP struct {
 // redirect URI is redirectURI.
 func startTestIdP(t *testing.T, redirectURI string) *countingIdP {
 	t.Helper()
-	c := &countingIdP{srv: httptest.NewUnstartedServer(nil)}
-	p, err := testidp.New(testidp.Options{
-		Issuer: "http://" + c.srv.Listener.Addr().String(), Users: testidp.DemoUsers(),
-		Clients: []testidp.Client{{ID: clientID, RedirectURIs: []string{redirectURI}}},
-	})
-	if err != nil {
-		t.Fatalf("testidp: %v", err)
-	}
-	c.Provider = p
-	c.srv.Config.Handler = http.HandlerFunc(c.serve)
-	c.srv.Start()
-	t.Cleanup(c.srv.Close)
+	s := idptest.New(t, testidp.Options{Users: testidp.DemoUsers(),
+		Clients: []testidp.Client{{ID: clientID, RedirectURIs: []string{redirectURI}}}})
+	c := &countingIdP{Provider: s.Provider, srv: s.HTTP}
+	s.Serve(func(http.Handler) http.Handler { return http.HandlerFunc(c.serve) })
 	return c
 }
 

@@ -3,6 +3,7 @@ package wandb
 import (
 	"bufio"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -115,6 +116,9 @@ func (s *stack) stream(t *testing.T, path string, header http.Header, body strin
 			events = append(events, e)
 		}
 		if err != nil {
+			if err != io.EOF {
+				t.Logf("the stream ended with %v after %d events", err, len(events))
+			}
 			return events
 		}
 	}
