@@ -537,8 +537,9 @@ if $redis_ok; then
 	cluster_addrs=()
 	for i in 1 2 3 4 5 6; do
 		free_port cport
+		free_port bport # the cluster bus: a port of its own, not port+10000 (which may be taken or over 65535)
 		mkdir -p "$work/cluster-$i"
-		start "cluster-$i" "$client_cpu" redis-server --port "$cport" --bind 127.0.0.1 --save '' --appendonly no \
+		start "cluster-$i" "$client_cpu" redis-server --port "$cport" --cluster-port "$bport" --bind 127.0.0.1 --save '' --appendonly no \
 			--cluster-enabled yes --cluster-config-file "$work/cluster-$i/nodes.conf" --dir "$work/cluster-$i"
 		wait_port "cluster-$i" "$cport"
 		cluster_addrs+=("127.0.0.1:$cport")

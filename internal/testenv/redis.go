@@ -27,6 +27,7 @@ type Redis struct {
 	dir     string
 	durable bool
 	cluster bool // a node of a RedisCluster
+	busPort int  // its cluster bus port, chosen apart from port (port+10000 may be taken or over 65535)
 	proc    *process
 }
 
@@ -96,7 +97,7 @@ func (r *Redis) Start(t testing.TB) {
 		"--loglevel", "notice",
 	}
 	if r.cluster {
-		args = append(args, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+		args = append(args, "--cluster-enabled", "yes", "--cluster-port", strconv.Itoa(r.busPort), "--cluster-config-file", "nodes.conf",
 			"--cluster-node-timeout", strconv.Itoa(int(clusterNodeTimeout.Milliseconds())),
 			"--cluster-replica-validity-factor", "0")
 	}

@@ -36,7 +36,7 @@ func StartRedisCluster(t testing.TB) *RedisCluster {
 	c := &RedisCluster{}
 	addrs := make([]string, 6)
 	for i := range addrs {
-		r := &Redis{port: FreePort(t), dir: t.TempDir(), cluster: true}
+		r := &Redis{port: FreePort(t), busPort: FreePort(t), dir: t.TempDir(), cluster: true}
 		r.Start(t)
 		c.nodes = append(c.nodes, r)
 		addrs[i] = r.Addr()
