@@ -40,6 +40,7 @@ type fixtureOptions struct {
 	sessions               func(session.Store) session.Store // wraps the cookie store
 	asserter               Asserter                          // nil: fakeAsserter
 	settings               http.Handler                      // served at /oidc/settings
+	restore                http.Handler                      // served at /oidc/restore
 	hooks                  Hooks                             // metrics hooks
 	revoker                session.Revoker                   // remembers IdP logouts
 	csrf                   *csrf.Protector                   // protects the admin session form
@@ -160,7 +161,7 @@ func newFixture(t testing.TB, opts fixtureOptions) *fixture {
 		Flows: flows, Sessions: sessions, Codec: f.codec, Renderer: renderer,
 		Logger:   logger,
 		Upstream: upURL, PublicURL: publicURL, Trusted: opts.trusted, AllowedRedirectDomains: opts.allowedRedirectDomains,
-		APIKeyPassthrough: opts.apiKeyPassthrough, PublicPaths: opts.publicPaths, Assertions: asserter, Rules: opts.rules, Secure: opts.secure, Settings: opts.settings,
+		APIKeyPassthrough: opts.apiKeyPassthrough, PublicPaths: opts.publicPaths, Assertions: asserter, Rules: opts.rules, Secure: opts.secure, Settings: opts.settings, Restore: opts.restore,
 		Hooks: opts.hooks, Revoker: revoker, CookieSessions: opts.cookieSessions, CSRF: opts.csrf,
 	})
 	if err != nil {

@@ -19,6 +19,7 @@ type Gateway struct {
 	// stop the other: used login states, and used back-channel logout tokens.
 	states, jtis *replayGuard
 	headers      *boundcache.Cache[sessionHeaders]
+	origins      *http.CrossOriginProtection // the gateway's own routes' CSRF layer
 	pages        *httperr.Pages
 	public       PublicPaths
 	handler      http.Handler
@@ -33,6 +34,11 @@ func New(opts Options) (*Gateway, error) {
 		jtis: newReplayGuard(opts.Now, replayGuardMax), headers: boundcache.New[sessionHeaders](headerCacheBytes),
 		public: NewPublicPaths(opts.PublicPaths),
 		pages:  &httperr.Pages{Renderer: opts.Renderer, Logger: opts.Logger, Banner: opts.Banner}}
+	origins, err := newCrossOrigin(opts.PublicURL)
+	if err != nil {
+		return nil, err
+	}
+	g.origins = origins
 	if opts.Upstream != nil {
 		up, err := newUpstream(opts.Upstream, opts.Trusted, opts.Logger, g.pages.Render)
 		if err != nil {
@@ -47,26 +53,31 @@ func New(opts Options) (*Gateway, error) {
 		clientIPMiddleware = middleware.ClientIPFromXFF(prefixStrings(opts.Trusted)...)
 	}
 	r.Use(limitReads, g.requestID, clientIPMiddleware, g.accessLog, g.recoverer)
-	r.Get("/oidc/login", g.pages.Handle(g.login))
-	// The callback is exempt from cross-origin protection: with form_post the IdP's
-	// page POSTs here from another site by design. State, nonce and the login cookie
-	// bind the response to this browser instead.
-	r.Get("/oidc/callback", g.pages.Handle(g.callback))
-	r.Post("/oidc/callback", g.pages.Handle(g.callback))
-	r.Get("/oidc/userinfo", g.pages.Handle(g.userinfo))
-	r.Get("/oidc/auth", g.pages.Handle(g.forwardAuth))
-	r.HandleFunc("/logout", g.pages.Handle(g.logout))
-	r.Get(signedOutPath, g.pages.Handle(g.signedOut))
-	r.Post("/oidc/backchannel-logout", g.pages.Handle(g.backChannelLogout))
-	g.mountOptional(r, "/oidc/jwks.json", opts.JWKS)
-	g.mountOptional(r, "/oidc/restore", opts.Restore)
-	var settings http.Handler
-	if opts.Settings != nil {
-		settings = g.pages.Handle(g.adminOnly(opts.Settings))
-	}
-	g.mountOptional(r, "/oidc/settings", settings)
-	r.Get("/oidc/sessions", g.pages.Handle(g.adminOnly(g.pages.Handle(g.sessions))))
-	r.Post("/oidc/sessions/revoke", g.pages.Handle(g.adminOnly(g.pages.Handle(g.revokeSessions))))
+	// The gateway's own routes, behind one cross-site request forgery layer
+	// (crossorigin.go). The upstream's paths below are not: their cross-origin policy
+	// is the application's.
+	r.Group(func(r chi.Router) {
+		r.Use(g.crossOrigin)
+		r.Get("/oidc/login", g.pages.Handle(g.login))
+		// POST /oidc/callback (form_post) is exempt from the layer: the IdP's page POSTs
+		// here from another site by design (newCrossOrigin).
+		r.Get("/oidc/callback", g.pages.Handle(g.callback))
+		r.Post("/oidc/callback", g.pages.Handle(g.callback))
+		r.Get("/oidc/userinfo", g.pages.Handle(g.userinfo))
+		r.Get("/oidc/auth", g.pages.Handle(g.forwardAuth))
+		r.HandleFunc("/logout", g.pages.Handle(g.logout))
+		r.Get(signedOutPath, g.pages.Handle(g.signedOut))
+		r.Post("/oidc/backchannel-logout", g.pages.Handle(g.backChannelLogout)) // exempt too: server to server
+		g.mountOptional(r, "/oidc/jwks.json", opts.JWKS)
+		g.mountOptional(r, "/oidc/restore", opts.Restore)
+		var settings http.Handler
+		if opts.Settings != nil {
+			settings = g.pages.Handle(g.adminOnly(opts.Settings))
+		}
+		g.mountOptional(r, "/oidc/settings", settings)
+		r.Get("/oidc/sessions", g.pages.Handle(g.adminOnly(g.pages.Handle(g.sessions))))
+		r.Post("/oidc/sessions/revoke", g.pages.Handle(g.adminOnly(g.pages.Handle(g.revokeSessions))))
+	})
 	// Every other path, other /oidc/ paths included, is the upstream's (DESIGN §3):
 	// W&B Server's SDK exchanges identity-federation JWTs at its own POST /oidc/token.
 	r.HandleFunc("/*", g.pages.Handle(g.protected))

@@ -41,6 +41,8 @@ func englishStrings() map[string]string {
 		"error.upstream_unavailable.message": "The gateway could not reach the application behind it. Please try again in a moment.",
 
 		"error.form_expired.title":         "Form expired",
+		"error.cross_origin.title":         "Request refused",
+		"error.cross_origin.message":       "This request came from another site, so the gateway did not act on it. Go to the page on this site and try again there.",
 		"error.too_large.title":            "Request too large",
 		"error.too_large.message":          "The request is larger than this page accepts.",
 		"error.form_expired.message":       "This form expired or was sent from another site. Reload the page and try again.",

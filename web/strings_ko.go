@@ -39,6 +39,8 @@ func koreanStrings() map[string]string {
 		"error.upstream_unavailable.message": "게이트웨이가 뒤에 있는 애플리케이션에 연결하지 못했습니다. 잠시 후 다시 시도해 주세요.",
 
 		"error.form_expired.title":         "양식이 만료되었습니다",
+		"error.cross_origin.title":         "요청이 거부되었습니다",
+		"error.cross_origin.message":       "다른 사이트에서 보낸 요청이어서 게이트웨이가 처리하지 않았습니다. 이 사이트의 해당 페이지로 이동해 다시 시도하세요.",
 		"error.too_large.title":            "요청이 너무 큽니다",
 		"error.too_large.message":          "이 페이지가 받을 수 있는 것보다 큰 요청입니다.",
 		"error.form_expired.message":       "이 양식이 만료되었거나 다른 사이트에서 전송되었습니다. 페이지를 새로고침한 뒤 다시 시도하세요.",

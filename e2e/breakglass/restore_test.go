@@ -71,7 +71,9 @@ func TestRestoreLockout(t *testing.T) {
 
 // TestSettingsPostWithoutCSRFRefused signs in as the break-glass admin and posts the
 // settings form without its token, with a wrong one, and from another site: each is
-// refused with 403 and nothing is saved. The same form with its token is accepted.
+// refused with 403 and nothing is saved. A form without its token fails the form's
+// check; one from another site is refused before that, by the router's cross-origin
+// layer (reason cross_origin). The same form with its token is accepted.
 func TestSettingsPostWithoutCSRFRefused(t *testing.T) {
 	t.Parallel()
 	gw := testenv.StartGateway(t, gateway.Build(t), map[string]string{"LOCAL_RESTORE": "true"})
@@ -99,21 +101,22 @@ func TestSettingsPostWithoutCSRFRefused(t *testing.T) {
 		name   string
 		form   url.Values
 		header http.Header
+		want   string // the page's heading
 	}{
-		{"no token", save(""), nil},
-		{"wrong token", save(strings.Repeat("A", 43)), nil},
-		{"cross-site Origin", save(token), http.Header{"Origin": {"http://evil.example"}}},
-		{"cross-site fetch", save(token), http.Header{"Sec-Fetch-Site": {"cross-site"}}},
+		{"no token", save(""), nil, "Form expired"},
+		{"wrong token", save(strings.Repeat("A", 43)), nil, "Form expired"},
+		{"cross-site Origin", save(token), http.Header{"Origin": {"http://evil.example"}}, "Request refused"},
+		{"cross-site fetch", save(token), http.Header{"Sec-Fetch-Site": {"cross-site"}}, "Request refused"},
 	} {
 		resp, body := testenv.Fetch(t, c, gw.URL+"/oidc/settings", tc.form, tc.header)
-		if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "Form expired") {
-			t.Errorf("%s: got %d, want 403 \"Form expired\"; body %q", tc.name, resp.StatusCode, body)
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, tc.want) {
+			t.Errorf("%s: got %d, want 403 %q; body %q", tc.name, resp.StatusCode, tc.want, body)
 		}
 		if _, err := os.Stat(savedFile); err == nil {
 			t.Fatalf("%s: settings.json was written", tc.name)
 		}
 	}
-	refused := gw.WaitLogRecords(t, "a refused settings change", 4, 10*time.Second, func(r map[string]any) bool {
+	refused := gw.WaitLogRecords(t, "a refused settings change", 2, 10*time.Second, func(r map[string]any) bool {
 		return testenv.Str(r, "msg") == "settings change refused: CSRF check failed"
 	})
 	for _, rec := range refused {
@@ -121,8 +124,16 @@ func TestSettingsPostWithoutCSRFRefused(t *testing.T) {
 			t.Errorf("refusal line %v: want user admin and the CSRF error", rec)
 		}
 	}
-	if len(refused) != 4 {
-		t.Errorf("%d \"settings change refused: CSRF check failed\" lines, want 4", len(refused))
+	crossSite := gw.WaitLogRecords(t, "a cross-origin refusal", 2, 10*time.Second, func(r map[string]any) bool {
+		return testenv.Str(r, "msg") == "cross-origin request refused"
+	})
+	for _, rec := range crossSite {
+		if testenv.Str(rec, "reason") != "cross_origin" || testenv.Str(rec, "path") != "/oidc/settings" || rec["status"] != float64(http.StatusForbidden) {
+			t.Errorf("cross-origin refusal line %v: want reason cross_origin, path /oidc/settings, status 403", rec)
+		}
+	}
+	if len(refused) != 2 || len(crossSite) != 2 {
+		t.Errorf("%d \"settings change refused: CSRF check failed\" and %d \"cross-origin request refused\" lines, want 2 and 2", len(refused), len(crossSite))
 	}
 
 	// The same form with its token, from the gateway's own page, gets through.

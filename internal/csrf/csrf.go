@@ -1,8 +1,11 @@
-// Package csrf protects the gateway's own forms (break-glass sign-in and settings)
-// against cross-site request forgery with two independent checks: the standard
-// library's http.CrossOriginProtection (Sec-Fetch-Site, else Origin against Host) and
-// a double-submit token, a random value kept in an HttpOnly, SameSite=Strict cookie
-// that the form must echo in its csrf_token field.
+// Package csrf gives the gateway's own forms (break-glass sign-in, settings, sessions,
+// logout confirmation) a double-submit token: a random value kept in an HttpOnly,
+// SameSite=Strict cookie that the form must echo in its csrf_token field.
+//
+// The token is the second of two checks. The first, which refuses every cross-origin
+// state-changing request to the gateway's routes, is the router's one
+// http.CrossOriginProtection layer (package proxy); a handler using Protector must be
+// mounted behind it.
 package csrf
 
 import (
@@ -27,12 +30,8 @@ const (
 // tokenBytes is the token's entropy; it is encoded as unpadded base64url.
 const tokenBytes = 32
 
-// maxFormBytes bounds the body the middleware lets Check parse.
-const maxFormBytes = 64 << 10
-
 // Reasons a request is refused. Check wraps one of them.
 var (
-	ErrCrossOrigin  = errors.New("csrf: cross-origin request")
 	ErrMissingToken = errors.New("csrf: form token missing")
 	ErrBadToken     = errors.New("csrf: form token does not match")
 )
@@ -40,7 +39,6 @@ var (
 // Protector issues and checks form tokens. It is immutable after New and safe for
 // concurrent use.
 type Protector struct {
-	origins    *http.CrossOriginProtection
 	secure     bool
 	cookieName string
 }
@@ -48,7 +46,7 @@ type Protector struct {
 // New returns a Protector. secure marks the cookie Secure and gives it the __Host-
 // prefix; set it when users reach the gateway over HTTPS.
 func New(secure bool) *Protector {
-	p := &Protector{origins: http.NewCrossOriginProtection(), secure: secure, cookieName: cookieNameInsecure}
+	p := &Protector{secure: secure, cookieName: cookieNameInsecure}
 	if secure {
 		p.cookieName = cookieNameSecure
 	}
@@ -80,15 +78,11 @@ func (p *Protector) Token(w http.ResponseWriter, r *http.Request) string {
 }
 
 // Check reports whether r may change state. Safe methods (GET, HEAD, OPTIONS) always
-// pass. Any other request must come from the gateway's own origin, as the browser's
-// Sec-Fetch-Site or Origin header says, and its csrf_token form field must equal the
-// cookie's token. Check parses r's form; bound the body first (Handler does).
+// pass. Any other request's csrf_token form field must equal the cookie's token.
+// Check parses r's form; bound the body first (http.MaxBytesReader).
 func (p *Protector) Check(r *http.Request) error {
 	if isSafe(r.Method) {
 		return nil
-	}
-	if err := p.origins.Check(r); err != nil {
-		return fmt.Errorf("%w: %v", ErrCrossOrigin, err)
 	}
 	want, ok := p.cookieToken(r)
 	if !ok {
@@ -105,22 +99,6 @@ func (p *Protector) Check(r *http.Request) error {
 		return ErrBadToken
 	}
 	return nil
-}
-
-// Handler refuses, with a plain-text 403, every request to next that fails Check.
-// Request bodies are limited to 64 KiB.
-func (p *Protector) Handler(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !isSafe(r.Method) {
-			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-		}
-		if err := p.Check(r); err != nil {
-			w.Header().Set("Cache-Control", "no-store")
-			http.Error(w, "403 Forbidden: this form expired or was sent from another site; reload the page and try again", http.StatusForbidden)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 // cookieToken returns the request's token cookie when it looks like one we issued.
