@@ -6,6 +6,7 @@ package proxy
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -28,7 +29,7 @@ type SessionLister interface {
 }
 
 // cookieStoreNote says what the cookie store cannot list.
-const cookieStoreNote = "Sessions are kept in the browsers' encrypted cookies (SESSION_STORE=cookie), so the gateway holds no list of who is signed in. Signing a user out everywhere works by subject (sub): the revocation list refuses every cookie of that subject issued before now."
+const cookieStoreNote = "Sessions are kept in the browsers' encrypted cookies (SESSION_STORE=cookie), so the gateway holds no list of who is signed in. Signing a user out everywhere works by subject (sub), username (exact) or email (any case): the revocation list refuses every cookie of that user issued before now."
 
 // sessionsJSON is the JSON answer of GET /oidc/sessions.
 type sessionsJSON struct {
@@ -80,7 +81,10 @@ type revokeJSON struct {
 	User          string           `json:"user"`
 	Subjects      []session.Listed `json:"subjects"`
 	SessionsEnded int              `json:"sessions_ended"`
-	Revoked       bool             `json:"revoked"` // cookie store: the subject is on the revocation list
+	Revoked       bool             `json:"revoked"` // cookie store: the user is on the revocation list
+	// RevokedAs names the revocation list's entries (cookie store): "sub" (at the
+	// configured issuer), "username" and "email".
+	RevokedAs []string `json:"revoked_as,omitempty"`
 }
 
 // revokeSessions serves POST /oidc/sessions/revoke: sign the user named by the form
@@ -106,36 +110,59 @@ func (g *Gateway) revokeSessions(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return storeError(err)
 		}
-	} else {
-		issuer := ""
-		if g.opts.Flows != nil {
-			if flow, err := g.opts.Flows.Flow(); err == nil {
-				issuer = flow.Issuer()
-			}
-		}
-		if g.opts.Revoker == nil || issuer == "" {
-			return &httperr.HTTPError{Status: http.StatusServiceUnavailable, Title: "Cannot sign out", Code: "no_revocation",
-				Message: "The gateway has no revocation list or no identity provider loaded: it cannot sign anyone out now."}
-		}
-		err := g.opts.Revoker.RevokeSubject(r.Context(), issuer, who, g.opts.Now().Add(g.opts.SessionLength))
-		if errors.Is(err, session.ErrUnavailable) {
-			return storeError(err)
-		}
-		if err != nil {
-			return err
-		}
-		out.Revoked = true
-		out.Subjects = append(out.Subjects, session.Listed{Subject: who, Issuer: issuer})
+	} else if err := g.revokeOnList(r.Context(), who, &out); err != nil {
+		return err
 	}
 	g.opts.Logger.LogAttrs(r.Context(), slog.LevelWarn, "sessions revoked",
 		slog.Bool("audit", true), slog.String("request_id", httperr.RequestID(r.Context())),
 		slog.String("admin", admin.Username), slog.String("admin_sub", admin.Subject),
 		slog.String("user", who), slog.Int("subjects", len(out.Subjects)),
-		slog.Int("sessions_ended", out.SessionsEnded), slog.Bool("revocation_listed", out.Revoked))
+		slog.Int("sessions_ended", out.SessionsEnded), slog.Bool("revocation_listed", out.Revoked),
+		slog.Any("revoked_as", out.RevokedAs))
 	if !httperr.WantsHTML(r) {
 		httperr.WriteJSON(w, http.StatusOK, out)
 		return nil
 	}
 	http.Redirect(w, r, "/oidc/sessions?revoked="+strconv.Itoa(max(out.SessionsEnded, len(out.Subjects))), http.StatusSeeOther)
 	return nil
+}
+
+// revokeOnList signs who out everywhere with the cookie store, whose sessions cannot
+// be listed: who goes on the revocation list as a subject at the configured issuer
+// (when an IdP is loaded), as a username and as an email, until SESSION_LENGTH from
+// now. Every cookie issued before now whose sub, username (exactly) or email (in
+// any case) is who is refused from then on.
+func (g *Gateway) revokeOnList(ctx context.Context, who string, out *revokeJSON) error {
+	if g.opts.Revoker == nil {
+		return &httperr.HTTPError{Status: http.StatusServiceUnavailable, Title: "Cannot sign out", Code: "no_revocation",
+			Message: "The gateway has no revocation list: it cannot sign anyone out now."}
+	}
+	issuer := ""
+	if g.opts.Flows != nil {
+		if flow, err := g.opts.Flows.Flow(); err == nil {
+			issuer = flow.Issuer()
+		}
+	}
+	until := g.opts.Now().Add(g.opts.SessionLength)
+	if issuer != "" {
+		if err := g.opts.Revoker.RevokeSubject(ctx, issuer, who, until); err != nil {
+			return revocationError(err)
+		}
+		out.RevokedAs = append(out.RevokedAs, "sub")
+		out.Subjects = append(out.Subjects, session.Listed{Subject: who, Issuer: issuer})
+	}
+	if err := g.opts.Revoker.RevokeUser(ctx, who, until); err != nil {
+		return revocationError(err)
+	}
+	out.Revoked = true
+	out.RevokedAs = append(out.RevokedAs, "username", "email")
+	return nil
+}
+
+// revocationError is the answer to a revocation the list did not take.
+func revocationError(err error) error {
+	if errors.Is(err, session.ErrUnavailable) {
+		return storeError(err)
+	}
+	return fmt.Errorf("proxy: revoke: %w", err)
 }

@@ -2,18 +2,20 @@ package proxy
 
 import (
 	"encoding/json"
-
-	"github.com/ssogate/ssogate/internal/csrf"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ssogate/ssogate/internal/csrf"
 )
 
 // TestSessionsAdminCookieStore: with the cookie store, GET /oidc/sessions tells an
 // administrator that no list exists, members are refused, and POST
-// /oidc/sessions/revoke puts a subject on the revocation list: that user's cookie
-// stops working at once, with an audit line naming who revoked whom.
+// /oidc/sessions/revoke puts the user on the revocation list by subject, username
+// (exactly) or email (in any case): that user's cookies stop working at once, other
+// users' do not, and an audit line names who revoked whom.
 func TestSessionsAdminCookieStore(t *testing.T) {
 	f := newFixture(t, fixtureOptions{csrf: csrf.New(false)})
 	alice, bob := f.browser(), f.browser()
@@ -58,20 +60,87 @@ func TestSessionsAdminCookieStore(t *testing.T) {
 	if resp, _ := bob.do(req); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("member POST /oidc/sessions/revoke: %d, want 403", resp.StatusCode)
 	}
-	req = alice.request(http.MethodPost, f.url("/oidc/sessions/revoke"), "application/json", strings.NewReader(form.Encode()))
+	revoke := func(user string) revokeJSON { t.Helper(); return adminRevoke(t, f, alice, list.CSRFToken, user) }
+	// Near misses sign nobody out: a username in another case, part of an email.
+	for _, user := range []string{"Bob", "bob@example", "example.com"} {
+		revoke(user)
+		if resp, _ := bob.api(f.url("/oidc/userinfo")); resp.StatusCode != http.StatusOK {
+			t.Fatalf("bob's userinfo after revoking %q: %d, want 200", user, resp.StatusCode)
+		}
+	}
+	for _, tc := range []struct{ by, user string }{
+		{"sub", who.Sub}, {"username", "bob"}, {"email", "bob@example.com"}, {"email in another case", "BOB@Example.COM"},
+	} {
+		t.Run(tc.by, func(t *testing.T) {
+			bob := f.browser() // signed in after the revocations before
+			bob.signInAs("bob", "/")
+			if resp, _ := bob.api(f.url("/oidc/userinfo")); resp.StatusCode != http.StatusOK {
+				t.Fatalf("bob's userinfo before the revocation: %d, want 200", resp.StatusCode)
+			}
+			out := revoke(tc.user)
+			if !slices.Contains(out.RevokedAs, "username") || !slices.Contains(out.RevokedAs, "email") || !slices.Contains(out.RevokedAs, "sub") {
+				t.Errorf("revoked_as = %q, want sub, username and email", out.RevokedAs)
+			}
+			if resp, _ := bob.api(f.url("/oidc/userinfo")); resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("bob's userinfo after revoking %q: %d, want 401", tc.user, resp.StatusCode)
+			}
+			if resp, _ := alice.api(f.url("/oidc/userinfo")); resp.StatusCode != http.StatusOK {
+				t.Errorf("alice's userinfo after bob's revocation: %d, want 200", resp.StatusCode)
+			}
+			f.logs.waitFor(t, "sessions revoked", func(m map[string]any) bool {
+				return m["audit"] == true && m["admin"] == "alice" && m["user"] == tc.user
+			})
+		})
+	}
+}
+
+// adminRevoke posts the sign-out form for user as admin with csrfToken and returns
+// the JSON answer, failing the test unless it is 200 with revoked true.
+func adminRevoke(t *testing.T, f *fixture, admin *browser, csrfToken, user string) revokeJSON {
+	t.Helper()
+	form := url.Values{"user": {user}, "csrf_token": {csrfToken}}
+	req := admin.request(http.MethodPost, f.url("/oidc/sessions/revoke"), "application/json", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, body = alice.do(req)
+	resp, body := admin.do(req)
 	var out revokeJSON
 	if resp.StatusCode != http.StatusOK || json.Unmarshal([]byte(body), &out) != nil || !out.Revoked {
-		t.Fatalf("admin POST /oidc/sessions/revoke: %d %s; want 200 with revoked true", resp.StatusCode, body)
+		t.Fatalf("admin POST /oidc/sessions/revoke user=%q: %d %s; want 200 with revoked true", user, resp.StatusCode, body)
 	}
-	if resp, _ := bob.api(f.url("/oidc/userinfo")); resp.StatusCode != http.StatusUnauthorized {
-		t.Errorf("bob's userinfo after the revocation: %d, want 401", resp.StatusCode)
+	return out
+}
+
+// TestRevokeByEmailRefusesBearerTokens: signing a user out everywhere by email
+// (cookie store) also refuses that user's bearer tokens issued before, as a logout
+// does; another user's token still works.
+func TestRevokeByEmailRefusesBearerTokens(t *testing.T) {
+	f := newFixture(t, fixtureOptions{csrf: csrf.New(false)})
+	alice := f.browser()
+	alice.signInAs("alice", "/")
+	resp, body := alice.api(f.url("/oidc/sessions"))
+	var list sessionsJSON
+	if resp.StatusCode != http.StatusOK || json.Unmarshal([]byte(body), &list) != nil || list.CSRFToken == "" {
+		t.Fatalf("admin GET /oidc/sessions: %d %s; want 200 with a CSRF token", resp.StatusCode, body)
 	}
-	if resp, _ := alice.api(f.url("/oidc/userinfo")); resp.StatusCode != http.StatusOK {
-		t.Errorf("alice's userinfo after bob's revocation: %d, want 200", resp.StatusCode)
+	b := f.browser()
+	token := func(user string) string {
+		return b.idpLogin(b.startLogin("/oidc/login"), user, user).form.Get("id_token")
 	}
-	f.logs.waitFor(t, "sessions revoked", func(m map[string]any) bool {
-		return m["audit"] == true && m["admin"] == "alice" && m["user"] == who.Sub
-	})
+	bob, jisoo := token("bob"), token("jisoo")
+	status := func(tok string) int {
+		req := b.request(http.MethodGet, f.url("/api/runs"), "application/json", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, _ := b.do(req)
+		return resp.StatusCode
+	}
+	if got := status(bob); got != http.StatusOK {
+		t.Fatalf("bob's bearer token before the revocation: %d, want 200", got)
+	}
+	adminRevoke(t, f, alice, list.CSRFToken, "Bob@Example.COM")
+	if got := status(bob); got != http.StatusUnauthorized {
+		t.Errorf("bob's bearer token after revoking his email: %d, want 401", got)
+	}
+	if got := status(jisoo); got != http.StatusOK {
+		t.Errorf("jisoo's bearer token after bob's revocation: %d, want 200", got)
+	}
+	f.logs.waitFor(t, "credentials refused", func(m map[string]any) bool { return m["reason"] == "revoked_bearer_token" })
 }

@@ -13,7 +13,8 @@ import (
 const DefaultRevokerMax = 100_000
 
 // MemoryRevoker is a Revoker for a single gateway process: two bounded lists whose
-// entries expire, one of revocations and one of the IdP sessions the gateway issued.
+// entries expire, one of revocations (by sid, subject, username and email) and one
+// of the IdP sessions the gateway issued.
 // When a list is full the entry that would expire soonest goes first, so a flood
 // never makes it refuse an entry. It is safe for concurrent use.
 type MemoryRevoker struct {
@@ -54,15 +55,20 @@ func (m *MemoryRevoker) RevokedSince(_ context.Context, sid string, issuedAt tim
 	return ok && !issuedAt.After(e.at), nil
 }
 
-// SessionRevokedSince implements OneLookupRevoker.
-func (m *MemoryRevoker) SessionRevokedSince(ctx context.Context, sid, issuer, sub string, issuedAt time.Time) (bySID, bySub bool, err error) {
-	if sid != "" {
-		bySID, _ = m.RevokedSince(ctx, sid, issuedAt)
+// SessionRevokedSince implements OneLookupRevoker, under one lock.
+func (m *MemoryRevoker) SessionRevokedSince(_ context.Context, q Lookup) (Revoked, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.revoked.expire(m.now())
+	since := func(key revocationKey) bool {
+		e, ok := m.revoked.entries[key]
+		return ok && !q.IssuedAt.After(e.at)
 	}
-	if sub != "" {
-		bySub, _ = m.SubjectRevokedSince(ctx, issuer, sub, issuedAt)
-	}
-	return bySID, bySub, nil
+	var got Revoked
+	got.SID = q.SID != "" && since(sidEntry(q.SID))
+	got.Subject = q.Subject != "" && since(subjectEntry(q.Issuer, q.Subject))
+	got.User = q.Username != "" && since(usernameEntry(q.Username)) || q.Email != "" && since(emailEntry(q.Email))
+	return got, nil
 }
 
 // RevokeSubject implements Revoker.
@@ -78,6 +84,25 @@ func (m *MemoryRevoker) RevokeSubject(_ context.Context, issuer, sub string, unt
 func (m *MemoryRevoker) SubjectRevokedSince(_ context.Context, issuer, sub string, issuedAt time.Time) (bool, error) {
 	e, ok := m.lookup(&m.revoked, subjectEntry(issuer, sub))
 	return ok && !issuedAt.After(e.at), nil
+}
+
+// RevokeUser implements Revoker: one entry for the username, one for the email.
+func (m *MemoryRevoker) RevokeUser(_ context.Context, name string, until time.Time) error {
+	if name == "" {
+		return errors.New("session: revoke: empty username or email")
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	m.revoked.add(now, usernameEntry(name), until)
+	m.revoked.add(now, emailEntry(name), until)
+	return nil
+}
+
+// UserRevokedSince implements Revoker.
+func (m *MemoryRevoker) UserRevokedSince(ctx context.Context, username, email string, issuedAt time.Time) (bool, error) {
+	got, err := m.SessionRevokedSince(ctx, Lookup{Username: username, Email: email, IssuedAt: issuedAt})
+	return got.User, err
 }
 
 // Issued implements Revoker.
@@ -173,16 +198,31 @@ type revocation struct {
 	index int       // position in byUntil
 }
 
-// revocationKey names an entry: an IdP session ID, or a subject at an issuer.
-// Looking one up allocates nothing.
+// revocationKey names an entry: an IdP session ID, a subject at an issuer, a
+// username or an email. Looking one up allocates nothing (but for an email with
+// capitals, which EmailKey lowers).
 type revocationKey struct {
-	subject     bool
-	issuer, sub string // sub holds the IdP session ID when !subject
+	kind          entryKind
+	issuer, value string // issuer only for entrySubject
 }
 
-func sidEntry(sid string) revocationKey { return revocationKey{sub: sid} }
+// entryKind keeps the kinds of entries apart: a sid is never a subject or a name.
+type entryKind uint8
+
+const (
+	entrySID entryKind = iota
+	entrySubject
+	entryUsername
+	entryEmail
+)
+
+func sidEntry(sid string) revocationKey { return revocationKey{kind: entrySID, value: sid} }
 func subjectEntry(issuer, sub string) revocationKey {
-	return revocationKey{subject: true, issuer: issuer, sub: sub}
+	return revocationKey{kind: entrySubject, issuer: issuer, value: sub}
+}
+func usernameEntry(name string) revocationKey { return revocationKey{kind: entryUsername, value: name} }
+func emailEntry(email string) revocationKey {
+	return revocationKey{kind: entryEmail, value: EmailKey(email)}
 }
 
 // revocationHeap is a min-heap of entries by until, for container/heap.

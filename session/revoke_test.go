@@ -156,6 +156,9 @@ func TestMemoryRevokerRefusesEmpty(t *testing.T) {
 	if err := m.RevokeSubject(context.Background(), "iss", "", until); err == nil {
 		t.Errorf("RevokeSubject with empty sub = nil, want an error")
 	}
+	if err := m.RevokeUser(context.Background(), "", until); err == nil {
+		t.Errorf("RevokeUser(\"\") = nil, want an error")
+	}
 }
 
 // failingRevoker answers every question with err.
@@ -169,6 +172,13 @@ func (failingRevoker) RevokedSince(context.Context, string, time.Time) (bool, er
 func (failingRevoker) SubjectRevokedSince(context.Context, string, string, time.Time) (bool, error) {
 	return false, errDown
 }
+func (failingRevoker) UserRevokedSince(context.Context, string, string, time.Time) (bool, error) {
+	return false, errDown
+}
+
+// twoStepRevoker hides a MemoryRevoker's one look-up, so CheckRevoked asks it one
+// question per kind of entry.
+type twoStepRevoker struct{ session.Revoker }
 
 func TestCheckRevoked(t *testing.T) {
 	ctx := context.Background()
@@ -180,11 +190,21 @@ func TestCheckRevoked(t *testing.T) {
 	if err := m.RevokeSubject(ctx, "iss", "sub-revoked", revokeT0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
+	for _, name := range []string{"mallory", "Eve@Example.com"} {
+		if err := m.RevokeUser(ctx, name, revokeT0.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	sess := func(sid, sub string, created time.Duration) *session.Session {
 		return &session.Session{
-			Identity:  claims.Identity{Issuer: "iss", Subject: sub, SessionID: sid},
+			Identity:  claims.Identity{Issuer: "iss", Subject: sub, SessionID: sid, Username: "bob", Email: "bob@example.com"},
 			CreatedAt: revokeT0.Add(created),
 		}
+	}
+	named := func(username, email string, created time.Duration) *session.Session {
+		s := sess("sid-live", "sub-live", created)
+		s.Identity.Username, s.Identity.Email = username, email
+		return s
 	}
 	tests := []struct {
 		name    string
@@ -198,7 +218,17 @@ func TestCheckRevoked(t *testing.T) {
 		{"sid signed in again after", m, sess("sid-revoked", "sub-live", time.Second), nil},
 		{"subject revoked before creation", m, sess("sid-live", "sub-revoked", -time.Minute), session.ErrNoSession},
 		{"subject signed in again after", m, sess("sid-new", "sub-revoked", time.Second), nil},
+		{"username revoked", m, named("mallory", "m@example.com", -time.Minute), session.ErrNoSession},
+		{"username in another case", m, named("Mallory", "m@example.com", -time.Minute), nil},
+		{"email revoked, in another case", m, named("eve", "eve@example.COM", -time.Minute), session.ErrNoSession},
+		{"email revoked, no username", m, named("", "eve@example.com", -time.Minute), session.ErrNoSession},
+		{"user signed in again after", m, named("mallory", "eve@example.com", time.Second), nil},
+		{"one question per kind: live", twoStepRevoker{m}, sess("sid-live", "sub-live", -time.Minute), nil},
+		{"one question per kind: sid", twoStepRevoker{m}, sess("sid-revoked", "sub-live", -time.Minute), session.ErrNoSession},
+		{"one question per kind: subject", twoStepRevoker{m}, sess("sid-live", "sub-revoked", -time.Minute), session.ErrNoSession},
+		{"one question per kind: email", twoStepRevoker{m}, named("eve", "EVE@example.com", -time.Minute), session.ErrNoSession},
 		{"revoker down", failingRevoker{}, sess("sid-live", "sub-live", 0), errDown},
+		{"revoker down, no sid or subject", failingRevoker{}, named("bob", "", 0), errDown},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"strings"
 	"testing"
 	"time"
 
@@ -139,12 +138,7 @@ func TestRedisClusterSessions(t *testing.T) {
 // provider session) and returns the session's Cookie header.
 func signInProvider(t *testing.T, gw *testenv.Gateway, user string) string {
 	t.Helper()
-	client := testenv.NewClient(t, true)
-	resp, page := testenv.ProviderLogin(t, client, gw.URL+"/app", user)
-	if resp.StatusCode != http.StatusOK || !strings.Contains(page, `id="echo"`) {
-		t.Fatalf("sign in as %s at %s: status %d\n%s\n--- gateway log ---\n%s", user, gw.URL, resp.StatusCode, page, gw.Logs())
-	}
-	return jarSession(t, client, gw)
+	return jarSession(t, signInClient(t, gw, user), gw)
 }
 
 // sessionMasters counts the session records on each master.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -40,11 +41,12 @@ type RevokerOptions struct {
 }
 
 // RedisRevoker is a session.Revoker shared by every replica through Redis, for
-// gateways that keep sessions in cookies: ssogate:{rev}:sid:<sha256(sid)> and
-// ssogate:{rev}:sub:<sha256(issuer, sub)> hold the revocation time and expire at
-// the given until. Both share the hash tag {rev}, so on a Redis Cluster they live
-// in one slot and a request's check is one MGET. Errors wrap ErrUnavailable. It
-// is safe for concurrent use.
+// gateways that keep sessions in cookies: ssogate:{rev}:sid:<sha256(sid)>,
+// ssogate:{rev}:sub:<sha256(issuer, sub)>, ssogate:{rev}:user:<sha256(username)> and
+// ssogate:{rev}:email:<sha256(lower-case email)> hold the revocation time and expire
+// at the given until. All share the hash tag {rev}, so on a Redis Cluster they live
+// in one slot and a request's check is one MGET. Errors wrap ErrUnavailable. It is
+// safe for concurrent use.
 type RedisRevoker struct {
 	client    redis.UniversalClient
 	now       func() time.Time
@@ -93,8 +95,8 @@ func (rv *RedisRevoker) Revoke(ctx context.Context, sid string, until time.Time)
 
 // RevokedSince implements session.Revoker. Times compare at millisecond precision.
 func (rv *RedisRevoker) RevokedSince(ctx context.Context, sid string, issuedAt time.Time) (bool, error) {
-	revoked, _, err := rv.SessionRevokedSince(ctx, sid, "", "", issuedAt)
-	return revoked, err
+	got, err := rv.SessionRevokedSince(ctx, session.Lookup{SID: sid, IssuedAt: issuedAt})
+	return got.SID, err
 }
 
 // RevokeSubject implements session.Revoker.
@@ -108,8 +110,27 @@ func (rv *RedisRevoker) RevokeSubject(ctx context.Context, issuer, sub string, u
 // SubjectRevokedSince implements session.Revoker. Times compare at millisecond
 // precision.
 func (rv *RedisRevoker) SubjectRevokedSince(ctx context.Context, issuer, sub string, issuedAt time.Time) (bool, error) {
-	_, revoked, err := rv.SessionRevokedSince(ctx, "", issuer, sub, issuedAt)
-	return revoked, err
+	got, err := rv.SessionRevokedSince(ctx, session.Lookup{Issuer: issuer, Subject: sub, IssuedAt: issuedAt})
+	return got.Subject, err
+}
+
+// RevokeUser implements session.Revoker: one key for the username, one for the
+// email, both in slot {rev}, written by one script each.
+func (rv *RedisRevoker) RevokeUser(ctx context.Context, name string, until time.Time) error {
+	if name == "" {
+		return errors.New("redisstore: revoke: empty username or email")
+	}
+	if err := rv.revoke(ctx, revUserPrefix+digest(name), until); err != nil {
+		return err
+	}
+	return rv.revoke(ctx, revEmailPrefix+digest(session.EmailKey(name)), until)
+}
+
+// UserRevokedSince implements session.Revoker. Times compare at millisecond
+// precision.
+func (rv *RedisRevoker) UserRevokedSince(ctx context.Context, username, email string, issuedAt time.Time) (bool, error) {
+	got, err := rv.SessionRevokedSince(ctx, session.Lookup{Username: username, Email: email, IssuedAt: issuedAt})
+	return got.User, err
 }
 
 // revoke records a revocation at now, kept until the given time.
@@ -128,36 +149,46 @@ func (rv *RedisRevoker) revoke(ctx context.Context, key string, until time.Time)
 	return nil
 }
 
-// SessionRevokedSince implements session.OneLookupRevoker: one MGET of both
-// revocation keys (on a single node also the keys of the layout before hash tags,
-// so an upgrade forgets no logout). Times compare at millisecond precision.
-func (rv *RedisRevoker) SessionRevokedSince(ctx context.Context, sid, issuer, sub string, issuedAt time.Time) (bool, bool, error) {
-	var sidKeys, subKeys []string
-	if sid != "" {
-		sidKeys = rv.keys(revSIDPrefix, legacyRevSIDPrefix, digest(sid))
+// SessionRevokedSince implements session.OneLookupRevoker: one MGET of every
+// revocation key q names (on a single node also the sid and subject keys of the
+// layout before hash tags, so an upgrade forgets no logout). Times compare at
+// millisecond precision.
+func (rv *RedisRevoker) SessionRevokedSince(ctx context.Context, q session.Lookup) (session.Revoked, error) {
+	var sidKeys, subKeys, userKeys []string
+	if q.SID != "" {
+		sidKeys = rv.keys(revSIDPrefix, legacyRevSIDPrefix, digest(q.SID))
 	}
-	if sub != "" {
-		subKeys = rv.keys(revSubPrefix, legacyRevSubPrefix, digest(issuer, sub))
+	if q.Subject != "" {
+		subKeys = rv.keys(revSubPrefix, legacyRevSubPrefix, digest(q.Issuer, q.Subject))
 	}
-	if len(sidKeys)+len(subKeys) == 0 {
-		return false, false, nil
+	if q.Username != "" {
+		userKeys = append(userKeys, revUserPrefix+digest(q.Username))
+	}
+	if q.Email != "" {
+		userKeys = append(userKeys, revEmailPrefix+digest(session.EmailKey(q.Email)))
+	}
+	keys := slices.Concat(sidKeys, subKeys, userKeys)
+	if len(keys) == 0 {
+		return session.Revoked{}, nil
 	}
 	ctx, cancel := opContext(ctx, rv.opTimeout)
 	defer cancel()
-	vals, err := rv.client.MGet(ctx, append(sidKeys, subKeys...)...).Result()
+	vals, err := rv.client.MGet(ctx, keys...).Result()
 	if err != nil {
 		reloadOnError(rv.client, err)
-		return false, false, unavailable("check revocation", err)
+		return session.Revoked{}, unavailable("check revocation", err)
 	}
 	revoked := func(vals []any) bool {
 		for _, v := range vals {
-			if str, ok := v.(string); ok && issuedAt.UnixMilli() <= revocationTime(str) {
+			if str, ok := v.(string); ok && q.IssuedAt.UnixMilli() <= revocationTime(str) {
 				return true
 			}
 		}
 		return false
 	}
-	return revoked(vals[:len(sidKeys)]), revoked(vals[len(sidKeys):]), nil
+	nSID, nSub := len(sidKeys), len(subKeys)
+	return session.Revoked{SID: revoked(vals[:nSID]), Subject: revoked(vals[nSID : nSID+nSub]),
+		User: revoked(vals[nSID+nSub:])}, nil
 }
 
 // keys returns the revocation key of digest d, and on a single node also its key

@@ -5,10 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/ssogate/ssogate/internal/testenv"
 	"github.com/ssogate/ssogate/session"
@@ -120,5 +124,92 @@ func TestRedisRevokerReadsKeysBeforeHashTags(t *testing.T) {
 	}
 	if got, err := rv.RevokedSince(ctx, "sid-old", at.Add(time.Second)); err != nil || got {
 		t.Errorf("RevokedSince for a session after it = %v, %v; want false, nil", got, err)
+	}
+}
+
+// commandLog records the name and arguments of every command a client sends,
+// pipelines included.
+type commandLog struct {
+	mu   sync.Mutex
+	cmds [][]any
+}
+
+func (l *commandLog) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (l *commandLog) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		l.mu.Lock()
+		l.cmds = append(l.cmds, cmd.Args())
+		l.mu.Unlock()
+		return next(ctx, cmd)
+	}
+}
+
+func (l *commandLog) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		l.mu.Lock()
+		for _, cmd := range cmds {
+			l.cmds = append(l.cmds, cmd.Args())
+		}
+		l.mu.Unlock()
+		return next(ctx, cmds)
+	}
+}
+
+// take returns the commands sent since the last take, leaving out those that set
+// up a new connection (HELLO, CLIENT SETINFO).
+func (l *commandLog) take() [][]any {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out [][]any
+	for _, c := range l.cmds {
+		if name := strings.ToLower(fmt.Sprint(c[0])); name != "hello" && name != "client" {
+			out = append(out, c)
+		}
+	}
+	l.cmds = nil
+	return out
+}
+
+// TestRevocationCheckIsOneMGET: a request's revocation check asks for the IdP
+// session, the subject, the username and the email in one MGET, and a session
+// revoked by email (in another case) is refused through it.
+func TestRevocationCheckIsOneMGET(t *testing.T) {
+	r := testenv.StartRedis(t)
+	log := &commandLog{}
+	rv, err := redisstore.NewRevoker(redisstore.RevokerOptions{URL: r.URL(), Hook: log})
+	if err != nil {
+		t.Fatalf("NewRevoker: %v", err)
+	}
+	t.Cleanup(func() { rv.Close() })
+	ctx := context.Background()
+	sess := sample("sess-1", "sid-1", "https://idp.example.com", "alice")
+	sess.CreatedAt = time.Now().Add(-time.Minute)
+	sess.Identity.Username, sess.Identity.Email = "jisoo", "jisoo@example.com"
+	log.take()
+	if err := session.CheckRevoked(ctx, rv, sess); err != nil {
+		t.Fatalf("CheckRevoked before any revocation = %v, want nil", err)
+	}
+	cmds := log.take()
+	if len(cmds) != 1 || !strings.EqualFold(fmt.Sprint(cmds[0][0]), "mget") {
+		t.Fatalf("commands of one check = %v, want one MGET", cmds)
+	}
+	// sid and subject in both layouts (single node), username, email.
+	if got, want := len(cmds[0])-1, 6; got != want {
+		t.Errorf("MGET of %d keys, want %d: %v", got, want, cmds[0])
+	}
+	if err := rv.RevokeUser(ctx, "JISOO@Example.com", time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	log.take()
+	if err := session.CheckRevoked(ctx, rv, sess); !errors.Is(err, session.ErrNoSession) {
+		t.Errorf("CheckRevoked after the email was revoked = %v, want ErrNoSession", err)
+	}
+	if cmds := log.take(); len(cmds) != 1 {
+		t.Errorf("commands of the check after a revocation = %v, want one MGET", cmds)
+	}
+	sess.Identity.Email = "other@example.com"
+	if err := session.CheckRevoked(ctx, rv, sess); err != nil {
+		t.Errorf("CheckRevoked of another email and username jisoo = %v, want nil (the revocation named an email, and usernames compare exactly)", err)
 	}
 }

@@ -27,6 +27,9 @@ const (
 	lockPrefix    = "ssogate:lock:"      // + digest(session ID)
 	revSIDPrefix  = "ssogate:{rev}:sid:" // + digest(sid): revocation time (Unix ms)
 	revSubPrefix  = "ssogate:{rev}:sub:" // + digest(issuer, sub)
+	// + digest(username), digest(lower-case email): an administrator's revocation
+	revUserPrefix  = "ssogate:{rev}:user:"
+	revEmailPrefix = "ssogate:{rev}:email:"
 
 	// The revocation keys before hash tags, still read on a single node until
 	// they expire (SESSION_LENGTH after an upgrade).

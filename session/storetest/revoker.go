@@ -73,6 +73,43 @@ func RunRevoker(t *testing.T, newRevoker func(t *testing.T, now func() time.Time
 		{"subject is not a sid",
 			func(rv session.Revoker, _ *testenv.Clock) error { return rv.RevokeSubject(ctx, iss, sub, hour) },
 			func(rv session.Revoker) (bool, error) { return rv.RevokedSince(ctx, sub, revokerT0.Add(-time.Minute)) }, false},
+		{"user revoked by username",
+			func(rv session.Revoker, _ *testenv.Clock) error { return rv.RevokeUser(ctx, "Jisoo.Kim", hour) },
+			func(rv session.Revoker) (bool, error) {
+				return rv.UserRevokedSince(ctx, "Jisoo.Kim", "", revokerT0.Add(-time.Minute))
+			}, true},
+		{"usernames compare exactly",
+			func(rv session.Revoker, _ *testenv.Clock) error { return rv.RevokeUser(ctx, "Jisoo.Kim", hour) },
+			func(rv session.Revoker) (bool, error) {
+				return rv.UserRevokedSince(ctx, "jisoo.kim", "", revokerT0.Add(-time.Minute))
+			}, false},
+		{"user revoked by email, in another case",
+			func(rv session.Revoker, _ *testenv.Clock) error { return rv.RevokeUser(ctx, "JISOO@Example.com", hour) },
+			func(rv session.Revoker) (bool, error) {
+				return rv.UserRevokedSince(ctx, "jisoo", "jisoo@example.com", revokerT0.Add(-time.Minute))
+			}, true},
+		{"user signed in again after the revocation",
+			func(rv session.Revoker, _ *testenv.Clock) error { return rv.RevokeUser(ctx, "jisoo@example.com", hour) },
+			func(rv session.Revoker) (bool, error) {
+				return rv.UserRevokedSince(ctx, "jisoo", "jisoo@example.com", revokerT0.Add(time.Second))
+			}, false},
+		{"username revocation is not a subject revocation",
+			func(rv session.Revoker, _ *testenv.Clock) error { return rv.RevokeUser(ctx, sub, hour) },
+			func(rv session.Revoker) (bool, error) {
+				return rv.SubjectRevokedSince(ctx, iss, sub, revokerT0.Add(-time.Minute))
+			}, false},
+		{"subject revocation is not a username revocation",
+			func(rv session.Revoker, _ *testenv.Clock) error { return rv.RevokeSubject(ctx, iss, sub, hour) },
+			func(rv session.Revoker) (bool, error) {
+				return rv.UserRevokedSince(ctx, sub, "", revokerT0.Add(-time.Minute))
+			}, false},
+		{"user revocation with until already passed",
+			func(rv session.Revoker, _ *testenv.Clock) error {
+				return rv.RevokeUser(ctx, "jisoo", revokerT0.Add(-time.Second))
+			},
+			func(rv session.Revoker) (bool, error) {
+				return rv.UserRevokedSince(ctx, "jisoo", "", revokerT0.Add(-time.Minute))
+			}, false},
 		{"second revocation ends sessions created in between",
 			func(rv session.Revoker, clk *testenv.Clock) error {
 				if err := rv.RevokeSubject(ctx, iss, sub, hour); err != nil {
@@ -98,7 +135,7 @@ func RunRevoker(t *testing.T, newRevoker func(t *testing.T, now func() time.Time
 			}
 		})
 	}
-	t.Run("one lookup agrees with two", func(t *testing.T) {
+	t.Run("one lookup agrees with one per kind", func(t *testing.T) {
 		clk := testenv.NewClock(revokerT0)
 		rv := newRevoker(t, clk.Now)
 		one, ok := rv.(session.OneLookupRevoker)
@@ -112,22 +149,33 @@ func RunRevoker(t *testing.T, newRevoker func(t *testing.T, now func() time.Time
 		if err := rv.RevokeSubject(ctx, iss, sub, hour); err != nil {
 			t.Fatal(err)
 		}
+		clk.Set(revokerT0.Add(2 * time.Minute))
+		if err := rv.RevokeUser(ctx, "Jisoo@Example.com", hour); err != nil {
+			t.Fatal(err)
+		}
+		at := []time.Time{revokerT0.Add(-time.Second), revokerT0.Add(30 * time.Second), revokerT0.Add(90 * time.Second), revokerT0.Add(3 * time.Minute)}
 		for _, sid := range []string{"", "sid-1", "sid-2"} {
 			for _, s := range []string{"", sub, "other"} {
-				for _, at := range []time.Time{revokerT0.Add(-time.Second), revokerT0.Add(30 * time.Second), revokerT0.Add(2 * time.Minute)} {
-					bySID, bySub, err := one.SessionRevokedSince(ctx, sid, iss, s, at)
-					if err != nil {
-						t.Fatalf("SessionRevokedSince: %v", err)
-					}
-					wantSID, wantSub := false, false
-					if sid != "" {
-						wantSID, _ = rv.RevokedSince(ctx, sid, at)
-					}
-					if s != "" {
-						wantSub, _ = rv.SubjectRevokedSince(ctx, iss, s, at)
-					}
-					if bySID != wantSID || bySub != wantSub {
-						t.Errorf("SessionRevokedSince(%q, %q, %v) = %v, %v; the two lookups say %v, %v", sid, s, at, bySID, bySub, wantSID, wantSub)
+				for _, u := range [][2]string{{"", ""}, {"Jisoo@Example.com", ""}, {"jisoo", "jisoo@example.COM"}, {"bob", "bob@example.com"}} {
+					for _, at := range at {
+						q := session.Lookup{SID: sid, Issuer: iss, Subject: s, Username: u[0], Email: u[1], IssuedAt: at}
+						got, err := one.SessionRevokedSince(ctx, q)
+						if err != nil {
+							t.Fatalf("SessionRevokedSince: %v", err)
+						}
+						var want session.Revoked
+						if sid != "" {
+							want.SID, _ = rv.RevokedSince(ctx, sid, at)
+						}
+						if s != "" {
+							want.Subject, _ = rv.SubjectRevokedSince(ctx, iss, s, at)
+						}
+						if u != [2]string{} {
+							want.User, _ = rv.UserRevokedSince(ctx, u[0], u[1], at)
+						}
+						if got != want {
+							t.Errorf("SessionRevokedSince(%+v) = %+v; one question per kind says %+v", q, got, want)
+						}
 					}
 				}
 			}
