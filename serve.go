@@ -43,10 +43,11 @@ func serve(ctx context.Context, cfg config.Config, load func(config.Saved) (conf
 	public := newServer(g.public, logger)
 	opsSrv := newServer(g.ops, logger)
 	if cfg.TLSCertFile != "" {
-		certs, err := certreload.New(cfg.TLSCertFile, cfg.TLSKeyFile)
+		certs, err := certreload.New(cfg.TLSCertFile, cfg.TLSKeyFile, logger)
 		if err != nil {
 			return err
 		}
+		go certs.Run(ctx, certreload.CheckInterval)
 		public.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: certs.GetCertificate}
 	}
 	publicLn, err := net.Listen("tcp", cfg.ListenAddr)

@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"log/slog"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -77,16 +78,17 @@ func (f files) write(t *testing.T, p pair, mtime time.Time) {
 	write(t, f.key, p.keyPEM, mtime)
 }
 
-// newReloader loads f with a clock the test controls.
-func newReloader(t *testing.T, f files) (*Reloader, *testenv.Clock) {
+// newReloader loads f with a clock the test controls; logs receives its JSON log.
+func newReloader(t *testing.T, f files) (*Reloader, *testenv.Clock, *bytes.Buffer) {
 	t.Helper()
-	r, err := New(f.cert, f.key)
+	logs := &bytes.Buffer{}
+	r, err := New(f.cert, f.key, slog.New(slog.NewJSONHandler(logs, nil)))
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
 	clock := testenv.NewClock(time.Now())
 	r.now = clock.Now
-	return r, clock
+	return r, clock, logs
 }
 
 // serves checks that r serves the certificate of p.
@@ -122,7 +124,7 @@ func TestNewNamesTheSettingsOfABadPair(t *testing.T) {
 			if c.key != nil {
 				write(t, f.key, c.key, time.Now())
 			}
-			r, err := New(f.cert, f.key)
+			r, err := New(f.cert, f.key, slog.New(slog.DiscardHandler))
 			if err == nil {
 				t.Fatalf("got a Reloader %v, want an error", r)
 			}
@@ -140,7 +142,7 @@ func TestGetCertificateReloadsANewPair(t *testing.T) {
 	first, second := newPair(t, "first.example.com"), newPair(t, "second.example.com")
 	start := time.Now().Add(-time.Hour)
 	f.write(t, first, start)
-	r, clock := newReloader(t, f)
+	r, clock, _ := newReloader(t, f)
 	serves(t, r, first, "after New")
 
 	f.write(t, second, start.Add(time.Hour+time.Minute))
@@ -157,7 +159,7 @@ func TestGetCertificateKeepsTheOldPairWhileTheNewOneIsBroken(t *testing.T) {
 	first, second := newPair(t, "first.example.com"), newPair(t, "second.example.com")
 	start := time.Now().Add(-time.Hour)
 	f.write(t, first, start)
-	r, clock := newReloader(t, f)
+	r, clock, _ := newReloader(t, f)
 
 	// The new certificate arrives before its key: the files do not match.
 	write(t, f.cert, second.certPEM, start.Add(time.Minute))
@@ -185,7 +187,7 @@ func TestGetCertificateReloadsAPairRestoredWithAnOlderTime(t *testing.T) {
 	first, backup := newPair(t, "first.example.com"), newPair(t, "backup.example.com")
 	now := time.Now()
 	f.write(t, first, now.Add(-time.Hour))
-	r, clock := newReloader(t, f)
+	r, clock, _ := newReloader(t, f)
 
 	// cp -p, tar and rsync -t keep the backup's own, older modification time.
 	f.write(t, backup, now.Add(-48*time.Hour))
