@@ -47,6 +47,9 @@ type Profile struct {
 	// Hint is advice for the operator when the issuer looks like a common
 	// misconfiguration of this IdP (for `ssogate doctor`); "" when it looks right.
 	Hint string
+	// Issuer is the issuer to configure instead, when Hint can name it from the
+	// one given (an Entra v1 issuer's tenant); "" otherwise.
+	Issuer string
 }
 
 // rule recognises an IdP from its issuer. Every non-empty condition must hold:
@@ -56,13 +59,18 @@ type rule struct {
 	pathSuffix   string
 	pathContains string
 	profile      Profile
+	// suggest, when set, derives Profile.Issuer from the matching issuer's host and
+	// path; "" when it cannot.
+	suggest func(host, path string) string
 }
 
-// Hints for issuers that are recognised but wrong.
+// Hints for issuers that are recognised but wrong. A hint's placeholder issuer is
+// replaced by the rule's suggestion when it has one.
 const (
-	hintEntraV1 = "This is a Microsoft Entra ID v1 issuer. Use the v2.0 issuer " +
-		"https://login.microsoftonline.com/TENANT_ID/v2.0 (the app registration's " +
-		"\"OpenID Connect metadata document\" minus /.well-known/openid-configuration)."
+	entraV2Placeholder = "https://login.microsoftonline.com/TENANT_ID/v2.0"
+	hintEntraV1        = "This is a Microsoft Entra ID v1 issuer. Set OIDC_ISSUER to the v2.0 issuer " +
+		entraV2Placeholder + " instead (the app registration's \"OpenID Connect metadata document\" " +
+		"minus /.well-known/openid-configuration)."
 	hintCognitoDomain = "This is a Cognito hosted-UI domain, not the issuer. The issuer " +
 		"is https://cognito-idp.REGION.amazonaws.com/USER_POOL_ID (the user pool's " +
 		"\"Token signing key URL\" minus /.well-known/jwks.json)."
@@ -87,6 +95,7 @@ var profiles = []rule{
 	{
 		hosts:   []string{"login.microsoftonline.com", "login.microsoftonline.us", "login.partner.microsoftonline.cn", "sts.windows.net"},
 		profile: entra(hintEntraV1),
+		suggest: entraV2Issuer,
 	},
 	{
 		hosts: []string{"*.okta.com", "*.oktapreview.com", "*.okta-emea.com"},
@@ -197,6 +206,11 @@ func Detect(issuer string) Profile {
 			out := r.profile
 			out.GroupsClaims = slices.Clone(out.GroupsClaims)
 			out.UsernameClaims = slices.Clone(out.UsernameClaims)
+			if r.suggest != nil {
+				if out.Issuer = r.suggest(host, p); out.Issuer != "" {
+					out.Hint = strings.Replace(out.Hint, entraV2Placeholder, out.Issuer, 1)
+				}
+			}
 			return out
 		}
 	}
@@ -219,59 +233,4 @@ func (r rule) matches(host, p string) bool {
 		}
 	}
 	return false
-}
-
-// entraTenantPlaceholder is what multi-tenant Entra discovery documents put in
-// their issuer instead of a tenant ID.
-const entraTenantPlaceholder = "{tenantid}"
-
-// EntraIssuerMatches reports whether an ID token's iss is acceptable for the
-// configured issuer. A single-tenant issuer must equal tokenIss exactly. A
-// multi-tenant one — the discovery issuer with the literal "{tenantid}", or an
-// issuer whose tenant segment is "common", "organizations" or "consumers", on any
-// host (every Microsoft cloud, or Entra behind a custom domain) — must
-// equal tokenIss once the token's own tid claim is put in the tenant's place, so a
-// token from tenant A cannot claim tenant B's issuer.
-func EntraIssuerMatches(configured, tokenIss, tid string) bool {
-	template, ok := entraTemplate(configured)
-	if !ok {
-		return configured == tokenIss
-	}
-	if !validTenantID(tid) {
-		return false
-	}
-	return strings.Replace(template, entraTenantPlaceholder, tid, 1) == tokenIss
-}
-
-// entraTemplate returns configured with its tenant segment as "{tenantid}" when it
-// is a multi-tenant Entra issuer.
-func entraTemplate(configured string) (string, bool) {
-	if strings.Contains(configured, entraTenantPlaceholder) {
-		return configured, true
-	}
-	u, err := url.Parse(configured)
-	if err != nil || u.Host == "" {
-		return "", false
-	}
-	segments := strings.Split(strings.TrimPrefix(u.Path, "/"), "/")
-	switch strings.ToLower(segments[0]) {
-	case "common", "organizations", "consumers":
-		segments[0] = entraTenantPlaceholder
-		return u.Scheme + "://" + u.Host + "/" + strings.Join(segments, "/"), true
-	}
-	return "", false
-}
-
-// validTenantID accepts the characters of a GUID, so a forged tid cannot rewrite
-// the rest of the issuer.
-func validTenantID(tid string) bool {
-	if tid == "" {
-		return false
-	}
-	for _, c := range tid {
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == '-') {
-			return false
-		}
-	}
-	return true
 }

@@ -2,6 +2,7 @@ package claims
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -125,5 +126,35 @@ func TestResolve(t *testing.T) {
 			t.Errorf("Resolve(%q, %q) = %s, username %v, hint %q; want %s, %s first, no hint",
 				tc.provider, tc.issuer, p.Kind, p.UsernameClaims, p.Hint, tc.wantKind, tc.wantUsername)
 		}
+	}
+}
+
+// TestDetectNamesTheEntraV2IssuerForAV1One: the hint for an Entra v1 issuer names the
+// tenant's v2.0 issuer, on the same cloud, and never the v1 issuer itself.
+func TestDetectNamesTheEntraV2IssuerForAV1One(t *testing.T) {
+	const tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+	cases := []struct{ issuer, want string }{
+		{"https://sts.windows.net/" + tenant + "/", "https://login.microsoftonline.com/" + tenant + "/v2.0"},
+		{"https://login.microsoftonline.com/" + tenant, "https://login.microsoftonline.com/" + tenant + "/v2.0"},
+		{"https://login.microsoftonline.com/contoso.onmicrosoft.com/", ""},
+		{"https://login.microsoftonline.com/common", ""},
+		{"https://login.microsoftonline.us/" + tenant + "/", "https://login.microsoftonline.us/" + tenant + "/v2.0"},
+		{"https://sts.windows.net/{tenantid}/", ""},
+		{"https://login.microsoftonline.com/", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.issuer, func(t *testing.T) {
+			p := Detect(c.issuer)
+			if p.Issuer != c.want {
+				t.Errorf("Issuer = %q, want %q", p.Issuer, c.want)
+			}
+			want := c.want
+			if want == "" {
+				want = "https://login.microsoftonline.com/TENANT_ID/v2.0"
+			}
+			if !strings.Contains(p.Hint, "Set OIDC_ISSUER to the v2.0 issuer "+want) {
+				t.Errorf("Hint = %q, want it to name %s", p.Hint, want)
+			}
+		})
 	}
 }

@@ -153,8 +153,9 @@ func TestRunRecognisesIssuersThatAreACommonMistake(t *testing.T) {
 	}{
 		{"https://mypool.auth.eu-west-1.amazoncognito.com", "https://cognito-idp.REGION.amazonaws.com/USER_POOL_ID"},
 		{"https://login.mycompany.auth.us-east-1.amazoncognito.com/", "cognito-idp"},
-		{"https://sts.windows.net/tenant/", "https://login.microsoftonline.com/TENANT_ID/v2.0"},
-		{"https://login.microsoftonline.com/tenant", "Use the v2.0 issuer"},
+		{"https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/", "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0"},
+		{"https://login.microsoftonline.com/", "https://login.microsoftonline.com/TENANT_ID/v2.0"},
+		{"https://login.microsoftonline.com/contoso.onmicrosoft.com", "Set OIDC_ISSUER to the v2.0 issuer https://login.microsoftonline.com/TENANT_ID/v2.0"},
 		{"https://login.microsoftonline.com/tenant/v2.0", ""},
 		{"https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC", ""},
 		{"https://company.okta.com/oauth2/default", ""},

@@ -6,6 +6,8 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
+
+	"github.com/ssogate/ssogate/claims"
 )
 
 // Errors a callback can fail with. Handlers map them to a status and a page; Reason
@@ -57,6 +59,12 @@ func (e *TokenError) Unwrap() error { return e.Err }
 type IssuerMismatchError struct{ Configured, Discovered string }
 
 func (e *IssuerMismatchError) Error() string {
+	if hint := claims.Detect(e.Discovered).Hint; hint != "" {
+		// The IdP's own issuer is a known mistake too (an Entra v1 issuer): the fix
+		// is the hint's, not that issuer.
+		return fmt.Sprintf("OIDC_ISSUER=%q leads to a discovery document with issuer %q; do not set OIDC_ISSUER to that either. %s",
+			e.Configured, e.Discovered, hint)
+	}
 	return fmt.Sprintf("OIDC_ISSUER=%q but the IdP's discovery document says issuer %q: set OIDC_ISSUER to exactly %q",
 		e.Configured, e.Discovered, e.Discovered)
 }
