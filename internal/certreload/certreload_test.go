@@ -78,17 +78,27 @@ func (f files) write(t *testing.T, p pair, mtime time.Time) {
 	write(t, f.key, p.keyPEM, mtime)
 }
 
-// newReloader loads f with a clock the test controls; logs receives its JSON log.
-func newReloader(t *testing.T, f files) (*Reloader, *testenv.Clock, *bytes.Buffer) {
+// fixture is a Reloader serving a pair written an hour ago, with a clock and a JSON
+// log the test controls.
+type fixture struct {
+	files
+	start time.Time // the pair's modification time
+	r     *Reloader
+	clock *testenv.Clock
+	logs  *bytes.Buffer
+}
+
+func newFixture(t *testing.T, first pair) fixture {
 	t.Helper()
-	logs := &bytes.Buffer{}
-	r, err := New(f.cert, f.key, slog.New(slog.NewJSONHandler(logs, nil)))
+	fx := fixture{files: newFiles(t), start: time.Now().Add(-time.Hour), logs: &bytes.Buffer{}}
+	fx.write(t, first, fx.start)
+	r, err := New(fx.cert, fx.key, slog.New(slog.NewJSONHandler(fx.logs, nil)))
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	clock := testenv.NewClock(time.Now())
-	r.now = clock.Now
-	return r, clock, logs
+	fx.r, fx.clock = r, testenv.NewClock(time.Now())
+	r.now = fx.clock.Now
+	return fx
 }
 
 // serves checks that r serves the certificate of p.
@@ -138,11 +148,9 @@ func TestNewNamesTheSettingsOfABadPair(t *testing.T) {
 }
 
 func TestGetCertificateReloadsANewPair(t *testing.T) {
-	f := newFiles(t)
 	first, second := newPair(t, "first.example.com"), newPair(t, "second.example.com")
-	start := time.Now().Add(-time.Hour)
-	f.write(t, first, start)
-	r, clock, _ := newReloader(t, f)
+	fx := newFixture(t, first)
+	f, r, clock, start := fx.files, fx.r, fx.clock, fx.start
 	serves(t, r, first, "after New")
 
 	f.write(t, second, start.Add(time.Hour+time.Minute))
@@ -154,43 +162,12 @@ func TestGetCertificateReloadsANewPair(t *testing.T) {
 	serves(t, r, second, "with no further change")
 }
 
-func TestGetCertificateKeepsTheOldPairWhileTheNewOneIsBroken(t *testing.T) {
-	f := newFiles(t)
-	first, second := newPair(t, "first.example.com"), newPair(t, "second.example.com")
-	start := time.Now().Add(-time.Hour)
-	f.write(t, first, start)
-	r, clock, _ := newReloader(t, f)
-
-	// The new certificate arrives before its key: the files do not match.
-	write(t, f.cert, second.certPEM, start.Add(time.Minute))
-	clock.Advance(11 * time.Second)
-	serves(t, r, first, "with the new certificate and the old key")
-
-	write(t, f.cert, []byte("-----BEGIN CERTIFICATE-----\ntruncated"), start.Add(2*time.Minute))
-	clock.Advance(11 * time.Second)
-	serves(t, r, first, "with a truncated certificate")
-
-	if err := os.Remove(f.key); err != nil {
-		t.Fatal(err)
-	}
-	clock.Advance(11 * time.Second)
-	serves(t, r, first, "with the key file gone")
-
-	// Once the pair is whole again, it is loaded.
-	f.write(t, second, start.Add(3*time.Minute))
-	clock.Advance(11 * time.Second)
-	serves(t, r, second, "with the new pair complete")
-}
-
 func TestGetCertificateReloadsAPairRestoredWithAnOlderTime(t *testing.T) {
-	f := newFiles(t)
 	first, backup := newPair(t, "first.example.com"), newPair(t, "backup.example.com")
-	now := time.Now()
-	f.write(t, first, now.Add(-time.Hour))
-	r, clock, _ := newReloader(t, f)
+	fx := newFixture(t, first)
 
 	// cp -p, tar and rsync -t keep the backup's own, older modification time.
-	f.write(t, backup, now.Add(-48*time.Hour))
-	clock.Advance(11 * time.Second)
-	serves(t, r, backup, "after a restore from backup")
+	fx.write(t, backup, fx.start.Add(-47*time.Hour))
+	fx.clock.Advance(11 * time.Second)
+	serves(t, fx.r, backup, "after a restore from backup")
 }

@@ -31,15 +31,14 @@ func reloadRecords(logs string) []map[string]any {
 	})
 }
 
-// TestAFailedReloadIsLoggedOncePerChange: a pair that fails to load is logged once
-// with the settings, the paths and the reason, not on every handshake; each later
-// change is logged once too, and the reload that fixes it says it recovered.
+// TestAFailedReloadIsLoggedOncePerChange: a pair that fails to load keeps the old one
+// in use and is logged once with the settings, the paths and the reason, not on every
+// handshake; each later change is logged once too, and the reload that fixes it says
+// it recovered.
 func TestAFailedReloadIsLoggedOncePerChange(t *testing.T) {
-	f := newFiles(t)
 	first, second, third := newPair(t, "first.example.com"), newPair(t, "second.example.com"), newPair(t, "third.example.com")
-	start := time.Now().Add(-time.Hour)
-	f.write(t, first, start)
-	r, clock, logs := newReloader(t, f)
+	fx := newFixture(t, first)
+	f, r, clock, logs, start := fx.files, fx.r, fx.clock, fx.logs, fx.start
 
 	steps := []struct {
 		name   string
@@ -108,11 +107,9 @@ func keyBody(keyPEM []byte) string {
 // TestGetCertificateChecksTheFilesOnlyEveryInterval: handshakes within the check
 // interval neither read the files nor log, however many there are.
 func TestGetCertificateChecksTheFilesOnlyEveryInterval(t *testing.T) {
-	f := newFiles(t)
 	first, second := newPair(t, "first.example.com"), newPair(t, "second.example.com")
-	start := time.Now().Add(-time.Hour)
-	f.write(t, first, start)
-	r, clock, logs := newReloader(t, f)
+	fx := newFixture(t, first)
+	f, r, clock, logs, start := fx.files, fx.r, fx.clock, fx.logs, fx.start
 
 	write(t, f.cert, second.certPEM, start.Add(time.Minute))
 	for range 1000 {
