@@ -112,12 +112,14 @@ func verifyReason(err error) string {
 		return "expired"
 	}
 	// go-oidc flattens the KeySet's error with %v, so ErrUnknownKey survives only as text.
+	// A token whose alg is not allowed ("none", HS256) fails parsing as a "malformed
+	// jwt" too: the algorithm is the more precise reason, so it is matched first.
 	msg := err.Error()
 	for _, c := range []struct{ substr, reason string }{
 		{ErrUnknownKey.Error(), "unknown_key"},
 		{errJWKSUnavailable, "jwks_unavailable"},
-		{"malformed jwt", "malformed"},
 		{"unexpected signature algorithm", "algorithm"},
+		{"malformed jwt", "malformed"},
 		{"signing method", "algorithm"},
 		{"different provider", "issuer"},
 		{"expected audience", "audience"},

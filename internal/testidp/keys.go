@@ -12,7 +12,6 @@ import (
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwk"
-	"github.com/lestrrat-go/jwx/v2/jws"
 )
 
 // signingKey is one private key and its published public half.
@@ -25,16 +24,9 @@ type signingKey struct {
 // RotateKey makes a freshly generated key, with a new kid, the signing key. Earlier keys
 // stay in the JWKS until RemoveOldKeys.
 func (p *Provider) RotateKey() error {
-	var raw any
-	var err error
-	switch p.alg {
-	case jwa.ES256:
-		raw, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	default:
-		raw, err = rsa.GenerateKey(rand.Reader, 2048)
-	}
+	raw, err := generateKey(p.alg)
 	if err != nil {
-		return fmt.Errorf("testidp: generate %s key: %w", p.alg, err)
+		return err
 	}
 	priv, err := jwk.FromRaw(raw)
 	if err != nil {
@@ -57,6 +49,22 @@ func (p *Provider) RotateKey() error {
 	defer p.mu.Unlock()
 	p.st.keys = append(p.st.keys, signingKey{kid: priv.KeyID(), priv: priv, pub: pub})
 	return nil
+}
+
+// generateKey returns a new private key for alg: P-256 for ES256, RSA 2048 otherwise.
+func generateKey(alg jwa.SignatureAlgorithm) (any, error) {
+	var raw any
+	var err error
+	switch alg {
+	case jwa.ES256:
+		raw, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	default:
+		raw, err = rsa.GenerateKey(rand.Reader, 2048)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("testidp: generate %s key: %w", alg, err)
+	}
+	return raw, nil
 }
 
 // RemoveOldKeys drops every key but the current signing key from the JWKS.
@@ -93,25 +101,7 @@ func (p *Provider) publicSet() (jwk.Set, error) {
 // SignIDToken signs claims exactly as given (no defaults, no TokenHook) with the current
 // key, as a compact JWS with typ JWT and the key's kid.
 func (p *Provider) SignIDToken(claims map[string]any) (string, error) {
-	payload, err := json.Marshal(claims)
-	if err != nil {
-		return "", fmt.Errorf("testidp: encode claims: %w", err)
-	}
-	p.mu.Lock()
-	k := p.st.keys[len(p.st.keys)-1]
-	p.mu.Unlock()
-	hdr := jws.NewHeaders()
-	if err := hdr.Set(jws.TypeKey, "JWT"); err != nil {
-		return "", fmt.Errorf("testidp: set typ: %w", err)
-	}
-	if err := hdr.Set(jws.KeyIDKey, k.kid); err != nil {
-		return "", fmt.Errorf("testidp: set kid: %w", err)
-	}
-	tok, err := jws.Sign(payload, jws.WithKey(p.alg, k.priv, jws.WithProtectedHeaders(hdr)))
-	if err != nil {
-		return "", fmt.Errorf("testidp: sign: %w", err)
-	}
-	return string(tok), nil
+	return p.SignToken(claims, "JWT", DefectNone)
 }
 
 // idToken builds, hooks and signs the ID token for u under g; accessToken, when not
@@ -136,7 +126,11 @@ func (p *Provider) idToken(u User, g grant, accessToken string) (string, error) 
 	if p.tokenHook != nil {
 		p.tokenHook(c)
 	}
-	return p.SignIDToken(c)
+	d := DefectNone
+	if p.idTokenDefect != nil {
+		d = p.idTokenDefect()
+	}
+	return p.SignToken(c, "JWT", d)
 }
 
 // userClaims are the identity claims shared by ID tokens and userinfo, without Extra.

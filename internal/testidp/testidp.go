@@ -66,6 +66,9 @@ type Options struct {
 	TokenHook func(claims map[string]any)
 	// DiscoveryHook, when set, may change the discovery document before it is served.
 	DiscoveryHook func(doc map[string]any)
+	// IDTokenDefect, when set, is asked before each ID token is signed (after TokenHook)
+	// how to sign it wrongly; DefectNone signs it as usual. Conformance tests switch it.
+	IDTokenDefect func() Defect
 }
 
 // Provider is an in-memory OpenID provider. It is safe for concurrent use.
@@ -81,6 +84,7 @@ type Provider struct {
 	loginNote     string
 	tokenHook     func(map[string]any)
 	discoveryHook func(map[string]any)
+	idTokenDefect func() Defect
 	users         map[string]User   // by username; read-only after New
 	clients       map[string]Client // by ID; read-only after New
 
@@ -107,6 +111,7 @@ func New(opts Options) (*Provider, error) {
 		loginNote:     opts.LoginNote,
 		tokenHook:     opts.TokenHook,
 		discoveryHook: opts.DiscoveryHook,
+		idTokenDefect: opts.IDTokenDefect,
 		users:         make(map[string]User, len(opts.Users)),
 		clients:       make(map[string]Client, len(opts.Clients)),
 		st:            newState(),
