@@ -1,7 +1,8 @@
 // Package testidp is a small OpenID provider for development and tests: discovery, JWKS,
 // an HTML login form at /authorize (authorization code with PKCE S256, and the implicit
 // flow with any advertised response mode including form_post), /token (authorization_code
-// and rotating refresh_token grants), /userinfo and /logout (end session).
+// and rotating refresh_token grants), /userinfo and /logout (end session). For conformance
+// tests it also signs tokens wrongly on purpose (Defect, SignToken, Options.IDTokenDefect).
 //
 // A Provider is an http.Handler serving every endpoint under its issuer URL's path. All
 // state lives in memory inside the Provider; nothing is shared between providers. It is
