@@ -118,17 +118,7 @@ func TestCompleteRefusesToken(t *testing.T) {
 	pemKey, derKey := idpPublicKeyBytes(t, env)
 	stranger := newSigner(t, jose.RS256, "stranger")
 	now := env.clock.Now()
-	set := func(kv ...any) func(map[string]any) {
-		return func(c map[string]any) {
-			for i := 0; i < len(kv); i += 2 {
-				if kv[i+1] == nil {
-					delete(c, kv[i].(string))
-				} else {
-					c[kv[i].(string)] = kv[i+1]
-				}
-			}
-		}
-	}
+	set := testidp.SetClaims
 	hmacWith := func(secret []byte) func(*testing.T, map[string]any) string {
 		return func(t *testing.T, c map[string]any) string {
 			return forgedToken(t, map[string]any{"alg": "HS256", "typ": "JWT", "kid": env.idp.KeyID()}, c, secret)

@@ -36,17 +36,17 @@ func logoutRows() []logoutRow {
 		{id: "rp-backchannel-rpinitlogout-lt-bad-sig", defect: testidp.DefectBadSignature, reason: "signature"},
 		{id: "rp-backchannel-rpinitlogout-lt-hs256-public-key", defect: testidp.DefectHMACPublicKey, reason: "algorithm"},
 		{id: "rp-backchannel-rpinitlogout-lt-foreign-key", defect: testidp.DefectForeignKey, reason: "signature"},
-		{id: "rp-backchannel-rpinitlogout-lt-with-nonce", claims: set("nonce", "n-0S6_WzA2Mj"), reason: "nonce"},
-		{id: "rp-backchannel-rpinitlogout-lt-no-event", claims: set("events", nil), reason: "events"},
-		{id: "rp-backchannel-rpinitlogout-lt-wrong-event", claims: set("events", map[string]any{"http://schemas.openid.net/event/other": map[string]any{}}), reason: "events"},
-		{id: "rp-backchannel-rpinitlogout-lt-wrong-aud", claims: set("aud", "another-client"), reason: "audience"},
-		{id: "rp-backchannel-rpinitlogout-lt-wrong-iss", claims: set("iss", "https://attacker.example"), reason: "issuer"},
-		{id: "rp-backchannel-rpinitlogout-lt-no-sub-no-sid", claims: set("sub", nil, "sid", nil), reason: "sub_sid"},
-		{id: "rp-backchannel-rpinitlogout-lt-no-jti", claims: set("jti", nil), reason: "jti"},
+		{id: "rp-backchannel-rpinitlogout-lt-with-nonce", claims: testidp.SetClaims("nonce", "n-0S6_WzA2Mj"), reason: "nonce"},
+		{id: "rp-backchannel-rpinitlogout-lt-no-event", claims: testidp.SetClaims("events", nil), reason: "events"},
+		{id: "rp-backchannel-rpinitlogout-lt-wrong-event", claims: testidp.SetClaims("events", map[string]any{"http://schemas.openid.net/event/other": map[string]any{}}), reason: "events"},
+		{id: "rp-backchannel-rpinitlogout-lt-wrong-aud", claims: testidp.SetClaims("aud", "another-client"), reason: "audience"},
+		{id: "rp-backchannel-rpinitlogout-lt-wrong-iss", claims: testidp.SetClaims("iss", "https://attacker.example"), reason: "issuer"},
+		{id: "rp-backchannel-rpinitlogout-lt-no-sub-no-sid", claims: testidp.SetClaims("sub", nil, "sid", nil), reason: "sub_sid"},
+		{id: "rp-backchannel-rpinitlogout-lt-no-jti", claims: testidp.SetClaims("jti", nil), reason: "jti"},
 		{id: "rp-backchannel-rpinitlogout-lt-iat-stale", claims: at("iat", -time.Hour), reason: "iat"},
 		{id: "rp-backchannel-rpinitlogout-lt-expired", claims: at("exp", -10*time.Minute), reason: "expired"},
 		{id: "rp-backchannel-rpinitlogout-lt-wrong-typ", typ: "at+jwt", reason: "typ"},
-		{id: "rp-backchannel-rpinitlogout-lt-replayed-jti", claims: set("sub", "sub-somebody-else", "sid", nil), replay: true, reason: "replayed"},
+		{id: "rp-backchannel-rpinitlogout-lt-replayed-jti", claims: testidp.SetClaims("sub", "sub-somebody-else", "sid", nil), replay: true, reason: "replayed"},
 	}
 }
 
@@ -135,12 +135,5 @@ func wantLogoutRefused(t *testing.T, gw *testenv.Gateway, resp *http.Response, b
 	if resp.StatusCode != http.StatusBadRequest || json.Unmarshal([]byte(body), &answer) != nil || answer["error"] != "invalid_request" {
 		t.Errorf("status %d, body %q; want 400 with a JSON invalid_request", resp.StatusCode, body)
 	}
-	rid := resp.Header.Get("X-Request-Id")
-	if rid == "" {
-		t.Fatalf("no X-Request-Id on the answer (status %d)", resp.StatusCode)
-	}
-	rec := gw.WaitRecord(t, "back-channel logout refused", testenv.LogWait, func(r map[string]any) bool { return testenv.Str(r, "request_id") == rid })
-	if rec["audit"] != true || testenv.Str(rec, "reason") != reason {
-		t.Errorf("audit line %v; want audit true and reason %q", rec, reason)
-	}
+	wantAudit(t, gw, resp, "back-channel logout refused", reason)
 }

@@ -41,19 +41,6 @@ type signInRow struct {
 	deliver func(t *testing.T, s *suite, gw *testenv.Gateway, c *http.Client, cb callback) (*http.Response, string, *http.Client)
 }
 
-// set returns a claims change that sets each key to its value, or deletes it for nil.
-func set(kv ...any) func(map[string]any) {
-	return func(c map[string]any) {
-		for i := 0; i < len(kv); i += 2 {
-			if kv[i+1] == nil {
-				delete(c, kv[i].(string))
-			} else {
-				c[kv[i].(string)] = kv[i+1]
-			}
-		}
-	}
-}
-
 // at returns a change that sets key to now+d, in Unix seconds, when the token is minted.
 func at(key string, d time.Duration) func(map[string]any) {
 	return func(c map[string]any) { c[key] = time.Now().Add(d).Unix() }
@@ -77,7 +64,7 @@ func signInRows() []signInRow {
 		{id: "rp-id_token-kid-absent-multiple-jwks", in: both, idp: misbehaviour{defect: testidp.DefectNoKID}},
 		// Userinfo answering for another subject is ignored: the user signs in without
 		// the groups it offered, and an audit line says why.
-		{id: "rp-userinfo-bad-sub-claim", in: code, idp: misbehaviour{claims: set("groups", nil), userinfo: otherSubject},
+		{id: "rp-userinfo-bad-sub-claim", in: code, idp: misbehaviour{claims: testidp.SetClaims("groups", nil), userinfo: otherSubject},
 			check: userinfoIgnored},
 
 		{id: "rp-id_token-bad-sig-rs256", in: both, idp: misbehaviour{defect: testidp.DefectBadSignature}, reason: "signature"},
@@ -85,23 +72,23 @@ func signInRows() []signInRow {
 		{id: "rp-id_token-bad-sig-hs256-public-key", in: both, idp: misbehaviour{defect: testidp.DefectHMACPublicKey}, reason: "algorithm"},
 		{id: "rp-id_token-kid-absent-foreign-key", in: both, idp: misbehaviour{defect: testidp.DefectForeignKey}, reason: "signature"},
 		{id: "rp-id_token-kid-unknown", in: both, idp: misbehaviour{defect: testidp.DefectUnknownKID}, reason: "unknown_key", jwksFetches: 1},
-		{id: "rp-id_token-issuer-mismatch", in: both, idp: misbehaviour{claims: set("iss", "https://attacker.example")}, reason: "issuer"},
-		{id: "rp-id_token-aud", in: both, idp: misbehaviour{claims: set("aud", "another-client")}, reason: "audience"},
+		{id: "rp-id_token-issuer-mismatch", in: both, idp: misbehaviour{claims: testidp.SetClaims("iss", "https://attacker.example")}, reason: "issuer"},
+		{id: "rp-id_token-aud", in: both, idp: misbehaviour{claims: testidp.SetClaims("aud", "another-client")}, reason: "audience"},
 		{id: "rp-id_token-aud-multiple-no-azp", in: both, idp: misbehaviour{claims: audAndAZP("")}, reason: "audience"},
 		{id: "rp-id_token-azp", in: both, idp: misbehaviour{claims: audAndAZP("another-client")}, reason: "audience"},
-		{id: "rp-id_token-sub", in: both, idp: misbehaviour{claims: set("sub", nil)}, reason: "claims"},
-		{id: "rp-id_token-iat", in: both, idp: misbehaviour{claims: set("iat", nil)}, reason: "iat"},
+		{id: "rp-id_token-sub", in: both, idp: misbehaviour{claims: testidp.SetClaims("sub", nil)}, reason: "claims"},
+		{id: "rp-id_token-iat", in: both, idp: misbehaviour{claims: testidp.SetClaims("iat", nil)}, reason: "iat"},
 		{id: "rp-id_token-iat-future", in: both, idp: misbehaviour{claims: at("iat", time.Hour)}, reason: "iat"},
 		{id: "rp-id_token-iat-stale", in: both, idp: misbehaviour{claims: at("iat", -time.Hour)}, reason: "iat"},
 		{id: "rp-id_token-exp", in: both, idp: misbehaviour{claims: at("exp", -10*time.Minute)}, reason: "expired"},
-		{id: "rp-id_token-exp-absent", in: both, idp: misbehaviour{claims: set("exp", nil)}, reason: "expired"},
+		{id: "rp-id_token-exp-absent", in: both, idp: misbehaviour{claims: testidp.SetClaims("exp", nil)}, reason: "expired"},
 		{id: "rp-id_token-nbf", in: both, idp: misbehaviour{claims: at("nbf", time.Hour)}, reason: "not_yet_valid"},
-		{id: "rp-nonce-invalid", in: both, idp: misbehaviour{claims: set("nonce", "a-nonce-from-another-login")}, reason: "nonce"},
-		{id: "rp-nonce-absent", in: both, idp: misbehaviour{claims: set("nonce", nil)}, reason: "nonce"},
+		{id: "rp-nonce-invalid", in: both, idp: misbehaviour{claims: testidp.SetClaims("nonce", "a-nonce-from-another-login")}, reason: "nonce"},
+		{id: "rp-nonce-absent", in: both, idp: misbehaviour{claims: testidp.SetClaims("nonce", nil)}, reason: "nonce"},
 		// The code flow's ID token binds the access token (at_hash) and, when present,
 		// the code (c_hash); form_post asks for an ID token alone, which has neither.
-		{id: "rp-id_token-bad-at_hash", in: code, idp: misbehaviour{claims: set("at_hash", leftHash("another access token"))}, reason: "at_hash"},
-		{id: "rp-id_token-bad-c_hash", in: code, idp: misbehaviour{claims: set("c_hash", leftHash("another code"))}, reason: "c_hash"},
+		{id: "rp-id_token-bad-at_hash", in: code, idp: misbehaviour{claims: testidp.SetClaims("at_hash", leftHash("another access token"))}, reason: "at_hash"},
+		{id: "rp-id_token-bad-c_hash", in: code, idp: misbehaviour{claims: testidp.SetClaims("c_hash", leftHash("another code"))}, reason: "c_hash"},
 
 		{id: "rp-state-mismatch", in: both, reason: "state_mismatch", deliver: tamperedState},
 		{id: "rp-state-replay", in: both, idp: misbehaviour{replayCodes: true}, reason: "replayed", deliver: replayedCallback},
@@ -211,11 +198,18 @@ func wantRefused(t *testing.T, gw *testenv.Gateway, c *http.Client, resp *http.R
 	if sessionSet(resp, c, gw) {
 		t.Errorf("a refused sign-in set a session cookie: %v", resp.Header.Values("Set-Cookie"))
 	}
+	wantAudit(t, gw, resp, "sign-in failed", reason)
+}
+
+// wantAudit checks the gateway logged an audit line msg with reason about the request
+// resp answered (by its X-Request-Id).
+func wantAudit(t *testing.T, gw *testenv.Gateway, resp *http.Response, msg, reason string) {
+	t.Helper()
 	rid := resp.Header.Get("X-Request-Id")
 	if rid == "" {
 		t.Fatalf("no X-Request-Id on the answer (status %d)", resp.StatusCode)
 	}
-	rec := gw.WaitRecord(t, "sign-in failed", testenv.LogWait, func(r map[string]any) bool { return testenv.Str(r, "request_id") == rid })
+	rec := gw.WaitRecord(t, msg, testenv.LogWait, func(r map[string]any) bool { return testenv.Str(r, "request_id") == rid })
 	if rec["audit"] != true || testenv.Str(rec, "reason") != reason {
 		t.Errorf("audit line %v; want audit true and reason %q", rec, reason)
 	}

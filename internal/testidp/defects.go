@@ -118,3 +118,17 @@ func flipSignatureBit(tok string) (string, error) {
 	sig[len(sig)/2] ^= 0x01
 	return tok[:i+1] + base64.RawURLEncoding.EncodeToString(sig), nil
 }
+
+// SetClaims returns a claims change, for TokenHook or a test's own tokens, that sets
+// each key of the pairs kv to the value after it, or deletes the key when that is nil.
+func SetClaims(kv ...any) func(map[string]any) {
+	return func(c map[string]any) {
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i+1] == nil {
+				delete(c, kv[i].(string))
+			} else {
+				c[kv[i].(string)] = kv[i+1]
+			}
+		}
+	}
+}

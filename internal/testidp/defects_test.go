@@ -77,3 +77,11 @@ func decodeHeader(t *testing.T, tok string) map[string]any {
 	}
 	return hdr
 }
+
+func TestSetClaims(t *testing.T) {
+	c := map[string]any{"sub": "x", "nonce": "n"}
+	SetClaims("nonce", nil, "aud", "other")(c)
+	if _, ok := c["nonce"]; ok || c["aud"] != "other" || c["sub"] != "x" {
+		t.Errorf("claims %v; want nonce deleted, aud other, sub kept", c)
+	}
+}
