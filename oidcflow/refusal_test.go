@@ -148,6 +148,8 @@ func TestCompleteRefusesToken(t *testing.T) {
 		{name: "other nonce", mod: set("nonce", "replayed-from-another-login"), wantReason: "nonce"},
 		{name: "other issuer", mod: set("iss", "https://evil.example.com"), wantReason: "issuer"},
 		{name: "no subject", mod: set("sub", nil), wantReason: "claims"},
+		{name: "aud is a number", mod: set("aud", 42), wantReason: "claims"},
+		{name: "exp is a string", mod: set("exp", "tomorrow"), wantReason: "claims"},
 		{name: "alg none", mod: set(), wantReason: "algorithm", token: func(t *testing.T, c map[string]any) string {
 			return forgedToken(t, map[string]any{"alg": "none", "typ": "JWT"}, c, nil)
 		}},

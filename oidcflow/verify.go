@@ -120,6 +120,8 @@ func verifyReason(err error) string {
 		{errJWKSUnavailable, "jwks_unavailable"},
 		{"unexpected signature algorithm", "algorithm"},
 		{"malformed jwt", "malformed"},
+		// A signed token whose claims have the wrong JSON types: not a signature problem.
+		{"failed to unmarshal claims", "claims"},
 		{"signing method", "algorithm"},
 		{"different provider", "issuer"},
 		{"expected audience", "audience"},

@@ -27,6 +27,8 @@ type misbehaviour struct {
 	replayCodes bool
 	// userinfo changes the userinfo endpoint's answer.
 	userinfo func(c map[string]any)
+	// tokens changes the token endpoint's answer (the code flow's tokens).
+	tokens func(c map[string]any)
 }
 
 // hostileIdP is internal/testidp served in this process, switched per row to mint
@@ -99,8 +101,8 @@ func (h *hostileIdP) defect() testidp.Defect {
 }
 
 // serve answers as the provider does, except that with replayCodes a code redeemed
-// before gets its first answer again, and that userinfo may change the userinfo
-// endpoint's answer.
+// before gets its first answer again, and that userinfo and tokens may change those
+// endpoints' answers.
 func (h *hostileIdP) serve(p http.Handler, w http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
 	now := h.now
@@ -109,19 +111,26 @@ func (h *hostileIdP) serve(p http.Handler, w http.ResponseWriter, r *http.Reques
 	case now.replayCodes && r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/token"):
 		h.replayToken(p, w, r)
 	case now.userinfo != nil && strings.HasSuffix(r.URL.Path, "/userinfo"):
-		rec := httptest.NewRecorder()
-		p.ServeHTTP(rec, r)
-		var c map[string]any
-		if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &c) != nil {
-			copyAnswer(w, rec)
-			return
-		}
-		now.userinfo(c)
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(c)
+		rewrite(p, w, r, now.userinfo)
+	case now.tokens != nil && strings.HasSuffix(r.URL.Path, "/token"):
+		rewrite(p, w, r, now.tokens)
 	default:
 		p.ServeHTTP(w, r)
 	}
+}
+
+// rewrite answers r as p does, with change applied to a successful JSON answer.
+func rewrite(p http.Handler, w http.ResponseWriter, r *http.Request, change func(map[string]any)) {
+	rec := httptest.NewRecorder()
+	p.ServeHTTP(rec, r)
+	var c map[string]any
+	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &c) != nil {
+		copyAnswer(w, rec)
+		return
+	}
+	change(c)
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(c)
 }
 
 // replayToken answers a token request, with the first answer again for a code

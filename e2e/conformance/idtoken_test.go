@@ -70,12 +70,14 @@ func signInRows() []signInRow {
 		{id: "rp-id_token-bad-sig-rs256", in: both, idp: misbehaviour{defect: testidp.DefectBadSignature}, reason: "signature"},
 		{id: "rp-id_token-sig-none", in: both, idp: misbehaviour{defect: testidp.DefectAlgNone}, reason: "algorithm"},
 		{id: "rp-id_token-bad-sig-hs256-public-key", in: both, idp: misbehaviour{defect: testidp.DefectHMACPublicKey}, reason: "algorithm"},
+		{id: "rp-id_token-sig-alg-not-advertised", in: both, idp: misbehaviour{defect: testidp.DefectOtherAlg}, reason: "algorithm"},
 		{id: "rp-id_token-kid-absent-foreign-key", in: both, idp: misbehaviour{defect: testidp.DefectForeignKey}, reason: "signature"},
 		{id: "rp-id_token-kid-unknown", in: both, idp: misbehaviour{defect: testidp.DefectUnknownKID}, reason: "unknown_key", jwksFetches: 1},
 		{id: "rp-id_token-issuer-mismatch", in: both, idp: misbehaviour{claims: testidp.SetClaims("iss", "https://attacker.example")}, reason: "issuer"},
 		{id: "rp-id_token-aud", in: both, idp: misbehaviour{claims: testidp.SetClaims("aud", "another-client")}, reason: "audience"},
 		{id: "rp-id_token-aud-multiple-no-azp", in: both, idp: misbehaviour{claims: audAndAZP("")}, reason: "audience"},
 		{id: "rp-id_token-azp", in: both, idp: misbehaviour{claims: audAndAZP("another-client")}, reason: "audience"},
+		{id: "rp-id_token-claim-types", in: both, idp: misbehaviour{claims: testidp.SetClaims("aud", 42, "exp", "tomorrow")}, reason: "claims"},
 		{id: "rp-id_token-sub", in: both, idp: misbehaviour{claims: testidp.SetClaims("sub", nil)}, reason: "claims"},
 		{id: "rp-id_token-iat", in: both, idp: misbehaviour{claims: testidp.SetClaims("iat", nil)}, reason: "iat"},
 		{id: "rp-id_token-iat-future", in: both, idp: misbehaviour{claims: at("iat", time.Hour)}, reason: "iat"},
@@ -90,6 +92,8 @@ func signInRows() []signInRow {
 		{id: "rp-id_token-bad-at_hash", in: code, idp: misbehaviour{claims: testidp.SetClaims("at_hash", leftHash("another access token"))}, reason: "at_hash"},
 		{id: "rp-id_token-bad-c_hash", in: code, idp: misbehaviour{claims: testidp.SetClaims("c_hash", leftHash("another code"))}, reason: "c_hash"},
 
+		// A token endpoint that answers without an ID token signs nobody in.
+		{id: "rp-token_endpoint-no-id_token", in: code, idp: misbehaviour{tokens: testidp.SetClaims("id_token", nil)}, reason: "bad_response"},
 		{id: "rp-state-mismatch", in: both, reason: "state_mismatch", deliver: tamperedState},
 		{id: "rp-state-replay", in: both, idp: misbehaviour{replayCodes: true}, reason: "replayed", deliver: replayedCallback},
 	}

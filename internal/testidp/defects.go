@@ -35,6 +35,9 @@ const (
 	DefectUnknownKID Defect = "unknown-kid"
 	// DefectForeignKey signs with a fresh key the JWKS does not hold, without a kid.
 	DefectForeignKey Defect = "foreign-key"
+	// DefectOtherAlg signs with the current RSA key and kid under RS384, an algorithm
+	// the discovery document does not list (an error for an ES256 provider).
+	DefectOtherAlg Defect = "other-alg"
 )
 
 // SignToken signs claims exactly as given (no defaults, no TokenHook) as a compact JWS
@@ -59,6 +62,11 @@ func (p *Provider) SignToken(claims map[string]any, typ string, d Defect) (strin
 	case DefectNone, DefectBadSignature:
 	case DefectNoKID:
 		kid = ""
+	case DefectOtherAlg:
+		if p.alg != jwa.RS256 {
+			return "", fmt.Errorf("testidp: defect %q needs an RS256 provider", d)
+		}
+		alg = jwa.RS384
 	case DefectUnknownKID:
 		kid = "unknown-" + rand.Text()[:10]
 	case DefectForeignKey:

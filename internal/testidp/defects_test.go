@@ -29,6 +29,7 @@ func TestSignTokenDefects(t *testing.T) {
 		{DefectNoKID, "RS256", "-", true},
 		{DefectUnknownKID, "RS256", "unknown-", true},
 		{DefectForeignKey, "RS256", "-", false},
+		{DefectOtherAlg, "RS384", kid, false}, // the published key is for RS256 only
 	} {
 		t.Run(string(tc.defect), func(t *testing.T) {
 			tok, err := e.p.SignToken(claims, "logout+jwt", tc.defect)
