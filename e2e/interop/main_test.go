@@ -4,6 +4,7 @@
 package interop
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssogate/ssogate/assertion"
 	"github.com/ssogate/ssogate/internal/testenv"
 )
 
@@ -20,28 +22,64 @@ var builder testenv.Builder
 
 func TestMain(m *testing.M) { os.Exit(builder.Run(m)) }
 
-// echoed is what the upstream received from the gateway.
+// echoed is what the upstream received from the gateway: the identity headers and
+// the identity assertion, verified against the gateway's JWKS.
 type echoed struct {
-	User  string `json:"user"`
-	Email string `json:"email"`
+	User           string            `json:"user"`
+	Email          string            `json:"email"`
+	Groups         string            `json:"groups"`
+	Assertion      *assertion.Claims `json:"assertion"`
+	AssertionError string            `json:"assertion_error"`
 }
 
-// newEchoUpstream answers every request with the identity headers the gateway sent.
-func newEchoUpstream(t *testing.T) *httptest.Server {
+// newEchoUpstream answers every request with the identity headers the gateway at
+// publicURL sent, and the claims of its assertion once verified as an application
+// would (signature with the gateway's published key, iss, aud, exp).
+func newEchoUpstream(t *testing.T, publicURL string) *httptest.Server {
 	t.Helper()
+	verifier := assertion.NewVerifier(publicURL+"/oidc/jwks.json", &http.Client{Timeout: 5 * time.Second}, publicURL, publicURL)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e := echoed{User: r.Header.Get("X-Auth-Request-User"), Email: r.Header.Get("X-Auth-Request-Email"),
+			Groups: r.Header.Get("X-Auth-Request-Groups"), AssertionError: "no assertion"}
+		if raw := r.Header.Get("X-Auth-Request-Assertion"); raw != "" {
+			ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+			defer cancel()
+			e.AssertionError = ""
+			if c, err := verifier.Verify(ctx, raw); err != nil {
+				e.AssertionError = err.Error()
+			} else {
+				e.Assertion = c
+			}
+		}
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(echoed{User: r.Header.Get("X-Auth-Request-User"), Email: r.Header.Get("X-Auth-Request-Email")})
+		_ = json.NewEncoder(w).Encode(e)
 	}))
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// wantIdentity fails t unless the upstream received user, email and groups (as the
+// X-Auth-Request-Groups header writes them) in the headers and in a verified assertion.
+func wantIdentity(t *testing.T, e echoed, user, email, groups string) {
+	t.Helper()
+	if e.User != user || e.Email != email || e.Groups != groups {
+		t.Errorf("upstream headers: user %q, email %q, groups %q; want %q, %q, %q", e.User, e.Email, e.Groups, user, email, groups)
+	}
+	if e.Assertion == nil {
+		t.Fatalf("the upstream could not verify X-Auth-Request-Assertion: %s", e.AssertionError)
+	}
+	a := e.Assertion
+	if a.Username != user || a.Email != email || strings.Join(a.Groups, ",") != groups || a.Subject == "" {
+		t.Errorf("assertion: sub %q, preferred_username %q, email %q, groups %q; want a sub and %q, %q, %q",
+			a.Subject, a.Username, a.Email, a.Groups, user, email, groups)
+	}
 }
 
 // startGateway starts the gateway on addr in front of a new echo upstream, signing in
 // at issuer with env's OIDC settings.
 func startGateway(t *testing.T, addr, issuer string, env map[string]string) *testenv.Gateway {
 	t.Helper()
-	up := newEchoUpstream(t)
+	up := newEchoUpstream(t, "http://"+addr)
 	full := map[string]string{
 		"LISTEN_ADDR": addr, "PUBLIC_URL": "http://" + addr, "UPSTREAM_URL": up.URL, "OIDC_ISSUER": issuer,
 	}
@@ -58,17 +96,18 @@ func startGateway(t *testing.T, addr, issuer string, env map[string]string) *tes
 // upstream received once the gateway signed the user in.
 func formSignIn(t *testing.T, gw *testenv.Gateway, fields url.Values) echoed {
 	t.Helper()
-	c := testenv.NewClient(t, true)
-	resp, page := testenv.Fetch(t, c, gw.URL+"/app", nil, nil)
-	action, hidden := testenv.ParseForm(t, page)
-	for k, v := range fields {
-		hidden[k] = v
+	return formSignInWith(t, testenv.NewClient(t, true), gw, fields)
+}
+
+// formSignInWith is formSignIn with the client c (and its cookies). A form_post page
+// (a form the provider's page posts to the gateway's callback by script) is submitted
+// as the browser's script would.
+func formSignInWith(t *testing.T, c *http.Client, gw *testenv.Gateway, fields url.Values) echoed {
+	t.Helper()
+	resp, body := submitForm(t, c, gw.URL+"/app", fields)
+	if action, hidden, ok := testenv.FindForm(body); ok && strings.HasPrefix(action, gw.URL+"/oidc/callback") {
+		resp, body = testenv.Fetch(t, c, action, hidden, nil)
 	}
-	target, err := resp.Request.URL.Parse(action)
-	if err != nil {
-		t.Fatalf("login form action %q: %v", action, err)
-	}
-	resp, body := testenv.Fetch(t, c, target.String(), hidden, nil)
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Request.URL.String(), gw.URL+"/app") {
 		t.Fatalf("after the provider's login form: %d at %s, want the upstream's /app\n%s\n--- gateway log ---\n%s",
 			resp.StatusCode, resp.Request.URL, body, gw.Logs())
@@ -78,4 +117,21 @@ func formSignIn(t *testing.T, gw *testenv.Gateway, fields url.Values) echoed {
 		t.Fatalf("upstream answer %q: %v", body, err)
 	}
 	return e
+}
+
+// submitForm opens startURL with c, fills the first form on the page it lands on (the
+// provider's login form) with fields on top of its hidden fields, submits it and
+// returns where c ends.
+func submitForm(t *testing.T, c *http.Client, startURL string, fields url.Values) (*http.Response, string) {
+	t.Helper()
+	resp, page := testenv.Fetch(t, c, startURL, nil, nil)
+	action, hidden := testenv.ParseForm(t, page)
+	for k, v := range fields {
+		hidden[k] = v
+	}
+	target, err := resp.Request.URL.Parse(action)
+	if err != nil {
+		t.Fatalf("login form action %q: %v", action, err)
+	}
+	return testenv.Fetch(t, c, target.String(), hidden, nil)
 }

@@ -60,3 +60,10 @@ func StartExternal(t testing.TB, name string, cmd *exec.Cmd, readyURL string, ti
 	t.Fatalf("testenv: %s did not answer 200 at %s within %v\n%s", name, readyURL, timeout, p.Logs())
 	return nil
 }
+
+// Stop stops the provider now (SIGTERM, then SIGKILL after a grace period) and waits
+// for it to exit; t.Cleanup would otherwise do it.
+func (e *External) Stop(t testing.TB) {
+	t.Helper()
+	e.stop(t)
+}

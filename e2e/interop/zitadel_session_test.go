@@ -1,0 +1,150 @@
+package interop
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ssogate/ssogate/internal/testenv"
+)
+
+// TestZitadelRefresh: with offline_access the OP issues a refresh token and rotates
+// it on every use (the used one is deleted). A pkce session in Redis re-validates every
+// REFRESH_INTERVAL: two refreshes in a row succeed (the second spends the token the
+// first got) and keep the identity complete (the refreshed ID token carries only sub
+// again, so userinfo is read again). When the OP no longer knows the token (restarted
+// with empty memory), it refuses the refresh and the session ends: 401.
+func TestZitadelRefresh(t *testing.T) {
+	gwAddr := testenv.FreeAddr(t)
+	z := startZitadel(t, gwAddr)
+	rds := testenv.StartRedis(t)
+	gw := startGateway(t, gwAddr, z.issuer, map[string]string{"OIDC_CLIENT_ID": zitadelPublicClient, "OIDC_AUTH_METHOD": "pkce",
+		"OIDC_SCOPES": "openid profile email offline_access", "REFRESH_INTERVAL": "1s", "SESSION_STORE": rds.URL()})
+	c := testenv.NewClient(t, true)
+	wantIdentity(t, formSignInWith(t, c, gw, zitadelLogin), zitadelUser, zitadelEmail, zitadelGroups)
+
+	deadline := time.Now().Add(15 * time.Second)
+	for refreshes(gw, "success") < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d successful session refreshes within 15s, want 2\n--- gateway log ---\n%s", refreshes(gw, "success"), gw.Logs())
+		}
+		status, e := fetchApp(t, c, gw)
+		if status != http.StatusOK {
+			t.Fatalf("request while waiting for refreshes: status %d, want 200\n--- gateway log ---\n%s", status, gw.Logs())
+		}
+		wantIdentity(t, e, zitadelUser, zitadelEmail, zitadelGroups)
+		time.Sleep(100 * time.Millisecond) // polling interval, bounded by the deadline
+	}
+	if n := refreshes(gw, "rejected"); n != 0 {
+		t.Fatalf("%d refreshes rejected before the OP restarted, want 0\n--- gateway log ---\n%s", n, gw.Logs())
+	}
+
+	z.proc.Stop(t)
+	z.start(t)
+	deadline = time.Now().Add(15 * time.Second)
+	for {
+		status, _ := fetchApp(t, c, gw)
+		if status == http.StatusUnauthorized {
+			break
+		}
+		if status != http.StatusOK || time.Now().After(deadline) {
+			t.Fatalf("after the OP forgot the refresh token: status %d, want 200 until a refresh is refused, then 401\n--- gateway log ---\n%s",
+				status, gw.Logs())
+		}
+		time.Sleep(100 * time.Millisecond) // polling interval, bounded by the deadline
+	}
+	rec := gw.WaitRecord(t, "session refresh", 5*time.Second, func(m map[string]any) bool { return m["outcome"] == "rejected" })
+	if rec["user"] != zitadelUser {
+		t.Errorf("the rejected refresh's audit line names user %v, want %s", rec["user"], zitadelUser)
+	}
+}
+
+// refreshes counts gw's "session refresh" log lines with outcome.
+func refreshes(gw *testenv.Gateway, outcome string) int {
+	n := 0
+	for _, rec := range testenv.RecordsWithMsg(gw.Logs(), "session refresh") {
+		if rec["outcome"] == outcome {
+			n++
+		}
+	}
+	return n
+}
+
+// fetchApp requests gw's /app with c's cookies as an API client (a 401, not a redirect,
+// when not signed in) and returns the status and, on 200, what the upstream received.
+func fetchApp(t *testing.T, c *http.Client, gw *testenv.Gateway) (int, echoed) {
+	t.Helper()
+	resp, body := testenv.Fetch(t, c, gw.URL+"/app", nil, http.Header{"Accept": {"application/json"}})
+	var e echoed
+	if resp.StatusCode == http.StatusOK {
+		if err := json.Unmarshal([]byte(body), &e); err != nil {
+			t.Fatalf("upstream answer %q: %v", body, err)
+		}
+	}
+	return resp.StatusCode, e
+}
+
+// TestZitadelRPInitiatedLogout: /logout sends the browser to the OP's end_session
+// endpoint with id_token_hint and post_logout_redirect_uri, with both session stores;
+// the OP accepts both, terminates the user's tokens for the client and returns the
+// browser to the gateway; the next visit needs the password again. The example OP
+// keeps no login session of its own (every authorization shows its login form), so
+// the OP's "session terminated" log line is what shows it ended the session.
+func TestZitadelRPInitiatedLogout(t *testing.T) {
+	rds := testenv.StartRedis(t)
+	cookieAddr, redisAddr := testenv.FreeAddr(t), testenv.FreeAddr(t)
+	z := startZitadel(t, cookieAddr, redisAddr)
+	for _, tc := range []struct {
+		name, addr string
+		env        map[string]string
+	}{
+		{"cookie store", cookieAddr, map[string]string{}},
+		{"redis store", redisAddr, map[string]string{"SESSION_STORE": rds.URL()}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.env["OIDC_CLIENT_ID"], tc.env["OIDC_CLIENT_SECRET"], tc.env["OIDC_AUTH_METHOD"] = zitadelConfClient, zitadelSecret, "pkce"
+			gw := startGateway(t, tc.addr, z.issuer, tc.env)
+			c := testenv.NewClient(t, true)
+			wantIdentity(t, formSignInWith(t, c, gw, zitadelLogin), zitadelUser, zitadelEmail, zitadelGroups)
+			terminated := strings.Count(z.proc.Logs(), `msg="session terminated" user=`+zitadelUserID+" client="+zitadelConfClient)
+
+			noFollow := &http.Client{Jar: c.Jar, Timeout: 20 * time.Second,
+				CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			resp, body := testenv.Fetch(t, noFollow, gw.URL+"/logout", nil, nil)
+			loc, err := url.Parse(resp.Header.Get("Location"))
+			if resp.StatusCode != http.StatusFound || err != nil || !strings.HasPrefix(loc.String(), z.issuer+"end_session?") {
+				t.Fatalf("GET /logout: %d to %q, want 302 to %send_session\n%s", resp.StatusCode, resp.Header.Get("Location"), z.issuer, body)
+			}
+			q := loc.Query()
+			hint := q.Get("id_token_hint")
+			if hint == "" || q.Get("post_logout_redirect_uri") != gw.URL+"/" {
+				t.Fatalf("end-session query %v: want an id_token_hint and post_logout_redirect_uri %s/", q, gw.URL)
+			}
+			if claims := testenv.JWTClaims(t, hint); claims["sub"] != zitadelUserID || claims["azp"] != zitadelConfClient {
+				t.Errorf("id_token_hint: sub %v, azp %v; want %s, %s", claims["sub"], claims["azp"], zitadelUserID, zitadelConfClient)
+			}
+
+			resp, body = testenv.Fetch(t, noFollow, loc.String(), nil, nil)
+			if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != gw.URL+"/" {
+				t.Fatalf("the OP's end_session: %d to %q, want 302 to the gateway's %s/ (the OP refuses an id_token_hint or post_logout_redirect_uri it does not accept)\n%s",
+					resp.StatusCode, resp.Header.Get("Location"), gw.URL, body)
+			}
+			if resp, _ = testenv.Fetch(t, c, gw.URL+"/", nil, nil); resp.Request.URL.Path != "/oidc/signed-out" {
+				t.Errorf("back from the OP, the browser ends at %s, want the gateway's signed-out page", resp.Request.URL)
+			}
+			if got := strings.Count(z.proc.Logs(), `msg="session terminated" user=`+zitadelUserID+" client="+zitadelConfClient); got != terminated+1 {
+				t.Errorf("the OP logged %d session terminations for this logout, want 1\n--- OP log ---\n%s", got-terminated, z.proc.Logs())
+			}
+			if status, _ := fetchApp(t, c, gw); status != http.StatusUnauthorized {
+				t.Errorf("after /logout the session still works: status %d, want 401", status)
+			}
+			resp, page := testenv.Fetch(t, c, gw.URL+"/app", nil, nil)
+			if !strings.HasPrefix(resp.Request.URL.String(), z.issuer+"login/username") || !strings.Contains(page, `name="password"`) {
+				t.Errorf("the next visit ends at %s, want the OP's login form\n%s", resp.Request.URL, page)
+			}
+		})
+	}
+}
