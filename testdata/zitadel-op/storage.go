@@ -48,12 +48,15 @@ func (s *opStorage) SetUserinfoFromRequest(ctx context.Context, info *oidc.UserI
 }
 
 // SetUserinfoFromToken answers the userinfo endpoint as the example does, plus the
-// groups claim.
+// groups claim when the token has the profile scope (the token's scopes are not
+// visible here: the example fills preferred_username for exactly that scope).
 func (s *opStorage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo, tokenID, subject, origin string) error {
 	if err := s.Storage.SetUserinfoFromToken(ctx, info, tokenID, subject, origin); err != nil {
 		return err
 	}
-	s.addGroups(info, info.Subject, []string{oidc.ScopeProfile})
+	if info.PreferredUsername != "" {
+		s.addGroups(info, info.Subject, []string{oidc.ScopeProfile})
+	}
 	return nil
 }
 
