@@ -180,7 +180,7 @@ func (g *gateway) hooks() proxy.Hooks {
 		Request: func(class string, status int, _ time.Duration) {
 			m.Request(class, status)
 		},
-		Upstream:     func(d time.Duration) { m.UpstreamLatency.Observe(d.Seconds()) },
+		Upstream:     m.Upstream,
 		SignIn:       m.SignIn,
 		TokenFailure: m.TokenFailure,
 		GroupLookup:  m.GroupLookup,

@@ -99,16 +99,21 @@ func TestReadinessMetrics(t *testing.T) {
 }
 
 // TestDocumentedMetricsAreTheRegistered pins docs/metrics.md's table to the metrics
-// the gateway registers: the deployment check trusts that table for the names the
-// dashboard and the alerts may use.
+// the gateway registers, with their labels: the deployment check trusts that table for
+// the names and labels the dashboard and the alerts may use.
 func TestDocumentedMetricsAreTheRegistered(t *testing.T) {
 	doc, err := os.ReadFile("../docs/metrics.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var documented []string
-	for _, m := range regexp.MustCompile("(?m)^\\| `(ssogate_[a-z_]+)` \\|").FindAllStringSubmatch(string(doc), -1) {
-		documented = append(documented, m[1])
+	label := regexp.MustCompile("`([a-z_]+)`")
+	for _, m := range regexp.MustCompile("(?m)^\\| `(ssogate_[a-z_]+)` \\| [a-z]+ \\| ([^|]*) \\|").FindAllStringSubmatch(string(doc), -1) {
+		var labels []string
+		for _, l := range label.FindAllStringSubmatch(m[2], -1) {
+			labels = append(labels, l[1])
+		}
+		documented = append(documented, m[1]+"{"+strings.Join(labels, ",")+"}")
 	}
 	descs := make(chan *prometheus.Desc, 100)
 	go func() {
@@ -119,9 +124,10 @@ func TestDocumentedMetricsAreTheRegistered(t *testing.T) {
 		close(descs)
 	}()
 	var registered []string
-	name := regexp.MustCompile(`fqName: "([^"]+)"`)
+	desc := regexp.MustCompile(`fqName: "([^"]+)".*variableLabels: \{([^}]*)\}`)
 	for d := range descs {
-		registered = append(registered, name.FindStringSubmatch(d.String())[1])
+		m := desc.FindStringSubmatch(d.String())
+		registered = append(registered, m[1]+"{"+m[2]+"}")
 	}
 	slices.Sort(documented)
 	slices.Sort(registered)

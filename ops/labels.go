@@ -3,6 +3,7 @@ package ops
 import (
 	"slices"
 	"strconv"
+	"time"
 )
 
 // Label values come from the fixed sets below, written down in docs/metrics.md. A value
@@ -49,17 +50,27 @@ func oneOf(set []string, v string) string {
 	return "other"
 }
 
+// statusLabels returns the code label of each HTTP status from 100 to 599, made
+// once so that labelling a request allocates nothing.
+func statusLabels() []string {
+	out := make([]string, 500)
+	for i := range out {
+		out[i] = strconv.Itoa(100 + i)
+	}
+	return out
+}
+
 // statusLabel is code as a label: a real HTTP status (100–599), else "other".
-func statusLabel(code int) string {
+func (m *Metrics) statusLabel(code int) string {
 	if code < 100 || code > 599 {
 		return "other"
 	}
-	return strconv.Itoa(code)
+	return m.codes[code-100]
 }
 
 // Request counts one request on the public listener.
 func (m *Metrics) Request(routeClass string, status int) {
-	m.Requests.WithLabelValues(oneOf(RouteClasses, routeClass), statusLabel(status)).Inc()
+	m.Requests.WithLabelValues(oneOf(RouteClasses, routeClass), m.statusLabel(status)).Inc()
 }
 
 // SignIn counts one completed sign-in.
@@ -75,4 +86,10 @@ func (m *Metrics) TokenFailure(reason string) {
 // GroupLookup counts one look-up of groups an ID token lacked.
 func (m *Metrics) GroupLookup(source, outcome string) {
 	m.GroupLookups.WithLabelValues(oneOf(GroupSources, source), oneOf(GroupOutcomes, outcome)).Inc()
+}
+
+// Upstream observes one proxied request: its status code (as Request labels it)
+// and how long it took.
+func (m *Metrics) Upstream(status int, elapsed time.Duration) {
+	m.UpstreamLatency.WithLabelValues(m.statusLabel(status)).Observe(elapsed.Seconds())
 }

@@ -12,8 +12,9 @@ type Metrics struct {
 	// forward_auth, sign_in, logout, gateway) and status code.
 	Requests *prometheus.CounterVec
 	// UpstreamLatency observes how long proxied requests take, in seconds, until the
-	// response (or stream) ends.
-	UpstreamLatency prometheus.Histogram
+	// response (or stream) ends, by the status code the client got: the upstream's, or
+	// the gateway's 502 when the upstream could not be reached (Upstream).
+	UpstreamLatency *prometheus.HistogramVec
 	// SignIns counts sign-ins by outcome ("success", "failure") and a short reason
 	// (e.g. "ok", "idp_access_denied", "nonce", "state_mismatch", "replayed").
 	SignIns *prometheus.CounterVec
@@ -33,6 +34,8 @@ type Metrics struct {
 	// GroupLookups counts sign-in look-ups of groups the ID token lacked, by source
 	// (graph, userinfo) and outcome (ok, denied, unavailable, mismatch).
 	GroupLookups *prometheus.CounterVec
+
+	codes []string // the code label of each status from 100 to 599 (statusLabel)
 }
 
 // NewMetrics creates the gateway's collectors and registers them with reg. A nil reg
@@ -44,11 +47,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "ssogate_http_requests_total",
 			Help: "Requests on the public listener by route class and status code.",
 		}, []string{"route_class", "code"}),
-		UpstreamLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+		UpstreamLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "ssogate_upstream_request_duration_seconds",
-			Help:    "Time until the upstream's response headers arrive.",
+			Help:    "Proxied requests until the upstream's response has been passed on, by status code (502: the upstream could not be reached).",
 			Buckets: prometheus.DefBuckets,
-		}),
+		}, []string{"code"}),
 		SignIns: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ssogate_sign_ins_total",
 			Help: "Completed logins by outcome (success, denied, failed) and reason.",
@@ -78,6 +81,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "ssogate_group_lookups_total",
 			Help: "Look-ups of groups an ID token lacked (Microsoft Graph, userinfo), by source and outcome.",
 		}, []string{"source", "outcome"}),
+		codes: statusLabels(),
 	}
 	if reg != nil {
 		reg.MustRegister(m.collectors()...)

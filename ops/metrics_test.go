@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -18,7 +19,7 @@ func TestMetricsEndpointExposesCounters(t *testing.T) {
 	m.TokenFailures.WithLabelValues("expired").Inc()
 	m.JWKSRefreshes.Inc()
 	m.ActiveSessions.Set(3)
-	m.UpstreamLatency.Observe(0.2)
+	m.Upstream(http.StatusNotFound, 200*time.Millisecond)
 
 	rec := get(t, New(Options{Registry: reg}).Handler(), http.MethodGet, "/metrics")
 	if rec.Code != http.StatusOK {
@@ -31,7 +32,7 @@ func TestMetricsEndpointExposesCounters(t *testing.T) {
 		`ssogate_token_failures_total{reason="expired"} 1`,
 		`ssogate_jwks_refreshes_total 1`,
 		`ssogate_active_sessions 3`,
-		`ssogate_upstream_request_duration_seconds_count 1`,
+		`ssogate_upstream_request_duration_seconds_count{code="404"} 1`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %q", want)
@@ -46,6 +47,7 @@ func TestMetricNamesArePrefixed(t *testing.T) {
 	m.Requests.WithLabelValues("sign_in", "302").Inc()
 	m.SignIns.WithLabelValues("success", "ok").Inc()
 	m.TokenFailures.WithLabelValues("nonce").Inc()
+	m.Upstream(http.StatusOK, time.Millisecond)
 	families, err := reg.Gather()
 	if err != nil {
 		t.Fatalf("Gather error: %v", err)
@@ -107,6 +109,7 @@ func TestUnknownLabelValuesCountAsOther(t *testing.T) {
 	m.SignIn("whatever", "nonce")
 	m.TokenFailure("not a reason")
 	m.Request("/some/path", 1000)
+	m.Upstream(42, time.Second)
 	rec := get(t, New(Options{Registry: reg}).Handler(), http.MethodGet, "/metrics")
 	body := rec.Body.String()
 	for _, want := range []string{
@@ -114,6 +117,7 @@ func TestUnknownLabelValuesCountAsOther(t *testing.T) {
 		`ssogate_sign_ins_total{outcome="other",reason="nonce"} 1`,
 		`ssogate_token_failures_total{reason="other"} 1`,
 		`ssogate_http_requests_total{code="other",route_class="other"} 1`,
+		`ssogate_upstream_request_duration_seconds_count{code="other"} 1`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %q", want)
@@ -121,5 +125,24 @@ func TestUnknownLabelValuesCountAsOther(t *testing.T) {
 	}
 	if strings.Contains(body, "made_up") {
 		t.Errorf("/metrics carries a client's label value:\n%s", body)
+	}
+}
+
+// TestRequestMetricsAllocateNothing: the request counter and the upstream histogram
+// are fed on every request, so labelling them (the status code too) must not allocate
+// once a series exists.
+func TestRequestMetricsAllocateNothing(t *testing.T) {
+	m := NewMetrics(nil)
+	for _, tc := range []struct {
+		name string
+		f    func()
+	}{
+		{"Request", func() { m.Request("upstream", http.StatusOK) }},
+		{"Upstream", func() { m.Upstream(http.StatusNotFound, time.Millisecond) }},
+		{"Upstream, no status", func() { m.Upstream(0, time.Millisecond) }},
+	} {
+		if got := testing.AllocsPerRun(100, tc.f); got != 0 {
+			t.Errorf("%s: %v allocations per call, want 0", tc.name, got)
+		}
 	}
 }

@@ -107,8 +107,7 @@ func (g *Gateway) protected(w http.ResponseWriter, r *http.Request) error {
 		// user's (the rewrite strips the client's identity headers and sets none).
 		g.opts.Logger.LogAttrs(r.Context(), slog.LevelDebug, "public path",
 			slog.String("request_id", httperr.RequestID(r.Context())), slog.String("path", r.URL.Path))
-		allowProxying(w)
-		g.upstream.ServeHTTP(w, r)
+		g.serveUpstream(w, r)
 		return nil
 	}
 	d := g.decide(w, r)
@@ -122,15 +121,13 @@ func (g *Gateway) protected(w http.ResponseWriter, r *http.Request) error {
 	case unauthorizedMachine:
 		return g.refuseMachine(w, r, d)
 	case passthrough:
-		allowProxying(w)
-		g.upstream.ServeHTTP(w, r)
+		g.serveUpstream(w, r)
 		return nil
 	}
 	h, err := g.identityHeaders(d.session)
 	if err != nil {
 		return err
 	}
-	start := g.opts.Now()
 	// The requestID middleware, first on every route, put the request's info there.
 	info := requestInfoFrom(r.Context())
 	info.upstream = h
@@ -145,12 +142,25 @@ func (g *Gateway) protected(w http.ResponseWriter, r *http.Request) error {
 	for k, v := range h {
 		r.Header[k] = v
 	}
+	g.serveUpstream(w, r)
+	return nil
+}
+
+// serveUpstream passes r to the upstream and reports the status the client got (the
+// upstream's, or the 502 page) and how long it took to Hooks.Upstream.
+func (g *Gateway) serveUpstream(w http.ResponseWriter, r *http.Request) {
+	start := g.opts.Now()
 	allowProxying(w)
 	g.upstream.ServeHTTP(w, r)
-	if hook := g.opts.Hooks.Upstream; hook != nil {
-		hook(g.since(start))
+	hook := g.opts.Hooks.Upstream
+	if hook == nil {
+		return
 	}
-	return nil
+	status := 0 // not seen: counted as "other"
+	if info := requestInfoFrom(r.Context()); info != nil && info.resp != nil {
+		status = responseStatus(info.resp, r)
+	}
+	hook(status, g.since(start))
 }
 
 // forbid answers a signed-in user the rules refuse, with an audit line.

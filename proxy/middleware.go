@@ -23,6 +23,8 @@ type requestInfo struct {
 	// trace is the upstream call's span context while it is recorded; nil: the
 	// upstream gets the request's own trace context, if any.
 	trace context.Context
+	// resp is the access log's view of the response, which records its status.
+	resp middleware.WrapResponseWriter
 }
 
 // RequestID returns the request's ID, for httperr.RequestID.
@@ -54,16 +56,12 @@ func (g *Gateway) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := g.opts.Now()
 		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		if info := requestInfoFrom(r.Context()); info != nil {
+			info.resp = ww
+		}
 		next.ServeHTTP(ww, r)
 		elapsed := g.opts.Now().Sub(start)
-		status := ww.Status()
-		if status == 0 {
-			status = http.StatusOK
-			if r.Header.Get("Upgrade") != "" {
-				// The reverse proxy wrote a 101 on the hijacked connection, unseen by ww.
-				status = http.StatusSwitchingProtocols
-			}
-		}
+		status := responseStatus(ww, r)
 		if h := g.opts.Hooks.Request; h != nil {
 			h(RouteClass(r.URL.Path), status, elapsed)
 		}
@@ -77,6 +75,18 @@ func (g *Gateway) accessLog(next http.Handler) http.Handler {
 			slog.String("client_ip", clientip.From(r)),
 		)
 	})
+}
+
+// responseStatus is the status code ww's response went out with.
+func responseStatus(ww middleware.WrapResponseWriter, r *http.Request) int {
+	if status := ww.Status(); status != 0 {
+		return status
+	}
+	if r.Header.Get("Upgrade") != "" {
+		// The reverse proxy wrote a 101 on the hijacked connection, unseen by ww.
+		return http.StatusSwitchingProtocols
+	}
+	return http.StatusOK // nothing written: net/http sends 200
 }
 
 // recoverer turns a panic into a logged 500 page instead of a dropped connection.

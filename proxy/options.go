@@ -87,9 +87,11 @@ type Asserter interface {
 }
 
 // Hooks let the caller observe the gateway (metrics). Any of them may be nil.
+// Upstream is called once per proxied request, with the status the client got (the
+// upstream's, or 502 when it could not be reached) and how long it took.
 type Hooks struct {
 	Request      func(routeClass string, status int, elapsed time.Duration)
-	Upstream     func(elapsed time.Duration)
+	Upstream     func(status int, elapsed time.Duration)
 	SignIn       func(outcome, reason string)
 	TokenFailure func(reason string)
 	GroupLookup  func(source, outcome string)

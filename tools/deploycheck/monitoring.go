@@ -8,12 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	"github.com/prometheus/common/model"
-	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/rulefmt"
 	"github.com/prometheus/prometheus/promql/parser"
 	"helm.sh/helm/v3/pkg/chartutil"
@@ -27,15 +25,12 @@ const (
 	dashboardFile = "deploy/grafana/ssogate.json"
 )
 
-// externalMetrics are series the dashboard and the rules may use that the gateway
-// does not export: Prometheus's own scrape health.
-var externalMetrics = []string{"up"}
-
 // CheckMonitoring checks the alert rules and the Grafana dashboard: the rules parse
 // and validate with Prometheus's rule parser, docs/metrics.md shows exactly the rule
 // file, the chart's PrometheusRule (rendered from values) holds the same rules, and
-// every metric a rule or a panel names is one docs/metrics.md lists as exported (a
-// test of the gateway pins that table to the metrics it registers).
+// every metric a rule or a panel names is one docs/metrics.md lists as exported, with
+// the labels it lists (a test of the gateway pins that table to the metrics it
+// registers).
 func CheckMonitoring(root string, rendered []runtime.Object, logf func(string, ...any)) error {
 	doc, err := os.ReadFile(filepath.Join(root, metricsDoc))
 	if err != nil {
@@ -71,21 +66,8 @@ func CheckMonitoring(root string, rendered []runtime.Object, logf func(string, .
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	logf("ok   %s, %s and the chart's PrometheusRule: %d rules parse, every metric named is exported", rulesFile, dashboardFile, len(ruleExprs(groups)))
+	logf("ok   %s, %s and the chart's PrometheusRule: %d rules parse, every metric and label named is exported", rulesFile, dashboardFile, len(ruleExprs(groups)))
 	return nil
-}
-
-// ExportedMetrics reads the metric table of docs/metrics.md: each name, with the
-// _bucket, _sum and _count series of a histogram.
-func ExportedMetrics(doc string) []string {
-	var out []string
-	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z_:][a-z0-9_:]*)` \\| ([a-z]+) \\|").FindAllStringSubmatch(doc, -1) {
-		out = append(out, m[1])
-		if m[2] == "histogram" {
-			out = append(out, m[1]+"_bucket", m[1]+"_sum", m[1]+"_count")
-		}
-	}
-	return out
 }
 
 // ParseRules parses and validates a Prometheus rule file with Prometheus's parser:
@@ -149,14 +131,15 @@ func checkRenderedRules(objs []runtime.Object, want *rulefmt.RuleGroups) error {
 var grafanaVars = regexp.MustCompile(`\$__[a-z_]+|\$\{__[a-z_]+\}`)
 
 // DashboardExprs returns every PromQL expression of a Grafana dashboard (the panels'
-// targets) and the metric of every label_values() variable query, keyed by where.
+// targets) and, for every label_values(metric, label) variable query, an expression
+// that names that metric and label; keyed by where.
 func DashboardExprs(raw []byte) (map[string]string, error) {
 	var dash any
 	if err := json.Unmarshal(raw, &dash); err != nil {
 		return nil, err
 	}
 	out := map[string]string{}
-	labelValues := regexp.MustCompile(`^label_values\(([^,)]+)`)
+	labelValues := regexp.MustCompile(`^label_values\((.+),\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\)$`)
 	var walk func(path string, v any)
 	walk = func(path string, v any) {
 		switch x := v.(type) {
@@ -168,7 +151,8 @@ func DashboardExprs(raw []byte) (map[string]string, error) {
 						out[path+"/expr"] = grafanaVars.ReplaceAllString(s, "5m")
 					case k == "query" || k == "definition":
 						if m := labelValues.FindStringSubmatch(s); m != nil {
-							out[path+"/"+k] = m[1]
+							// The metric and label the variable reads, as an expression.
+							out[path+"/"+k] = "count by (" + m[2] + ") (" + m[1] + ")"
 						}
 					}
 					continue
@@ -186,31 +170,6 @@ func DashboardExprs(raw []byte) (map[string]string, error) {
 		return nil, errors.New("no PromQL expressions found")
 	}
 	return out, nil
-}
-
-// checkNames parses each expression and reports the metrics it names that are not
-// in known.
-func checkNames(file string, exprs map[string]string, known []string) error {
-	var errs []error
-	p := promql()
-	for where, text := range exprs {
-		expr, err := p.ParseExpr(text)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s %s: %w", file, where, err))
-			continue
-		}
-		for _, sel := range parser.ExtractSelectors(expr) {
-			for _, m := range sel {
-				if m.Name != model.MetricNameLabel || m.Type != labels.MatchEqual {
-					continue
-				}
-				if !slices.Contains(known, m.Value) && !slices.Contains(externalMetrics, m.Value) {
-					errs = append(errs, fmt.Errorf("%s %s: %s is not a metric the gateway exports (%s)", file, where, m.Value, metricsDoc))
-				}
-			}
-		}
-	}
-	return errors.Join(errs...)
 }
 
 // yamlBlockAfter returns the first ```yaml block after heading in a Markdown text.
