@@ -28,20 +28,24 @@ type Callback struct {
 }
 
 // ParseCallback reads a callback from the query (GET, code flow) or the form body
-// (POST, form_post). The body is bounded.
+// (POST, form_post). The body is bounded. An ID token is read only from a form_post
+// body: the gateway asks for no response mode that puts one in a URL, where browser
+// history, Referer headers and logs would keep it.
 func ParseCallback(w http.ResponseWriter, r *http.Request) (Callback, error) {
 	values := r.URL.Query()
+	idToken := ""
 	if r.Method == http.MethodPost {
 		r.Body = http.MaxBytesReader(w, r.Body, maxCallbackBytes)
 		if err := r.ParseForm(); err != nil {
 			return Callback{}, fmt.Errorf("reading the IdP's form_post: %w", err)
 		}
 		values = r.PostForm
+		idToken = values.Get("id_token")
 	}
 	return Callback{
 		State:            values.Get("state"),
 		Code:             values.Get("code"),
-		IDToken:          values.Get("id_token"),
+		IDToken:          idToken,
 		Error:            values.Get("error"),
 		ErrorDescription: values.Get("error_description"),
 	}, nil

@@ -94,6 +94,9 @@ func signInRows() []signInRow {
 
 		// A token endpoint that answers without an ID token signs nobody in.
 		{id: "rp-token_endpoint-no-id_token", in: code, idp: misbehaviour{tokens: testidp.SetClaims("id_token", nil)}, reason: "bad_response"},
+		// The ID token comes only in the body of a form_post, never in a URL (where
+		// browser history, Referer headers and logs keep it).
+		{id: "rp-response_mode-form_post-id_token-in-query", in: formPost, reason: "bad_response", deliver: formPostAsQuery},
 		{id: "rp-state-mismatch", in: both, reason: "state_mismatch", deliver: tamperedState},
 		{id: "rp-state-replay", in: both, idp: misbehaviour{replayCodes: true}, reason: "replayed", deliver: replayedCallback},
 	}
@@ -133,6 +136,12 @@ func userinfoIgnored(t *testing.T, s *suite, gw *testenv.Gateway, c *http.Client
 // tamperedState delivers the callback with a state this browser never started.
 func tamperedState(t *testing.T, _ *suite, _ *testenv.Gateway, c *http.Client, cb callback) (*http.Response, string, *http.Client) {
 	resp, body := cb.withState(t, "forged-"+strings.Repeat("x", 22)).send(t, c, nil)
+	return resp, body, c
+}
+
+// formPostAsQuery delivers the form_post's fields as the query of a GET.
+func formPostAsQuery(t *testing.T, _ *suite, _ *testenv.Gateway, c *http.Client, cb callback) (*http.Response, string, *http.Client) {
+	resp, body := callback{url: cb.url + "?" + cb.form.Encode()}.send(t, c, nil)
 	return resp, body, c
 }
 
