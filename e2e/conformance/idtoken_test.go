@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -97,6 +98,7 @@ func signInRows() []signInRow {
 		// The ID token comes only in the body of a form_post, never in a URL (where
 		// browser history, Referer headers and logs keep it).
 		{id: "rp-response_mode-form_post-id_token-in-query", in: formPost, reason: "bad_response", deliver: formPostAsQuery},
+		{id: "rp-response_type-mismatch", in: formPost, reason: "bad_response", deliver: formPostWithCode},
 		{id: "rp-state-mismatch", in: both, reason: "state_mismatch", deliver: tamperedState},
 		{id: "rp-state-replay", in: both, idp: misbehaviour{replayCodes: true}, reason: "replayed", deliver: replayedCallback},
 	}
@@ -142,6 +144,17 @@ func tamperedState(t *testing.T, _ *suite, _ *testenv.Gateway, c *http.Client, c
 // formPostAsQuery delivers the form_post's fields as the query of a GET.
 func formPostAsQuery(t *testing.T, _ *suite, _ *testenv.Gateway, c *http.Client, cb callback) (*http.Response, string, *http.Client) {
 	resp, body := callback{url: cb.url + "?" + cb.form.Encode()}.send(t, c, nil)
+	return resp, body, c
+}
+
+// formPostWithCode delivers the form_post with a code besides the ID token, a
+// response of another response type than the one asked for.
+func formPostWithCode(t *testing.T, _ *suite, _ *testenv.Gateway, c *http.Client, cb callback) (*http.Response, string, *http.Client) {
+	form := url.Values{"code": {"a-code-nobody-asked-for"}}
+	for k, v := range cb.form {
+		form[k] = v
+	}
+	resp, body := callback{url: cb.url, form: form}.send(t, c, nil)
 	return resp, body, c
 }
 
