@@ -122,6 +122,29 @@ func pageCases() []pageCase {
 			want: []string{`href="/oidc/login?rd=%2Fprojects">Sign in again</a>`},
 		},
 		{
+			golden: "logout-confirm", page: PageLogoutConfirm, status: http.StatusOK,
+			data: LogoutConfirmPage{User: "alice <a>", CSRFToken: "tok-9", ReturnURL: "/runs?id=7&x=\"y"},
+			want: []string{
+				"<title>Sign out? · ssogate</title>", "<h1>Do you want to sign out?</h1>",
+				"Another site asked to sign you out of this application.", "Signed in as <strong>alice &lt;a&gt;</strong>.",
+				`<form method="post" action="/logout">`, `<input type="hidden" name="csrf_token" value="tok-9">`,
+				`<input type="hidden" name="rd" value="/runs?id=7&amp;x=&#34;y">`,
+				`<button id="signout" type="submit">Sign out</button>`,
+				`<a class="button secondary" id="stay" href="/runs?id=7&amp;x=%22y">Stay signed in</a>`,
+			},
+			notWant: []string{"<a>", `class="banner"`},
+		},
+		{
+			golden: "logout-confirm-ko", acceptLanguage: "ko", page: PageLogoutConfirm, status: http.StatusOK,
+			data: LogoutConfirmPage{User: "김지수", CSRFToken: "tok-9"},
+			want: []string{
+				"<h1>로그아웃하시겠습니까?</h1>", "다른 사이트에서 이 애플리케이션의 로그아웃을 요청했습니다.",
+				"로그인한 계정: <strong>김지수</strong>", `<button id="signout" type="submit">로그아웃</button>`,
+				`<a class="button secondary" id="stay" href="/">로그인 상태 유지</a>`,
+			},
+			notWant: []string{`name="rd"`, "Stay signed in"},
+		},
+		{
 			golden: "restore", page: PageRestore, status: http.StatusUnauthorized,
 			data: RestorePage{Error: "Wrong password.", CSRFToken: "tok-123", Banner: "LOCAL_RESTORE"},
 			want: []string{

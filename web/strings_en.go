@@ -79,6 +79,12 @@ func englishStrings() map[string]string {
 		"signed_out.message":       "Your session has ended. You can close this window.",
 		"signed_out.sign_in_again": "Sign in again",
 
+		"logout_confirm.title":        "Sign out?",
+		"logout_confirm.heading":      "Do you want to sign out?",
+		"logout_confirm.message":      "Another site asked to sign you out of this application. You are still signed in: if you did not mean to sign out, stay signed in.",
+		"logout_confirm.signed_in_as": "Signed in as <strong>{user}</strong>.",
+		"logout_confirm.stay":         "Stay signed in",
+
 		"restore.status":         "Local restore",
 		"restore.title":          "Break-glass sign-in",
 		"restore.intro":          "Single sign-on is turned off. Sign in with the temporary password printed in the gateway's log.",

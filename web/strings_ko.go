@@ -77,6 +77,12 @@ func koreanStrings() map[string]string {
 		"signed_out.message":       "세션이 종료되었습니다. 이 창을 닫아도 됩니다.",
 		"signed_out.sign_in_again": "다시 로그인",
 
+		"logout_confirm.title":        "로그아웃할까요?",
+		"logout_confirm.heading":      "로그아웃하시겠습니까?",
+		"logout_confirm.message":      "다른 사이트에서 이 애플리케이션의 로그아웃을 요청했습니다. 아직 로그인되어 있으니, 로그아웃하려던 것이 아니라면 로그인 상태를 유지하세요.",
+		"logout_confirm.signed_in_as": "로그인한 계정: <strong>{user}</strong>",
+		"logout_confirm.stay":         "로그인 상태 유지",
+
 		"restore.status":         "로컬 복구",
 		"restore.title":          "비상 로그인",
 		"restore.intro":          "SSO가 꺼져 있습니다. 게이트웨이 로그에 출력된 임시 비밀번호로 로그인하세요.",

@@ -1,7 +1,7 @@
 // Package web renders the gateway's own HTML pages: errors, access denied, signed out,
-// the LOCAL_RESTORE sign-in and the admin settings page. Templates and the stylesheet are
-// embedded in the binary and parsed once; pages work without JavaScript and are served
-// with a strict Content-Security-Policy.
+// the logout confirmation, the LOCAL_RESTORE sign-in and the admin settings page.
+// Templates and the stylesheet are embedded in the binary and parsed once; pages work
+// without JavaScript and are served with a strict Content-Security-Policy.
 //
 // Pages follow the browser's Accept-Language (LangFor: Korean for "ko", else English).
 // Every sentence a page shows lives in one string table per language (strings_en.go,
@@ -20,6 +20,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path"
 	"strconv"
 	"strings"
@@ -107,7 +108,42 @@ func contentSecurityPolicy(css []byte) string {
 	sum := sha256.Sum256(css)
 	return "default-src 'none'; " +
 		"style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; " +
-		"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+		formActionSelf + "; frame-ancestors 'none'; base-uri 'none'"
+}
+
+const formActionSelf = "form-action 'self'"
+
+// formRedirects is page data whose form's answer may redirect the browser to another
+// origin: browsers apply form-action to the redirects after a form is sent, so that
+// origin must be allowed too.
+type formRedirects interface {
+	formRedirectOrigin() string
+}
+
+// policyFor is the Content-Security-Policy of a page rendered with data.
+func (r *Renderer) policyFor(data any) string {
+	fr, ok := data.(formRedirects)
+	if !ok {
+		return r.csp
+	}
+	origin, ok := cspOrigin(fr.formRedirectOrigin())
+	if !ok {
+		return r.csp
+	}
+	return strings.Replace(r.csp, formActionSelf, formActionSelf+" "+origin, 1)
+}
+
+// cspOrigin returns raw's origin (scheme://host[:port]) as a CSP source, when raw is
+// an http(s) URL whose host holds nothing a policy could be broken with.
+func cspOrigin(raw string) (string, bool) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+		strings.ContainsFunc(u.Host, func(c rune) bool {
+			return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune(".-:[]", c))
+		}) {
+		return "", false
+	}
+	return u.Scheme + "://" + u.Host, true
 }
 
 // Render writes page with data as a complete HTML response with the given status (200
@@ -137,7 +173,7 @@ func (r *Renderer) Render(w http.ResponseWriter, req *http.Request, status int, 
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
-	h.Set("Content-Security-Policy", r.csp)
+	h.Set("Content-Security-Policy", r.policyFor(data))
 	h.Set("Content-Language", string(lang))
 	h.Add("Vary", "Accept-Language")
 	setCommonHeaders(h)
@@ -165,12 +201,13 @@ func setCommonHeaders(h http.Header) {
 
 // Page names accepted by Renderer.Render.
 const (
-	PageError       = "error"
-	PageForbidden   = "forbidden"
-	PageSignedOut   = "signed-out"
-	PageRestore     = "restore"
-	PageRestoreMode = "restore-mode"
-	PageSettings    = "settings"
+	PageError         = "error"
+	PageForbidden     = "forbidden"
+	PageSignedOut     = "signed-out"
+	PageLogoutConfirm = "logout-confirm" // asks before a sign-out another site asked for
+	PageRestore       = "restore"
+	PageRestoreMode   = "restore-mode"
+	PageSettings      = "settings"
 )
 
 // ErrorPage is the data of the "error" page, used for 400, 401, 403, 404, 429, 502 and
@@ -215,6 +252,23 @@ type SignedOutPage struct {
 	LoginURL string // "Sign in again" link; /oidc/login when empty
 	Banner   string
 }
+
+// LogoutConfirmPage is the data of the "logout-confirm" page: another site sent the
+// signed-in browser to /logout, so the gateway asks before signing out. Its form posts
+// csrf_token, and rd when ReturnURL is set, to /logout.
+type LogoutConfirmPage struct {
+	User      string // the signed-in user's name
+	CSRFToken string
+	// ReturnURL is the "Stay signed in" link, a return URL already checked to be safe;
+	// "/" (the application) when empty.
+	ReturnURL string
+	// SignOutTo is the IdP's end-session URL (any URL of its origin) that signing out
+	// redirects the browser to; the page's CSP lets the form's answer go there.
+	SignOutTo string
+	Banner    string
+}
+
+func (p LogoutConfirmPage) formRedirectOrigin() string { return p.SignOutTo }
 
 // RestorePage is the data of the "restore" page, the LOCAL_RESTORE sign-in form. The
 // form posts username "admin", password and csrf_token.

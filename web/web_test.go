@@ -74,6 +74,38 @@ func TestInlineStyleMatchesPolicyHash(t *testing.T) {
 	}
 }
 
+// TestLogoutConfirmPolicyAllowsTheIdPOnly: the logout confirmation's form is answered
+// with a redirect to the IdP's end-session endpoint, which browsers check against
+// form-action; its policy allows that origin and nothing else, and a value that is not
+// a plain http(s) origin leaves the policy as it is.
+func TestLogoutConfirmPolicyAllowsTheIdPOnly(t *testing.T) {
+	r := newRenderer(t)
+	tests := []struct{ signOutTo, want string }{
+		{"https://idp.example.com:8443/oidc/logout?id_token_hint=a.b.c", "form-action 'self' https://idp.example.com:8443; "},
+		{"", "form-action 'self'; "},
+		{"javascript:alert(1)", "form-action 'self'; "},
+		{"https://idp.example.com;script-src *", "form-action 'self'; "},
+		{"https://idp.example.com%20'unsafe-inline'/", "form-action 'self'; "},
+		{"/relative", "form-action 'self'; "},
+	}
+	for _, tt := range tests {
+		rec := httptest.NewRecorder()
+		if err := r.Render(rec, getPage(""), http.StatusOK, PageLogoutConfirm, LogoutConfirmPage{SignOutTo: tt.signOutTo}); err != nil {
+			t.Fatalf("Render error: %v", err)
+		}
+		if got := rec.Header().Get("Content-Security-Policy"); !strings.Contains(got, tt.want) || strings.Count(got, ";") != 4 {
+			t.Errorf("SignOutTo %q: Content-Security-Policy %q, want it to contain %q and five directives", tt.signOutTo, got, tt.want)
+		}
+	}
+	rec := httptest.NewRecorder()
+	if err := r.Render(rec, getPage(""), http.StatusOK, PageSignedOut, SignedOutPage{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.Header().Get("Content-Security-Policy"); !strings.Contains(got, "form-action 'self'; ") {
+		t.Errorf("other pages: Content-Security-Policy %q, want form-action 'self' alone", got)
+	}
+}
+
 func TestRenderEscapesUserInput(t *testing.T) {
 	r := newRenderer(t)
 	const script = `<script>alert(1)</script>`

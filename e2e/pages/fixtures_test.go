@@ -34,6 +34,8 @@ func shots() []shot {
 		{"forbidden-settings", web.PageForbidden, http.StatusForbidden, web.ForbiddenPage{Settings: true, User: "Bob Builder",
 			Email: "bob@example.com", RequestID: "7f3a9c2e41d05b86"}},
 		{"signed-out", web.PageSignedOut, http.StatusOK, web.SignedOutPage{}},
+		{"logout-confirm", web.PageLogoutConfirm, http.StatusOK, web.LogoutConfirmPage{User: "김지수 (jisoo.kim@example.com)",
+			CSRFToken: "x", ReturnURL: "/runs/42"}},
 		{"restore-mode", web.PageRestoreMode, http.StatusUnauthorized, web.RestoreModePage{RetryURL: "/runs", Banner: banner}},
 		{"restore", web.PageRestore, http.StatusUnauthorized, web.RestorePage{Error: "restore.wrong_password", CSRFToken: "x", Banner: banner}},
 		{"settings", web.PageSettings, http.StatusOK, settingsShot(banner)},
