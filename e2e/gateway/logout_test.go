@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -74,11 +73,7 @@ func stillSignedIn(t *testing.T, ctx context.Context, s *stack, when string) {
 // out (at the provider too); typing /logout signs out at once, as before.
 func TestLogoutFromAnotherSiteAsksFirst(t *testing.T) {
 	t.Parallel()
-	s := startStack(t, func(redirect string) testenv.Client {
-		c := testenv.PublicClient("spa", redirect)
-		c.PostLogoutRedirectURIs = []string{strings.TrimSuffix(redirect, "/oidc/callback") + "/"}
-		return c
-	}, map[string]string{"OIDC_CLIENT_ID": "spa", "OIDC_AUTH_METHOD": "pkce"})
+	s := startLogoutStack(t)
 	ctx := testenv.Chrome(t)
 	browserSignIn(t, ctx, s, s.gw.URL+"/runs", "alice")
 	crossSite := startOtherSite(t, "127.0.0.2", s.gw.URL)

@@ -65,6 +65,17 @@ func TestBrowserCancelAtProvider(t *testing.T) {
 	}
 }
 
+// startLogoutStack starts a pkce stack whose public client registers PUBLIC_URL/ as
+// its post-logout redirect URI, as existing deployments do.
+func startLogoutStack(t *testing.T) *stack {
+	t.Helper()
+	return startStack(t, func(redirect string) testenv.Client {
+		c := testenv.PublicClient("spa", redirect)
+		c.PostLogoutRedirectURIs = []string{strings.TrimSuffix(redirect, "/oidc/callback") + "/"}
+		return c
+	}, map[string]string{"OIDC_CLIENT_ID": "spa", "OIDC_AUTH_METHOD": "pkce"})
+}
+
 // TestBrowserSignOutShowsSignedOutPage signs out in the browser with RP-initiated
 // logout at the real provider, whose client registers PUBLIC_URL/ as its post-logout
 // redirect URI (what existing deployments have): the browser ends on the gateway's
@@ -72,11 +83,7 @@ func TestBrowserCancelAtProvider(t *testing.T) {
 // sign-in, and the next visit to the application after that page signs in as usual.
 func TestBrowserSignOutShowsSignedOutPage(t *testing.T) {
 	t.Parallel()
-	s := startStack(t, func(redirect string) testenv.Client {
-		c := testenv.PublicClient("spa", redirect)
-		c.PostLogoutRedirectURIs = []string{strings.TrimSuffix(redirect, "/oidc/callback") + "/"}
-		return c
-	}, map[string]string{"OIDC_CLIENT_ID": "spa", "OIDC_AUTH_METHOD": "pkce"})
+	s := startLogoutStack(t)
 	ctx := testenv.Chrome(t)
 	browserSignIn(t, ctx, s, s.gw.URL+"/runs", "alice")
 
