@@ -28,7 +28,18 @@ func limitReads(next http.Handler) http.Handler {
 
 // allowProxying lifts limitReads' deadline and Connection: close once the decision
 // lets r through: uploads through the proxy may take as long as they need.
+//
+// It also puts the HTTP/1.x connection in full-duplex mode. Without it, net/http
+// reads and closes what is left of the request body as soon as the response
+// header is written; an upstream that answers before the request body has ended
+// (an MCP or server-sent-events stream that starts at once, a 401 to an upload)
+// then either blocks its response behind the rest of the body or, racing the
+// transport still forwarding the body, has the upstream connection closed under
+// the stream ("use of closed network connection"). HTTP/2 is always full duplex
+// and reports "not supported", which is fine.
 func allowProxying(w http.ResponseWriter) {
-	_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Time{})
+	_ = rc.EnableFullDuplex()
 	w.Header().Del("Connection")
 }

@@ -158,3 +158,55 @@ func trim(s string) string {
 	}
 	return s
 }
+
+// TestResponseStreamsWhileTheRequestBodyIsStillArriving: an upstream that answers
+// before the request body has ended (an MCP tool call that starts streaming at once)
+// reaches the client while the client is still sending. Without full duplex, net/http
+// would hold the response until it had read the rest of the body — or close the body
+// under the proxy and cut the stream.
+func TestResponseStreamsWhileTheRequestBodyIsStillArriving(t *testing.T) {
+	up := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = http.NewResponseController(w).EnableFullDuplex() // the application streams both ways too
+		first, err := bufio.NewReader(r.Body).ReadString('\n')
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.WriteHeader(http.StatusOK)
+		fmt.Fprintf(w, "data: got %s\n", first) // first ends in its own newline
+		_ = http.NewResponseController(w).Flush()
+		rest, err := io.ReadAll(r.Body)
+		if err != nil {
+			return
+		}
+		fmt.Fprintf(w, "data: then %d bytes\n\n", len(rest))
+	})
+	f := newFixture(t, fixtureOptions{upstream: up})
+	b := f.browser()
+	b.signIn("/")
+
+	body, send := io.Pipe()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	defer send.Close()
+	stop := context.AfterFunc(ctx, func() { send.CloseWithError(ctx.Err()) }) // never hang on a stuck body
+	defer stop()
+	go func() { _, _ = io.WriteString(send, "first line\n") }()
+	resp, err := b.c.Do(b.request(http.MethodPost, "/mcp", "text/event-stream", body).WithContext(ctx))
+	if err != nil {
+		t.Fatalf("POST /mcp with the request body still open: %v (the response waited for the body)", err)
+	}
+	defer resp.Body.Close()
+	r := bufio.NewReader(resp.Body)
+	if got, want := readEvent(t, r), "data: got first line\n"; got != want {
+		t.Fatalf("first event: got %q, want %q", got, want)
+	}
+	if _, err := io.WriteString(send, "the rest"); err != nil {
+		t.Fatalf("sending the rest of the body after the first event: %v", err)
+	}
+	send.Close()
+	if got, want := readEvent(t, r), "data: then 8 bytes\n"; got != want {
+		t.Errorf("second event: got %q, want %q", got, want)
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -115,6 +116,7 @@ type process struct {
 	err  error         // Wait's result, valid after done is closed
 
 	stopOnce sync.Once
+	stopped  atomic.Bool // stop was called: an exit after it is no crash
 }
 
 // startProcess starts cmd with its stdout and stderr captured, and registers its stop.
@@ -131,8 +133,32 @@ func startProcess(t testing.TB, name string, cmd *exec.Cmd) *process {
 		p.err = cmd.Wait()
 		close(p.done)
 	}()
-	t.Cleanup(func() { p.stop(t) })
+	t.Cleanup(func() {
+		ended := p.exited() && !p.stopped.Load()
+		p.stop(t)
+		if ended || t.Failed() {
+			p.logTail(t, ended)
+		}
+	})
 	return p
+}
+
+// logTailBytes is how much of a process's output a failed test shows.
+const logTailBytes = 16 << 10
+
+// logTail logs the end of the process's output, for a failed test or a process that
+// ended on its own while the test ran (a crash shows here and nowhere else).
+func (p *process) logTail(t testing.TB, ended bool) {
+	t.Helper()
+	out := p.Logs()
+	if len(out) > logTailBytes {
+		out = "…" + out[len(out)-logTailBytes:]
+	}
+	how := "stopped by the test"
+	if ended {
+		how = fmt.Sprintf("had already ended (%v)", p.err)
+	}
+	t.Logf("testenv: %s (pid %d) %s; the end of its output:\n%s", p.name, p.cmd.Process.Pid, how, out)
 }
 
 // Logs returns everything the process has printed so far (stdout and stderr).
@@ -200,6 +226,7 @@ func (p *process) kill(t testing.TB) {
 // It is safe to call more than once.
 func (p *process) stop(t testing.TB) {
 	t.Helper()
+	p.stopped.Store(true)
 	p.stopOnce.Do(func() {
 		if p.exited() {
 			return
