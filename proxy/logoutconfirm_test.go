@@ -103,10 +103,14 @@ func TestCrossSiteLogoutAsksFirst(t *testing.T) {
 		t.Errorf("%q lines: got %d, want 1", "signed out", len(got))
 	}
 
-	// Signed out, another site's GET /logout has nothing to ask about.
-	resp, body = b.logoutFrom("cross-site", "")
-	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "You are signed out") || strings.Contains(body, "Do you want to sign out?") {
-		t.Errorf("cross-site GET /logout without a session: got %d, want the signed-out page; body %q", resp.StatusCode, body)
+	// Signed out, another site's GET /logout has nothing to ask about; a safe rd is kept
+	// for Sign in again, any other is dropped.
+	for rd, want := range map[string]string{"%2Fruns%2F7": `href="/oidc/login?rd=%2Fruns%2F7">`, "%2F%2Fevil.example": `href="/oidc/login">`} {
+		resp, body = b.logoutFrom("cross-site", "?rd="+rd)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "You are signed out") || strings.Contains(body, "Do you want to sign out?") ||
+			!strings.Contains(body, want) {
+			t.Errorf("cross-site GET /logout?rd=%s without a session: got %d, want the signed-out page with %s; body %q", rd, resp.StatusCode, want, body)
+		}
 	}
 }
 
