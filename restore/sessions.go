@@ -35,3 +35,15 @@ func (s Sessions) Load(r *http.Request) (*session.Session, error) {
 	}
 	return sess, nil
 }
+
+var _ session.Toucher = Sessions{}
+
+// Touch passes a used session on to a store that keeps sessions alive by re-issuing
+// them (session.Toucher: the cookie store with SESSION_IDLE_TIMEOUT); with any other
+// store it does nothing. Without it a cookie session would idle out while in use.
+func (s Sessions) Touch(w http.ResponseWriter, r *http.Request, sess *session.Session) error {
+	if t, ok := s.Store.(session.Toucher); ok {
+		return t.Touch(w, r, sess)
+	}
+	return nil
+}

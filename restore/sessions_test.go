@@ -48,3 +48,34 @@ func TestSessionsAcceptOnlyTheModesSessions(t *testing.T) {
 		})
 	}
 }
+
+// touchingStore counts the sessions it is told are in use.
+type touchingStore struct {
+	fixedStore
+	touched *int
+}
+
+func (s touchingStore) Touch(http.ResponseWriter, *http.Request, *session.Session) error {
+	*s.touched++
+	return nil
+}
+
+// TestSessionsPassTouchOn: the mode's view of the store still re-issues a used
+// cookie session (SESSION_IDLE_TIMEOUT), and does nothing for a store that does not.
+func TestSessionsPassTouchOn(t *testing.T) {
+	sso := &session.Session{Identity: claims.Identity{Subject: "alice", AMR: []string{claims.AMRSSO}}}
+	n := 0
+	var store session.Store = Sessions{Store: touchingStore{fixedStore{s: sso}, &n}}
+	toucher, ok := store.(session.Toucher)
+	if !ok {
+		t.Fatal("restore.Sessions is not a session.Toucher: the cookie store would never be re-issued")
+	}
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	if err := toucher.Touch(httptest.NewRecorder(), req, sso); err != nil || n != 1 {
+		t.Errorf("Touch through Sessions: %v, store touched %d times; want nil, 1", err, n)
+	}
+	plain := Sessions{Store: fixedStore{s: sso}}
+	if err := plain.Touch(httptest.NewRecorder(), req, sso); err != nil {
+		t.Errorf("Touch with a store that keeps no last use: %v, want nil", err)
+	}
+}
