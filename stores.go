@@ -26,18 +26,19 @@ type sessionStores struct {
 	close   func() error
 }
 
-// newSessionStores opens the cookie store or the Redis store. The Redis client does
-// not connect here: an unreachable Redis shows on /readyz and as 503 pages, and
-// recovers by itself.
-func newSessionStores(cfg config.Config, codec *session.Codec, secure bool, metrics *ops.Metrics, logger *slog.Logger) (sessionStores, error) {
+// newSessionStores opens the cookie store or the Redis store, whose clock (when a
+// session was last used, whether it idled out) is now; revocation lists use the
+// real one, as the request handling does. The Redis client does not connect here:
+// an unreachable Redis shows on /readyz and as 503 pages, and recovers by itself.
+func newSessionStores(cfg config.Config, codec *session.Codec, secure bool, now func() time.Time, metrics *ops.Metrics, logger *slog.Logger) (sessionStores, error) {
 	if isRedisURL(cfg.SessionStore) || isRedisURL(cfg.RevocationStore) {
 		redisstore.SetLogger(logger)
 	}
 	if !isRedisURL(cfg.SessionStore) {
-		return cookieStores(cfg, codec, secure, metrics)
+		return cookieStores(cfg, codec, secure, now, metrics)
 	}
 	st, err := redisstore.New(redisstore.Options{URL: cfg.SessionStore, Codec: codec, Secure: secure,
-		SessionLength: cfg.SessionLength, IdleTimeout: cfg.SessionIdleTimeout, OpTimeout: time.Second,
+		SessionLength: cfg.SessionLength, IdleTimeout: cfg.SessionIdleTimeout, OpTimeout: time.Second, Now: now,
 		Hook: ops.RedisHook(metrics, "session")})
 	if err != nil {
 		return sessionStores{}, fmt.Errorf("SESSION_STORE: %w", err)
@@ -56,10 +57,10 @@ func newSessionStores(cfg config.Config, codec *session.Codec, secure bool, metr
 
 // cookieStores opens the cookie store with the revocation list REVOCATION_STORE
 // names: in this process, or in Redis for every replica.
-func cookieStores(cfg config.Config, codec *session.Codec, secure bool, metrics *ops.Metrics) (sessionStores, error) {
+func cookieStores(cfg config.Config, codec *session.Codec, secure bool, now func() time.Time, metrics *ops.Metrics) (sessionStores, error) {
 	stores := sessionStores{
 		store: session.NewCookieStore(session.CookieOptions{Codec: codec, Secure: secure, MaxAge: cfg.SessionLength,
-			IdleTimeout: cfg.SessionIdleTimeout}),
+			IdleTimeout: cfg.SessionIdleTimeout, Now: now}),
 		close: func() error { return nil },
 	}
 	if !isRedisURL(cfg.RevocationStore) {

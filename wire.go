@@ -72,7 +72,11 @@ func wire(cfg config.Config, load func(config.Saved) (config.Config, error), tr 
 		return nil, fmt.Errorf("COOKIE_SECRET: %w", err)
 	}
 	secure := cfg.HTTPS()
-	stores, err := newSessionStores(cfg, codec, secure, g.metrics, logger)
+	storeClock, err := sessionClock(logger)
+	if err != nil {
+		return nil, err
+	}
+	stores, err := newSessionStores(cfg, codec, secure, storeClock, g.metrics, logger)
 	if err != nil {
 		return nil, err
 	}

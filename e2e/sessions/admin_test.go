@@ -29,7 +29,7 @@ func TestRevokeByEmailWithCookieStore(t *testing.T) {
 			if tc.redis {
 				env["REVOCATION_STORE"] = testenv.StartRedis(t).URL()
 			}
-			gws := startGateways(t, tc.replicas, env)
+			gws := startGateways(t, builder.Build(t), tc.replicas, env)
 			gw, last := gws[0], gws[len(gws)-1]
 			admin := signInClient(t, gw, "alice")
 			bob, jisoo := signInProvider(t, gw, "bob"), signInProvider(t, gw, "jisoo")
@@ -59,10 +59,10 @@ func TestRevokeByEmailWithCookieStore(t *testing.T) {
 	}
 }
 
-// startGateways starts an oidc-provider, an echo upstream and n gateways in front of it
-// (pkce, sessions in cookies sharing COOKIE_SECRET and DATA_DIR), each with env on top
-// of the usual settings.
-func startGateways(t *testing.T, n int, env map[string]string) []*testenv.Gateway {
+// startGateways starts an oidc-provider, an echo upstream and n gateways (the binary
+// bin) in front of it (pkce, sessions in cookies sharing COOKIE_SECRET and DATA_DIR),
+// each with env on top of the usual settings.
+func startGateways(t *testing.T, bin string, n int, env map[string]string) []*testenv.Gateway {
 	t.Helper()
 	up := newEchoUpstream(t)
 	client := testenv.PublicClient(clientID)
@@ -81,7 +81,7 @@ func startGateways(t *testing.T, n int, env map[string]string) []*testenv.Gatewa
 			"OIDC_SCOPES": "openid profile email groups", "COOKIE_SECRET": secret, "DATA_DIR": dataDir,
 		}
 		maps.Copy(e, env)
-		gw := testenv.StartGateway(t, builder.Build(t), e)
+		gw := testenv.StartGateway(t, bin, e)
 		gw.WaitReady(t, 30*time.Second)
 		gws = append(gws, gw)
 	}

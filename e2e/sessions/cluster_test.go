@@ -2,7 +2,9 @@
 // OpenID provider (oidc-provider under Node.js, or internal/testidp in this process)
 // and a headless Chromium: sessions shared by replicas, logout on one replica ending
 // the session on all of them (RP-initiated, front-channel and back-channel), a Redis
-// outage and its recovery, and token refresh once per session at a time.
+// outage and its recovery, token refresh once per session at a time, the idle
+// timeout (on a gateway built with -tags testclock, whose session clock the tests
+// move) and signing a user out everywhere.
 package sessions
 
 import (
@@ -22,10 +24,18 @@ import (
 	"github.com/ssogate/ssogate/internal/testenv"
 )
 
-// builder builds the gateway binary once for the whole test binary.
-var builder testenv.Builder
+// builder builds the gateway binary once for the whole test binary; clockBuilder
+// builds it with -tags testclock, for the idle-timeout tests.
+var (
+	builder      testenv.Builder
+	clockBuilder = testenv.Builder{Tags: "testclock"}
+)
 
-func TestMain(m *testing.M) { os.Exit(builder.Run(m)) }
+func TestMain(m *testing.M) {
+	code := builder.Run(m)
+	clockBuilder.Close()
+	os.Exit(code)
+}
 
 // clientID is the gateways' client at the provider.
 const clientID = "ssogate"

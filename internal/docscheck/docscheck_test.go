@@ -27,6 +27,7 @@ var notSettings = map[string]string{
 	"TENANT_ID":                 "README's shell variable holding the Entra tenant ID",
 	"SCREENSHOT_DIR":            "where go test ./e2e/pages keeps its screenshots (README)",
 	"SSOGATE_E2E_STRICT":        "tests: a missing test dependency fails instead of skipping (README, Tests; .ci/run)",
+	"SSOGATE_TESTCLOCK_FILE":    "tests: the session clock of a binary built with -tags testclock only (README, Tests)",
 	"WANDB_API_KEY":             "the W&B SDK's own variable for the API key (docs/forward-auth.md)",
 	"WANDB_IDENTITY_TOKEN_FILE": "the W&B SDK's own variable for identity federation (docs/wandb.md)",
 	"SSOGATE_IDP_CACHE":         ".ci/idps.sh: where the interop providers are cached (docs/interop.md)",

@@ -1,7 +1,10 @@
 package testenv
 
 import (
+	"os"
+	"path/filepath"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -34,4 +37,47 @@ func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
+}
+
+// TestClockEnv is the variable through which a gateway built with -tags testclock
+// (Builder.Tags) reads its session clock's offset; the shipped build ignores it.
+const TestClockEnv = "SSOGATE_TESTCLOCK_FILE"
+
+// GatewayClock moves the session clock of a gateway built with -tags testclock: it
+// writes how far that clock runs ahead of the real one to a file the gateway reads on
+// every call, so minutes of SESSION_IDLE_TIMEOUT pass in an instant. Give the gateway
+// Env. Only the session stores follow it; sign-in (whose login state lasts 10
+// minutes), revocation lists and the IdP keep the real time.
+type GatewayClock struct {
+	path   string
+	offset time.Duration
+}
+
+// NewGatewayClock returns a GatewayClock at offset 0, its file in t.TempDir().
+func NewGatewayClock(t testing.TB) *GatewayClock {
+	t.Helper()
+	c := &GatewayClock{path: filepath.Join(t.TempDir(), "testclock")}
+	c.Advance(t, 0)
+	return c
+}
+
+// Env is the gateway's environment entry naming the clock's file.
+func (c *GatewayClock) Env() map[string]string { return map[string]string{TestClockEnv: c.path} }
+
+// Offset returns how far the gateway's session clock runs ahead of the real one.
+func (c *GatewayClock) Offset() time.Duration { return c.offset }
+
+// Advance moves the gateway's session clock on by d, at once: the file is replaced
+// by rename, so the gateway never reads half of it.
+func (c *GatewayClock) Advance(t testing.TB, d time.Duration) {
+	t.Helper()
+	next := c.offset + d
+	tmp := c.path + ".new"
+	if err := os.WriteFile(tmp, []byte(next.String()), 0o600); err != nil {
+		t.Fatalf("testenv: write the gateway clock: %v", err)
+	}
+	if err := os.Rename(tmp, c.path); err != nil {
+		t.Fatalf("testenv: write the gateway clock: %v", err)
+	}
+	c.offset = next
 }

@@ -208,8 +208,12 @@ const buildTimeout = 10 * time.Minute
 //
 //	func TestMain(m *testing.M) { os.Exit(gateway.Run(m)) }
 //
-// and each test calls bin := gateway.Build(t).
+// and each test calls bin := gateway.Build(t). A Builder with Tags builds with those
+// build tags (go build -tags), e.g. "testclock" for a gateway whose session clock a
+// GatewayClock moves.
 type Builder struct {
+	Tags string // comma-separated build tags; none when empty
+
 	once sync.Once
 	dir  string
 	bin  string
@@ -232,7 +236,7 @@ func (b *Builder) Build(t testing.TB) string {
 			return
 		}
 		b.bin = filepath.Join(b.dir, "ssogate")
-		b.err = goBuild(root, ".", b.bin)
+		b.err = goBuild(root, ".", b.bin, b.Tags)
 	})
 	if b.err != nil {
 		t.Fatalf("testenv: build the gateway: %v", b.err)
@@ -262,20 +266,25 @@ func BuildGateway(t testing.TB) string {
 	t.Helper()
 	RealProcesses(t, "the gateway binary")
 	bin := filepath.Join(t.TempDir(), "ssogate")
-	if err := goBuild(RepoRoot(t), ".", bin); err != nil {
+	if err := goBuild(RepoRoot(t), ".", bin, ""); err != nil {
 		t.Fatalf("testenv: build the gateway: %v", err)
 	}
 	return bin
 }
 
-// goBuild runs `go build -o out pkg` in dir with the caller's Go environment.
-func goBuild(dir, pkg, out string) error {
+// goBuild runs `go build -o out pkg` (with -tags tags when not empty) in dir with
+// the caller's Go environment.
+func goBuild(dir, pkg, out, tags string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
+	args := []string{"build", "-o", out}
+	if tags != "" {
+		args = append(args, "-tags", tags)
+	}
+	cmd := exec.CommandContext(ctx, "go", append(args, pkg)...)
 	cmd.Dir = dir
 	if output, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build -o %s %s in %s: %v\n%s", out, pkg, dir, err, output)
+		return fmt.Errorf("go %s in %s: %v\n%s", strings.Join(cmd.Args[1:], " "), dir, err, output)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -158,4 +159,42 @@ func ping(addr string) error {
 		return fmt.Errorf("reply %q", line)
 	}
 	return nil
+}
+
+// advanceTTLsScript shortens the expiry of every key that has one by ARGV[1] ms,
+// deleting those it would have reached, and returns how many it deleted.
+const advanceTTLsScript = `
+local d, gone = tonumber(ARGV[1]), 0
+for _, k in ipairs(redis.call("KEYS", "*")) do
+  local left = redis.call("PTTL", k)
+  if left > 0 then
+    if left <= d then
+      redis.call("DEL", k)
+      gone = gone + 1
+    else
+      redis.call("PEXPIRE", k, left - d)
+    end
+  end
+end
+return gone
+`
+
+// AdvanceTTLs lets d pass for every key's expiry, as if the server's clock had moved
+// on by d: keys whose time-to-live is d or less are deleted, the others keep d less.
+// With a GatewayClock moved by the same d, a Redis session store's expiries follow
+// the gateway's clock. It returns how many keys expired. Only for a small test server:
+// it walks every key (KEYS *) in one script.
+func (r *Redis) AdvanceTTLs(t testing.TB, d time.Duration) int {
+	t.Helper()
+	RequireFile(t, redisCLIPath, "redis-cli")
+	out, err := exec.Command(redisCLIPath, "-h", "127.0.0.1", "-p", strconv.Itoa(r.port),
+		"EVAL", advanceTTLsScript, "0", strconv.FormatInt(d.Milliseconds(), 10)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("testenv: advance the TTLs on %s: %v\n%s", r.Addr(), err, out)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(out)))
+	if err != nil {
+		t.Fatalf("testenv: advance the TTLs on %s: reply %q", r.Addr(), out)
+	}
+	return n
 }

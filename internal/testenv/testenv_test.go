@@ -91,7 +91,7 @@ func TestProviderRestartKeepsIssuer(t *testing.T) {
 
 func TestGatewayHarness(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "fakegateway")
-	if err := goBuild(RepoRoot(t), "./internal/testenv/testdata/fakegateway", bin); err != nil {
+	if err := goBuild(RepoRoot(t), "./internal/testenv/testdata/fakegateway", bin, ""); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("TESTENV_MUST_NOT_LEAK", "1")

@@ -1,0 +1,65 @@
+//go:build testclock
+
+package main
+
+// The test clock: only a binary built with -tags testclock has it, for the end-to-end
+// tests that let minutes of SESSION_IDLE_TIMEOUT pass in an instant. The shipped
+// binary (scripts/build.sh, the Dockerfile, go build) is built without the tag and
+// uses the real clock whatever the environment says (clock.go).
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// testClockEnv names a file holding how far the session clock runs ahead of the real
+// one, as a Go duration ("0s", "3m30s"). It is read on every call, so a test moves
+// the clock by rewriting the file (atomically, by rename).
+const testClockEnv = "SSOGATE_TESTCLOCK_FILE"
+
+// sessionClock returns the session stores' clock: the real one plus the offset the
+// file testClockEnv names holds, or the real one when the variable is unset. Only
+// the stores follow it (SESSION_IDLE_TIMEOUT); sign-in, revocation lists and the
+// IdP keep the real time. The file must be readable
+// at start; later a failed read keeps the last offset read.
+func sessionClock(logger *slog.Logger) (func() time.Time, error) {
+	path := os.Getenv(testClockEnv)
+	if path == "" {
+		return time.Now, nil
+	}
+	first, err := readOffset(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", testClockEnv, err)
+	}
+	logger.Warn("TEST CLOCK: this binary was built with -tags testclock for tests; the session clock follows "+testClockEnv,
+		"file", path, "offset", first.String())
+	var last atomic.Int64
+	last.Store(int64(first))
+	return func() time.Time {
+		if d, err := readOffset(path); err == nil {
+			last.Store(int64(d))
+		}
+		return time.Now().Add(time.Duration(last.Load()))
+	}, nil
+}
+
+// readOffset reads the offset in the file at path; a negative one is refused.
+func readOffset(path string) (time.Duration, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(string(b)))
+	if err != nil {
+		return 0, fmt.Errorf("read the offset in %s: %w", path, err)
+	}
+	if d < 0 {
+		return 0, errors.New("the offset must not be negative")
+	}
+	return d, nil
+}

@@ -1,0 +1,50 @@
+//go:build testclock
+
+package main
+
+import (
+	"bytes"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestTestClockFollowsItsFile: with -tags testclock the session clock runs ahead by
+// the offset in SSOGATE_TESTCLOCK_FILE, read again on every call, and the start says
+// so; a file that does not hold a duration stops the start.
+func TestTestClockFollowsItsFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "offset")
+	write := func(s string) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("0s")
+	t.Setenv("SSOGATE_TESTCLOCK_FILE", path)
+	var logs bytes.Buffer
+	now, err := sessionClock(slog.New(slog.NewJSONHandler(&logs, nil)))
+	if err != nil {
+		t.Fatalf("sessionClock: %v", err)
+	}
+	if !strings.Contains(logs.String(), "TEST CLOCK") {
+		t.Errorf("start log %q, want a TEST CLOCK warning", logs.String())
+	}
+	write("3m\n")
+	if d := time.Until(now()); d < 3*time.Minute-time.Second || d > 3*time.Minute+time.Second {
+		t.Errorf("after writing 3m the clock is %v ahead, want 3m", d)
+	}
+	write("not a duration")
+	if d := time.Until(now()); d < 3*time.Minute-time.Second {
+		t.Errorf("after an unreadable offset the clock is %v ahead, want the last offset, 3m", d)
+	}
+	for _, bad := range []string{"soon", "-1m"} {
+		write(bad)
+		if _, err := sessionClock(slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "SSOGATE_TESTCLOCK_FILE") {
+			t.Errorf("start with offset %q: %v, want an error naming SSOGATE_TESTCLOCK_FILE", bad, err)
+		}
+	}
+}
