@@ -60,10 +60,11 @@ type Normalizer struct {
 // Resolve(n.Provider, issuer);
 // Identity.Issuer is the token's own iss when present (an Entra multi-tenant issuer
 // is a template), else issuer. Groups may be a list, a single string, or a comma-
-// or space-separated string. The only error is a missing sub (ErrNoSubject).
+// or space-separated string. The only error is a missing or blank sub (ErrNoSubject).
 func (n Normalizer) Identity(issuer string, raw map[string]any) (Identity, []Warning, error) {
 	sub, _ := stringValue(raw["sub"])
-	if sub == "" {
+	if strings.TrimSpace(sub) == "" {
+		// A blank sub names nobody, and would become a blank user name.
 		return Identity{}, nil, ErrNoSubject
 	}
 	profile := Resolve(n.Provider, issuer)

@@ -171,7 +171,7 @@ func TestOverageWarningTellsWhatToConfigure(t *testing.T) {
 }
 
 func TestIdentityRequiresSubject(t *testing.T) {
-	for _, raw := range []string{`{}`, `{"sub":""}`, `{"sub":{"x":1}}`, `{"email":"a@example.com"}`} {
+	for _, raw := range []string{`{}`, `{"sub":""}`, `{"sub":" \t"}`, `{"sub":{"x":1}}`, `{"email":"a@example.com"}`} {
 		_, _, err := Normalizer{}.Identity("https://acme.okta.com", parse(t, raw))
 		if !errors.Is(err, ErrNoSubject) {
 			t.Errorf("Identity(%s) error = %v, want ErrNoSubject", raw, err)
