@@ -49,6 +49,9 @@ type fixtureOptions struct {
 	cookieSessions         bool                              // Options.CookieSessions
 	// idpDown starts the gateway while the IdP's port is closed; startIdP opens it.
 	idpDown bool
+	// jwksMinRefresh is oidcflow.Options.JWKSMinRefresh (0: its default); an hour
+	// refuses unknown kids at once instead of waiting for the next JWKS fetch.
+	jwksMinRefresh time.Duration
 }
 
 // fixture is a gateway in front of an upstream, signing users in at a test IdP, all
@@ -107,8 +110,9 @@ func newFixture(t testing.TB, opts fixtureOptions) *fixture {
 	}
 	flowOpts := oidcflow.Options{
 		Issuer: issuer, ClientID: testClientID, Method: method,
-		HTTPClient: &http.Client{Timeout: 5 * time.Second},
-		Normalizer: claims.Normalizer{RoleMap: map[string]string{"wandb-admins": claims.RoleAdmin}},
+		HTTPClient:     &http.Client{Timeout: 5 * time.Second},
+		Normalizer:     claims.Normalizer{RoleMap: map[string]string{"wandb-admins": claims.RoleAdmin}},
+		JWKSMinRefresh: opts.jwksMinRefresh,
 	}
 	build := func(ctx context.Context) (*oidcflow.Flow, error) { return oidcflow.New(ctx, flowOpts) }
 	flows := oidcflow.NewManager(oidcflow.ManagerOptions{
