@@ -87,10 +87,21 @@ type revokeJSON struct {
 	RevokedAs []string `json:"revoked_as,omitempty"`
 }
 
+// revokeFormBytes bounds the revoke form: a CSRF token and one user name.
+const revokeFormBytes = 16 << 10
+
 // revokeSessions serves POST /oidc/sessions/revoke: sign the user named by the form
 // field "user" (sub, username or email) out everywhere.
 func (g *Gateway) revokeSessions(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
+	r.Body = http.MaxBytesReader(w, r.Body, revokeFormBytes)
+	if err := r.ParseForm(); err != nil {
+		if he := httperr.TooLarge(err); he != nil {
+			return he
+		}
+		return &httperr.HTTPError{Status: http.StatusBadRequest, Title: "Bad request", Code: "bad_form",
+			Message: "The sign-out form could not be read.", Err: err}
+	}
 	if g.opts.CSRF != nil {
 		if err := g.opts.CSRF.Check(r); err != nil {
 			return &httperr.HTTPError{Status: http.StatusForbidden, Title: "Request refused", Code: "csrf",

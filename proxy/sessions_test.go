@@ -54,6 +54,13 @@ func TestSessionsAdminCookieStore(t *testing.T) {
 	if resp, _ := bob.api(f.url("/oidc/userinfo")); resp.StatusCode != http.StatusOK {
 		t.Fatalf("bob signed out by a refused revocation: %d", resp.StatusCode)
 	}
+	// A revoke form over its limit is refused as too large, unread.
+	huge := url.Values{"user": {who.Sub}, "csrf_token": {list.CSRFToken}, "pad": {strings.Repeat("x", revokeFormBytes)}}
+	big := alice.request(http.MethodPost, f.url("/oidc/sessions/revoke"), "application/json", strings.NewReader(huge.Encode()))
+	big.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if resp, body := alice.do(big); resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("admin POST of a %d-byte revoke form: %d %s, want 413", len(huge.Encode()), resp.StatusCode, body)
+	}
 	form := url.Values{"user": {who.Sub}, "csrf_token": {list.CSRFToken}}
 	req := bob.request(http.MethodPost, f.url("/oidc/sessions/revoke"), "application/json", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
