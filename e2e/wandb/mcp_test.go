@@ -65,15 +65,21 @@ func testMCPStreamsThroughTheGateway(t *testing.T, s *stack) {
 	}
 	progress := events[:streamSeconds]
 	var worst time.Duration
+	late := 0
 	for i, e := range progress {
 		if e.msg.Method != "notifications/progress" || e.msg.Params.Progress != i+1 || e.msg.Params.Meta.SentAt.IsZero() {
 			t.Fatalf("event %d: got %s progress %d, want notifications/progress %d with its send time", i, e.msg.Method, e.msg.Params.Progress, i+1)
 		}
-		worst = max(worst, e.arrived.Sub(e.msg.Params.Meta.SentAt))
+		delay := e.arrived.Sub(e.msg.Params.Meta.SentAt)
+		worst = max(worst, delay)
+		if delay > 2*time.Second {
+			late++
+		}
 	}
-	// Sent a second apart; buffered, they would arrive together, up to 30 s late.
-	if worst > 2*time.Second {
-		t.Errorf("an event arrived %v after it was sent, want each within 2s (the stream was buffered)", worst)
+	// Sent a second apart; buffered, they would arrive together, up to 30 s late. A
+	// busy machine may hold back an event or two on its own; a buffer holds back most.
+	if late > streamSeconds/10 {
+		t.Errorf("%d of %d events arrived more than 2s after they were sent (worst %v), want at most %d: the stream was buffered", late, streamSeconds, worst, streamSeconds/10)
 	}
 	if spread := progress[len(progress)-1].arrived.Sub(progress[0].arrived); spread < (streamSeconds-4)*time.Second {
 		t.Errorf("the %d events arrived within %v, want them spread over about %ds as sent", len(progress), spread, streamSeconds-1)
