@@ -31,6 +31,10 @@ var signInReasons = []string{
 	"idp_registration_not_supported", "idp_invalid_grant", "idp_invalid_client", "idp_unsupported_grant_type",
 }
 
+// tokenReasons are the reasons of a verified token's failures (docs/metrics.md).
+var tokenReasons = []string{"signature", "expired", "issuer", "audience", "nonce", "typ", "claims", "iat",
+	"at_hash", "c_hash", "unknown_key", "jwks_unavailable", "malformed", "algorithm", "not_yet_valid"}
+
 // countingReader counts the bytes read through it.
 type countingReader struct {
 	r io.Reader
@@ -111,6 +115,10 @@ func FuzzFormPostCallback(f *testing.F) {
 		// a readable body, the login cannot be found.
 		if ctErr == nil && !bytes.Contains(body, []byte("state")) && !bytes.ContainsAny(body, "%+") && reasons[0] != "state_mismatch" {
 			t.Fatalf("a body without a state failed for %q, want state_mismatch", reasons[0])
+		}
+		// Nor is the query's ID token: without one in the body, no token was verified.
+		if !bytes.Contains(body, []byte("id_token")) && !bytes.ContainsAny(body, "%+") && slices.Contains(tokenReasons, reasons[0]) {
+			t.Fatalf("a body without an ID token failed for the token reason %q", reasons[0])
 		}
 		for _, c := range rec.Result().Cookies() {
 			if c.Name == fx.store.CookieName() && c.MaxAge >= 0 {
