@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -25,7 +26,7 @@ func (f *Flow) Refresh(ctx context.Context, refreshToken string) (*Result, error
 	tok, err := src.Token()
 	if err != nil {
 		var re *oauth2.RetrieveError
-		if errors.As(err, &re) && (re.ErrorCode == "invalid_grant" || re.ErrorCode == "unauthorized_client") {
+		if errors.As(err, &re) && refusesRefresh(re) {
 			return nil, fmt.Errorf("%w: %w", ErrRefreshRejected, &IdPError{Code: re.ErrorCode, Description: re.ErrorDescription})
 		}
 		return nil, fmt.Errorf("refreshing at the token endpoint: %w", err)
@@ -49,4 +50,19 @@ func (f *Flow) Refresh(ctx context.Context, refreshToken string) (*Result, error
 	}
 	res.Identity, res.Warnings, res.IDToken, res.IDTokenExpiry = id, warnings, raw, idt.Expiry
 	return res, nil
+}
+
+// refusesRefresh reports whether the token endpoint's error answer to a refresh is a
+// refusal that trying again cannot change: invalid_grant or unauthorized_client (RFC
+// 6749 §5.2), or invalid_request with status 400, which Dex answers for a refresh token
+// it does not know, that was already spent or that expired. A 5xx invalid_request (Dex's
+// answer when its storage or upstream connector fails) is an outage, not a refusal.
+func refusesRefresh(re *oauth2.RetrieveError) bool {
+	switch re.ErrorCode {
+	case "invalid_grant", "unauthorized_client":
+		return true
+	case "invalid_request":
+		return re.Response != nil && re.Response.StatusCode == http.StatusBadRequest
+	}
+	return false
 }

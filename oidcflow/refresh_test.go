@@ -3,8 +3,11 @@ package oidcflow
 import (
 	"context"
 	"errors"
+	"net/http"
 	"testing"
 	"time"
+
+	"golang.org/x/oauth2"
 )
 
 func TestRefresh(t *testing.T) {
@@ -53,5 +56,34 @@ func TestRefresh(t *testing.T) {
 	env.srv.Close()
 	if _, err := f.Refresh(context.Background(), res.RefreshToken); err == nil || errors.Is(err, ErrRefreshRejected) {
 		t.Fatalf("Refresh with the IdP down = %v, want an error other than ErrRefreshRejected", err)
+	}
+}
+
+// TestRefusesRefresh: which error answers to a refresh end the session. Dex answers an
+// unknown, spent or expired refresh token with 400 invalid_request, and a failure of its
+// own storage with 500 invalid_request.
+func TestRefusesRefresh(t *testing.T) {
+	for _, tc := range []struct {
+		code   string
+		status int
+		want   bool
+	}{
+		{"invalid_grant", 400, true},
+		{"unauthorized_client", 400, true},
+		{"invalid_grant", 401, true},
+		{"invalid_request", 400, true},
+		{"invalid_request", 500, false},
+		{"invalid_client", 401, false},
+		{"server_error", 500, false},
+		{"temporarily_unavailable", 503, false},
+		{"", 502, false},
+	} {
+		re := &oauth2.RetrieveError{Response: &http.Response{StatusCode: tc.status}, ErrorCode: tc.code}
+		if got := refusesRefresh(re); got != tc.want {
+			t.Errorf("refusesRefresh(%d %q) = %v, want %v", tc.status, tc.code, got, tc.want)
+		}
+	}
+	if refusesRefresh(&oauth2.RetrieveError{ErrorCode: "invalid_request"}) {
+		t.Error("refusesRefresh(invalid_request without a response) = true, want false")
 	}
 }

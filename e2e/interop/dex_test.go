@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,9 +19,11 @@ import (
 const dexPasswordHash = "$2a$10$2b2cU8CPhOTaGrs1HRQuAueS7JTT5ZHsHSzYiFPm1leZck7Mc8T4W"
 
 // dex is a Dex v2.45.1 with memory storage, one static user (alice@example.com,
-// password "password") and a public and a confidential client for the gateway at gwAddr.
+// password "password", in two groups) and a public and a confidential client for the
+// gateway at gwAddr.
 type dex struct {
 	issuer string
+	config string // the path of its configuration file
 	proc   *testenv.External
 }
 
@@ -28,11 +31,20 @@ const (
 	dexPublicClient = "gw-public"
 	dexConfClient   = "gw-confidential"
 	dexConfSecret   = "gw-confidential-secret-0123456789"
+	dexUser         = "alice"
+	dexEmail        = "alice@example.com"
+	dexGroups       = "ml-team,wandb-admins"
 )
+
+// dexScopes asks for Dex's own groups scope: without it Dex puts no groups claim in
+// its tokens.
+const dexScopes = "openid profile email groups"
+
+// dexLogin is what Dex's password form (sign-in by e-mail) takes.
+var dexLogin = url.Values{"login": {dexEmail}, "password": {"password"}}
 
 func startDex(t *testing.T, gwAddr string) *dex {
 	t.Helper()
-	bin := testenv.IdPBinary(t, "dex-v2.45.1", "dex")
 	addr := testenv.FreeAddr(t)
 	issuer := "http://" + addr + "/dex"
 	redirect := "http://" + gwAddr + "/oidc/callback"
@@ -45,9 +57,11 @@ oauth2:
   skipApprovalScreen: true
 enablePasswordDB: true
 staticPasswords:
-- email: alice@example.com
+- email: ` + dexEmail + `
   hash: "` + dexPasswordHash + `"
-  username: alice
+  username: ` + dexUser + `
+  preferredUsername: ` + dexUser + `
+  groups: [ml-team, wandb-admins]
   userID: 08a8684b-db88-4b73-90a9-3cd1661f5466
 staticClients:
 - id: ` + dexPublicClient + `
@@ -59,24 +73,29 @@ staticClients:
   secret: ` + dexConfSecret + `
   redirectURIs: ["` + redirect + `"]
 `
-	path := filepath.Join(t.TempDir(), "dex.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+	d := &dex{issuer: issuer, config: filepath.Join(t.TempDir(), "dex.yaml")}
+	if err := os.WriteFile(d.config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "serve", path)
+	d.start(t)
+	return d
+}
+
+// start runs Dex (again, after stop: with empty memory storage and new signing keys).
+func (d *dex) start(t *testing.T) {
+	t.Helper()
+	cmd := exec.Command(testenv.IdPBinary(t, "dex-v2.45.1", "dex"), "serve", d.config)
 	cmd.Dir = t.TempDir()
-	return &dex{issuer: issuer, proc: testenv.StartExternal(t, "dex", cmd, issuer+"/.well-known/openid-configuration", 60*time.Second)}
+	d.proc = testenv.StartExternal(t, "dex", cmd, d.issuer+"/.well-known/openid-configuration", 60*time.Second)
 }
 
 // TestDexPKCEPublicClient: PKCE with a public client (no secret), Dex's password form.
 func TestDexPKCEPublicClient(t *testing.T) {
 	gwAddr := testenv.FreeAddr(t)
 	d := startDex(t, gwAddr)
-	gw := startGateway(t, gwAddr, d.issuer, map[string]string{"OIDC_CLIENT_ID": dexPublicClient, "OIDC_AUTH_METHOD": "pkce"})
-	e := formSignIn(t, gw, url.Values{"login": {"alice@example.com"}, "password": {"password"}})
-	if e.Email != "alice@example.com" {
-		t.Errorf("upstream got %+v, want alice@example.com", e)
-	}
+	gw := startGateway(t, gwAddr, d.issuer, map[string]string{"OIDC_CLIENT_ID": dexPublicClient, "OIDC_AUTH_METHOD": "pkce",
+		"OIDC_SCOPES": dexScopes})
+	wantIdentity(t, formSignIn(t, gw, dexLogin), dexUser, dexEmail, dexGroups)
 }
 
 // TestDexConfidentialClient: the code flow with a client secret (client_secret_basic).
@@ -84,11 +103,8 @@ func TestDexConfidentialClient(t *testing.T) {
 	gwAddr := testenv.FreeAddr(t)
 	d := startDex(t, gwAddr)
 	gw := startGateway(t, gwAddr, d.issuer, map[string]string{"OIDC_CLIENT_ID": dexConfClient,
-		"OIDC_CLIENT_SECRET": dexConfSecret, "OIDC_AUTH_METHOD": "pkce"})
-	e := formSignIn(t, gw, url.Values{"login": {"alice@example.com"}, "password": {"password"}})
-	if e.Email != "alice@example.com" {
-		t.Errorf("upstream got %+v, want alice@example.com", e)
-	}
+		"OIDC_CLIENT_SECRET": dexConfSecret, "OIDC_AUTH_METHOD": "pkce", "OIDC_SCOPES": dexScopes})
+	wantIdentity(t, formSignIn(t, gw, dexLogin), dexUser, dexEmail, dexGroups)
 }
 
 // TestDexNotOffered records, from Dex's own discovery document, the cells of the matrix
@@ -112,5 +128,28 @@ func TestDexNotOffered(t *testing.T) {
 	}
 	if disc.EndSession != "" || disc.Backchannel || disc.Frontchannel || slices.Contains(disc.ResponseModes, "form_post") {
 		t.Errorf("Dex now offers %+v: add its logout or form_post cells to the interop matrix", disc)
+	}
+}
+
+// TestDexRefresh: with offline_access Dex issues a refresh token and rotates it on every
+// use (with no expiry.refreshTokens.reuseInterval set, the spent one is refused at once);
+// its refresh answer carries a new ID token with the full identity. A pkce session in
+// Redis re-validates every REFRESH_INTERVAL: two refreshes in a row succeed, the second
+// with the token the first got. Restarted
+// with empty memory storage, Dex no longer knows the token and refuses it with 400
+// invalid_request (not the invalid_grant of RFC 6749 §5.2): the gateway takes that as a
+// refusal too and the session ends.
+func TestDexRefresh(t *testing.T) {
+	gwAddr := testenv.FreeAddr(t)
+	d := startDex(t, gwAddr)
+	rds := testenv.StartRedis(t)
+	gw := startGateway(t, gwAddr, d.issuer, map[string]string{"OIDC_CLIENT_ID": dexPublicClient, "OIDC_AUTH_METHOD": "pkce",
+		"OIDC_SCOPES": dexScopes + " offline_access", "REFRESH_INTERVAL": "1s", "SESSION_STORE": rds.URL()})
+	c := testenv.NewClient(t, true)
+	wantIdentity(t, formSignInWith(t, c, gw, dexLogin), dexUser, dexEmail, dexGroups)
+	rec := refreshCase{gw: gw, c: c, user: dexUser, email: dexEmail, groups: dexGroups, issuer: d.issuer,
+		forget: func(t *testing.T) { d.proc.Stop(t); d.start(t) }}.run(t)
+	if e, _ := rec["error"].(string); !strings.Contains(e, "invalid_request") {
+		t.Errorf("the rejected refresh's audit line has error %q, want Dex's invalid_request", e)
 	}
 }
