@@ -47,6 +47,7 @@ type fixtureOptions struct {
 	quiet                  bool                              // log warnings and errors only (floods)
 	users                  []testidp.User                    // the IdP's users; nil: testidp.DemoUsers
 	cookieSessions         bool                              // Options.CookieSessions
+	server                 ServerSessions                    // Options.Server; nil: none (cookies)
 	// idpDown starts the gateway while the IdP's port is closed; startIdP opens it.
 	idpDown bool
 	// jwksMinRefresh is oidcflow.Options.JWKSMinRefresh (0: its default); an hour
@@ -166,7 +167,7 @@ func newFixture(t testing.TB, opts fixtureOptions) *fixture {
 		Logger:   logger,
 		Upstream: upURL, PublicURL: publicURL, Trusted: opts.trusted, AllowedRedirectDomains: opts.allowedRedirectDomains,
 		APIKeyPassthrough: opts.apiKeyPassthrough, PublicPaths: opts.publicPaths, Assertions: asserter, Rules: opts.rules, Secure: opts.secure, Settings: opts.settings, Restore: opts.restore,
-		Hooks: opts.hooks, Revoker: revoker, CookieSessions: opts.cookieSessions, CSRF: opts.csrf,
+		Hooks: opts.hooks, Revoker: revoker, CookieSessions: opts.cookieSessions, CSRF: opts.csrf, Server: opts.server,
 	})
 	if err != nil {
 		t.Fatalf("proxy.New: %v", err)

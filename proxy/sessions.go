@@ -121,6 +121,15 @@ func (g *Gateway) revokeSessions(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return storeError(err)
 		}
+		// Deleting the sessions does not reach the user's bearer tokens: the revocation
+		// list does, as it does for the cookie store.
+		if g.opts.Revoker != nil {
+			var listed revokeJSON
+			if err := g.revokeOnList(r.Context(), who, &listed); err != nil {
+				return err
+			}
+			out.Revoked, out.RevokedAs = listed.Revoked, listed.RevokedAs
+		}
 	} else if err := g.revokeOnList(r.Context(), who, &out); err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ssogate/ssogate/internal/csrf"
+	"github.com/ssogate/ssogate/session"
 )
 
 // TestSessionsAdminCookieStore: with the cookie store, GET /oidc/sessions tells an
@@ -150,4 +152,48 @@ func TestRevokeByEmailRefusesBearerTokens(t *testing.T) {
 		t.Errorf("jisoo's bearer token after bob's revocation: %d, want 200", got)
 	}
 	f.logs.waitFor(t, "credentials refused", func(m map[string]any) bool { return m["reason"] == "revoked_bearer_token" })
+}
+
+// listingSessions stands in for the Redis store's listing: SignOutUser reports one
+// session of the user it is asked for, ended.
+type listingSessions struct{ ServerSessions }
+
+func (listingSessions) List(context.Context, int, int) ([]session.Listed, int64, error) {
+	return nil, 0, nil
+}
+
+func (listingSessions) SignOutUser(_ context.Context, who string) ([]session.Listed, int, error) {
+	return []session.Listed{{Subject: who}}, 1, nil
+}
+
+// TestSignOutEverywhereWithAServerStoreRefusesBearerTokens: with a store that lists
+// and deletes sessions (Redis), signing a user out everywhere also puts them on the
+// revocation list, so their bearer tokens issued before stop working too.
+func TestSignOutEverywhereWithAServerStoreRefusesBearerTokens(t *testing.T) {
+	f := newFixture(t, fixtureOptions{csrf: csrf.New(false), server: listingSessions{}})
+	alice := f.browser()
+	alice.signInAs("alice", "/")
+	resp, body := alice.api(f.url("/oidc/sessions"))
+	var list sessionsJSON
+	if resp.StatusCode != http.StatusOK || json.Unmarshal([]byte(body), &list) != nil || list.CSRFToken == "" || !list.Listable {
+		t.Fatalf("admin GET /oidc/sessions: %d %s; want 200, listable, with a CSRF token", resp.StatusCode, body)
+	}
+	b := f.browser()
+	bob := b.idpLogin(b.startLogin("/oidc/login"), "bob", "bob").form.Get("id_token")
+	status := func(tok string) int {
+		req := b.request(http.MethodGet, f.url("/api/runs"), "application/json", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, _ := b.do(req)
+		return resp.StatusCode
+	}
+	if got := status(bob); got != http.StatusOK {
+		t.Fatalf("bob's bearer token before the revocation: %d, want 200", got)
+	}
+	out := adminRevoke(t, f, alice, list.CSRFToken, "bob@example.com")
+	if out.SessionsEnded != 1 {
+		t.Errorf("sessions_ended = %d, want the store's 1", out.SessionsEnded)
+	}
+	if got := status(bob); got != http.StatusUnauthorized {
+		t.Errorf("bob's bearer token after signing him out everywhere: %d, want 401", got)
+	}
 }
