@@ -23,6 +23,7 @@ import (
 
 	"github.com/ssogate/ssogate/config"
 	"github.com/ssogate/ssogate/internal/logbuf"
+	"github.com/ssogate/ssogate/internal/memlimit"
 	"github.com/ssogate/ssogate/internal/tracing"
 	"github.com/ssogate/ssogate/proxy"
 )
@@ -102,6 +103,9 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if _, set := os.LookupEnv("GOGC"); !set {
 		debug.SetGCPercent(gcPercent)
 	}
+	// Without GOMEMLIMIT, a soft limit bounds the garbage GOGC=200 lets pile up when
+	// many connections are open (bench/README.md), and follows the live memory above it.
+	defer memlimit.Start(os.LookupEnv).Stop()
 	load := func(saved config.Saved) (config.Config, error) {
 		return config.LoadWithSaved(args, os.LookupEnv, saved)
 	}
