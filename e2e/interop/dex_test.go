@@ -20,7 +20,7 @@ const dexPasswordHash = "$2a$10$2b2cU8CPhOTaGrs1HRQuAueS7JTT5ZHsHSzYiFPm1leZck7M
 
 // dex is a Dex v2.45.1 with memory storage, one static user (alice@example.com,
 // password "password", in two groups) and a public and a confidential client for the
-// gateway at gwAddr.
+// gateway at gwAddr; extra is appended to its configuration file.
 type dex struct {
 	issuer string
 	config string // the path of its configuration file
@@ -43,7 +43,7 @@ const dexScopes = "openid profile email groups"
 // dexLogin is what Dex's password form (sign-in by e-mail) takes.
 var dexLogin = url.Values{"login": {dexEmail}, "password": {"password"}}
 
-func startDex(t *testing.T, gwAddr string) *dex {
+func startDex(t *testing.T, gwAddr string, extra ...string) *dex {
 	t.Helper()
 	addr := testenv.FreeAddr(t)
 	issuer := "http://" + addr + "/dex"
@@ -72,7 +72,7 @@ staticClients:
   name: ssogate confidential
   secret: ` + dexConfSecret + `
   redirectURIs: ["` + redirect + `"]
-`
+` + strings.Join(extra, "")
 	d := &dex{issuer: issuer, config: filepath.Join(t.TempDir(), "dex.yaml")}
 	if err := os.WriteFile(d.config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -151,5 +151,25 @@ func TestDexRefresh(t *testing.T) {
 		forget: func(t *testing.T) { d.proc.Stop(t); d.start(t) }}.run(t)
 	if e, _ := rec["error"].(string); !strings.Contains(e, "invalid_request") {
 		t.Errorf("the rejected refresh's audit line has error %q, want Dex's invalid_request", e)
+	}
+}
+
+// TestDexRefreshExpired: a refresh token older than Dex's
+// expiry.refreshTokens.absoluteLifetime is refused, again with 400 invalid_request
+// ("Refresh token expired."), and the gateway ends the session at its first refresh.
+func TestDexRefreshExpired(t *testing.T) {
+	gwAddr := testenv.FreeAddr(t)
+	d := startDex(t, gwAddr, "expiry:\n  refreshTokens:\n    absoluteLifetime: 1s\n")
+	rds := testenv.StartRedis(t)
+	gw := startGateway(t, gwAddr, d.issuer, map[string]string{"OIDC_CLIENT_ID": dexPublicClient, "OIDC_AUTH_METHOD": "pkce",
+		"OIDC_SCOPES": dexScopes + " offline_access", "REFRESH_INTERVAL": "2s", "SESSION_STORE": rds.URL()})
+	c := testenv.NewClient(t, true)
+	wantIdentity(t, formSignInWith(t, c, gw, dexLogin), dexUser, dexEmail, dexGroups)
+	rec := refreshCase{gw: gw, c: c, user: dexUser, email: dexEmail, groups: dexGroups, issuer: d.issuer}.wantRefused(t)
+	if e, _ := rec["error"].(string); !strings.Contains(e, "invalid_request") || !strings.Contains(e, "expired") {
+		t.Errorf("the rejected refresh's audit line has error %q, want Dex's invalid_request for an expired token", e)
+	}
+	if n := refreshes(gw, "success"); n != 0 {
+		t.Errorf("%d refreshes succeeded with a refresh token past its absolute lifetime, want 0", n)
 	}
 }

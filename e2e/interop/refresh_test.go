@@ -14,7 +14,7 @@ import (
 // with a refresh token) re-validates every REFRESH_INTERVAL, the browser-like client c
 // signed in there, the identity the upstream must receive, the provider's issuer (where
 // a new sign-in starts) and forget, which makes the provider lose the session's
-// refresh token.
+// refresh token (for run).
 type refreshCase struct {
 	gw                  *testenv.Gateway
 	c                   *http.Client
@@ -23,13 +23,19 @@ type refreshCase struct {
 	forget              func(t *testing.T)
 }
 
-// run checks that two refreshes in a row succeed and keep the identity complete (the
-// second spends the token the first got when the provider rotates it), then that once
-// the provider forgot the token its refusal ends the session: the API request that
-// finds the refresh refused gets 401, and so does every later one, a browser is sent to
-// the provider's login form, and a "rejected" audit line names the user. No request
-// reaches the upstream with another identity meanwhile. It returns the audit line.
+// run checks that two refreshes in a row succeed (wantRefreshes), then that once the
+// provider forgot the token its refusal ends the session (wantRefused). It returns the
+// refusal's audit line.
 func (rc refreshCase) run(t *testing.T) map[string]any {
+	t.Helper()
+	rc.wantRefreshes(t)
+	rc.forget(t)
+	return rc.wantRefused(t)
+}
+
+// wantRefreshes checks that two refreshes in a row succeed and keep the identity
+// complete (the second spends the token the first got when the provider rotates it).
+func (rc refreshCase) wantRefreshes(t *testing.T) {
 	t.Helper()
 	gw := rc.gw
 	deadline := time.Now().Add(15 * time.Second)
@@ -47,16 +53,24 @@ func (rc refreshCase) run(t *testing.T) map[string]any {
 	if n := refreshes(gw, "rejected"); n != 0 {
 		t.Fatalf("%d refreshes rejected before the provider forgot the token, want 0\n--- gateway log ---\n%s", n, gw.Logs())
 	}
+}
 
-	rc.forget(t)
-	deadline = time.Now().Add(15 * time.Second)
+// wantRefused checks that the provider's refusal of the session's refresh token ends
+// the session: requests get the identity until the API request that finds the refresh
+// refused gets 401, and so does every later one, a browser is sent to the provider's
+// login form, and a "rejected" audit line, which it returns, names the user. No request
+// reaches the upstream with another identity meanwhile.
+func (rc refreshCase) wantRefused(t *testing.T) map[string]any {
+	t.Helper()
+	gw := rc.gw
+	deadline := time.Now().Add(15 * time.Second)
 	for {
 		status, e := fetchApp(t, rc.c, gw)
 		if status == http.StatusUnauthorized {
 			break
 		}
 		if status != http.StatusOK || time.Now().After(deadline) {
-			t.Fatalf("after the provider forgot the refresh token: status %d, want 200 until a refresh is refused, then 401\n--- gateway log ---\n%s",
+			t.Fatalf("after the provider stopped accepting the refresh token: status %d, want 200 until a refresh is refused, then 401\n--- gateway log ---\n%s",
 				status, gw.Logs())
 		}
 		wantIdentity(t, e, rc.user, rc.email, rc.groups)
