@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 // FuzzNormalizerIdentity: whatever claims a verified token carries and whatever the
@@ -39,23 +40,30 @@ func FuzzNormalizerIdentity(f *testing.F) {
 		}
 		sub, _ := stringValue(raw["sub"])
 		if err != nil {
-			if !errors.Is(err, ErrNoSubject) || strings.TrimSpace(sub) != "" {
+			if !errors.Is(err, ErrNoSubject) || strings.TrimSpace(headerSafe(sub)) != "" {
 				t.Fatalf("error %v for sub %q", err, sub)
 			}
 			return
 		}
-		if id.Subject != sub || strings.TrimSpace(sub) == "" {
+		if id.Subject != sub || strings.TrimSpace(headerSafe(sub)) == "" {
 			t.Fatalf("Subject %q, want the sub claim %q", id.Subject, sub)
 		}
-		email := stringClaim(raw, "email")
+		email := headerSafe(stringClaim(raw, "email"))
 		if id.Email != "" && (id.Email != email || !id.EmailVerified && !insecure) {
 			t.Fatalf("email %q (claim %q, verified %v, insecure %v) became part of the identity", id.Email, email, id.EmailVerified, insecure)
 		}
-		if strings.TrimSpace(id.Username) == "" || id.Username != strings.TrimSpace(id.Username) && id.Username != sub {
+		if strings.TrimSpace(id.Username) == "" || id.Username != strings.TrimSpace(id.Username) && id.Username != headerSafe(sub) {
 			t.Fatalf("user name %q is blank, or untrimmed and not the sub", id.Username)
 		}
-		if !id.EmailVerified && !insecure && id.Username == strings.TrimSpace(email) && id.Username != sub && !fromNameClaim(issuer, raw, id.Username) {
+		if !id.EmailVerified && !insecure && id.Username == strings.TrimSpace(email) && id.Username != headerSafe(sub) && !fromNameClaim(issuer, raw, id.Username) {
 			t.Fatalf("the unverified email %q became the user name", email)
+		}
+		// These become header values and pages: a control character would make every
+		// request of this user unsendable upstream.
+		for _, v := range append([]string{id.Username, id.Email, id.Name}, id.Groups...) {
+			if strings.ContainsFunc(v, unicode.IsControl) {
+				t.Fatalf("%q holds a control character", v)
+			}
 		}
 		seen := map[string]bool{}
 		for _, g := range id.Groups {
@@ -86,7 +94,7 @@ func fromNameClaim(issuer string, raw map[string]any, name string) bool {
 			continue
 		}
 		if v, ok := lookup(raw, c); ok {
-			if s, ok := stringValue(v); ok && strings.TrimSpace(s) == name {
+			if s, ok := stringValue(v); ok && strings.TrimSpace(headerSafe(s)) == name {
 				return true
 			}
 		}

@@ -63,7 +63,7 @@ type Normalizer struct {
 // or space-separated string. The only error is a missing or blank sub (ErrNoSubject).
 func (n Normalizer) Identity(issuer string, raw map[string]any) (Identity, []Warning, error) {
 	sub, _ := stringValue(raw["sub"])
-	if strings.TrimSpace(sub) == "" {
+	if strings.TrimSpace(headerSafe(sub)) == "" {
 		// A blank sub names nobody, and would become a blank user name.
 		return Identity{}, nil, ErrNoSubject
 	}
@@ -77,7 +77,7 @@ func (n Normalizer) Identity(issuer string, raw map[string]any) (Identity, []War
 		AMR:          []string{AMRSSO},
 		SessionID:    stringClaim(raw, "sid"),
 		HostedDomain: stringClaim(raw, "hd"),
-		Email:        stringClaim(raw, "email"),
+		Email:        headerSafe(stringClaim(raw, "email")),
 		Name:         displayName(raw),
 	}
 	if iss := stringClaim(raw, "iss"); iss != "" {
@@ -104,7 +104,7 @@ func (n Normalizer) Identity(issuer string, raw map[string]any) (Identity, []War
 
 	id.Username = n.username(profile, raw, trusted)
 	if id.Username == "" {
-		id.Username = sub
+		id.Username = headerSafe(sub)
 	}
 
 	groups, gw := n.groups(profile, raw)
@@ -129,8 +129,8 @@ func (n Normalizer) username(p Profile, raw map[string]any, emailTrusted bool) s
 			continue
 		}
 		if v, ok := lookup(raw, name); ok {
-			if s, ok := stringValue(v); ok && strings.TrimSpace(s) != "" {
-				return strings.TrimSpace(s)
+			if s, ok := stringValue(v); ok && strings.TrimSpace(headerSafe(s)) != "" {
+				return strings.TrimSpace(headerSafe(s))
 			}
 		}
 	}
@@ -188,11 +188,11 @@ func overage(raw map[string]any) (Warning, bool) {
 
 // displayName is the name claim, else given_name and family_name joined.
 func displayName(raw map[string]any) string {
-	if name := strings.TrimSpace(stringClaim(raw, "name")); name != "" {
+	if name := strings.TrimSpace(headerSafe(stringClaim(raw, "name"))); name != "" {
 		return name
 	}
-	given := strings.TrimSpace(stringClaim(raw, "given_name"))
-	family := strings.TrimSpace(stringClaim(raw, "family_name"))
+	given := strings.TrimSpace(headerSafe(stringClaim(raw, "given_name")))
+	family := strings.TrimSpace(headerSafe(stringClaim(raw, "family_name")))
 	return strings.TrimSpace(given + " " + family)
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -176,5 +177,32 @@ func TestIdentityRequiresSubject(t *testing.T) {
 		if !errors.Is(err, ErrNoSubject) {
 			t.Errorf("Identity(%s) error = %v, want ErrNoSubject", raw, err)
 		}
+	}
+}
+
+// TestControlCharactersNeverReachHeaderValues: a user name, email or group with a
+// control character would make every upstream request of that user fail (Go refuses
+// to send such a header); they become spaces, and names in any script stay intact.
+func TestControlCharactersNeverReachHeaderValues(t *testing.T) {
+	raw := parse(t, `{"sub":"00u1","preferred_username":"ada\r\nX-Admin: 1","email":"ada\u0000@example.com",
+		"email_verified":true,"name":"Zoë\u0085김지수","groups":["ml\r\n","a\u007fb","연구팀"]}`)
+	id, _, err := Normalizer{}.Identity("https://acme.okta.com", raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "ada  X-Admin: 1"; id.Username != want {
+		t.Errorf("Username = %q, want %q", id.Username, want)
+	}
+	if want := "ada @example.com"; id.Email != want {
+		t.Errorf("Email = %q, want %q", id.Email, want)
+	}
+	if want := "Zoë 김지수"; id.Name != want {
+		t.Errorf("Name = %q, want %q", id.Name, want)
+	}
+	if want := []string{"ml", "a b", "연구팀"}; !slices.Equal(id.Groups, want) {
+		t.Errorf("Groups = %q, want %q", id.Groups, want)
+	}
+	if _, _, err := (Normalizer{}).Identity("https://acme.okta.com", parse(t, `{"sub":"\u0000"}`)); !errors.Is(err, ErrNoSubject) {
+		t.Errorf("a sub of only a control character: got %v, want ErrNoSubject", err)
 	}
 }

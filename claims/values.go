@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // lookup finds a claim by name or dotted path. A key that exists literally wins,
@@ -129,13 +130,28 @@ func splitGroups(s string) []string {
 	return strings.Fields(s)
 }
 
-// dedupe trims each name, drops empty ones and repeats, and keeps the order; an
+// headerSafe replaces control characters (C0, DEL, C1) with spaces. A user name,
+// email and group names become HTTP header values upstream, where a control
+// character makes the request unsendable: every request of that user would fail.
+func headerSafe(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// dedupe trims each name (control characters made spaces), drops empty ones and repeats, and keeps the order; an
 // empty result is nil.
 func dedupe(list []string) []string {
 	var out []string
 	seen := make(map[string]struct{}, len(list))
 	for _, g := range list {
-		g = strings.TrimSpace(g)
+		g = strings.TrimSpace(headerSafe(g))
 		if g == "" {
 			continue
 		}
