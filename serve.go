@@ -9,11 +9,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"time"
 
 	"github.com/ssogate/ssogate/config"
 	"github.com/ssogate/ssogate/internal/certreload"
+	"github.com/ssogate/ssogate/internal/memlimit"
 	"github.com/ssogate/ssogate/internal/tracing"
 	"github.com/ssogate/ssogate/restore"
 )
@@ -41,6 +43,9 @@ func serve(ctx context.Context, cfg config.Config, load func(config.Saved) (conf
 	}
 
 	public := newServer(g.public, logger)
+	// After a flood of connections (slow clients cut by the read deadline), give the
+	// memory they held back to the operating system at once, not over minutes.
+	public.ConnState = memlimit.NewReleaser(func() { go debug.FreeOSMemory() }).ConnState
 	opsSrv := newServer(g.ops, logger)
 	if cfg.TLSCertFile != "" {
 		certs, err := certreload.New(cfg.TLSCertFile, cfg.TLSKeyFile, logger)
