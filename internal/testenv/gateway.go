@@ -19,7 +19,7 @@ import (
 )
 
 const (
-	gatewayStartTimeout = 30 * time.Second
+	gatewayStartTimeout = 90 * time.Second // an upper bound, for a busy machine
 	gatewayRunTimeout   = 2 * time.Minute
 	pollInterval        = 50 * time.Millisecond
 )
