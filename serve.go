@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -45,7 +44,7 @@ func serve(ctx context.Context, cfg config.Config, load func(config.Saved) (conf
 	public := newServer(g.public, logger)
 	// After a flood of connections (slow clients cut by the read deadline), give the
 	// memory they held back to the operating system at once, not over minutes.
-	public.ConnState = memlimit.NewReleaser(func() { go debug.FreeOSMemory() }).ConnState
+	public.ConnState = memlimit.NewReleaser(memlimit.FreeOSMemoryLater(ctx)).ConnState
 	opsSrv := newServer(g.ops, logger)
 	if cfg.TLSCertFile != "" {
 		certs, err := certreload.New(cfg.TLSCertFile, cfg.TLSKeyFile, logger)

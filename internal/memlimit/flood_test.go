@@ -5,10 +5,10 @@ import (
 	"testing"
 )
 
-// TestReleaserFiresOnceAFloodHasEnded: memory is given back once, when a flood of
-// FloodConns connections is three quarters gone; not for ordinary traffic, and not
-// again until another flood.
-func TestReleaserFiresOnceAFloodHasEnded(t *testing.T) {
+// TestReleaserFiresAsAFloodEnds: memory is given back each time the connections of a
+// flood of FloodConns or more halve, until fewer than FloodConns/8 remain; never for
+// ordinary traffic, and not again until another flood.
+func TestReleaserFiresAsAFloodEnds(t *testing.T) {
 	released := 0
 	r := NewReleaser(func() { released++ })
 	open := func(n int) {
@@ -32,17 +32,23 @@ func TestReleaserFiresOnceAFloodHasEnded(t *testing.T) {
 	end(FloodConns-1, http.StateClosed)
 	want(0, "ordinary traffic (one connection short of a flood) ended")
 
-	open(FloodConns * 3)
-	end(FloodConns*3*3/4-1, http.StateClosed)
-	want(0, "a flood with just over a quarter still open")
+	open(3200)
+	end(1599, http.StateClosed)
+	want(0, "a flood of 3200 with 1601 still open")
 	end(1, http.StateHijacked) // a websocket leaving counts as gone too
-	want(1, "a flood three quarters gone")
-	end(FloodConns*3/4, http.StateClosed)
+	want(1, "the flood halved (1600 open)")
+	end(800, http.StateClosed)
+	want(2, "halved again (800 open)")
+	end(400, http.StateClosed)
+	want(3, "400 open")
+	end(200, http.StateClosed)
+	want(4, "200 open")
 	r.ConnState(nil, http.StateActive)
 	r.ConnState(nil, http.StateIdle)
-	want(1, "the rest of the same flood gone")
+	end(200, http.StateClosed)
+	want(4, "the rest gone (fewer than FloodConns/8 left at the last release)")
 
 	open(FloodConns)
-	end(FloodConns, http.StateClosed)
-	want(2, "a second flood ended")
+	end(FloodConns/2, http.StateClosed)
+	want(5, "a second flood halved")
 }
