@@ -12,30 +12,8 @@ func Overage(raw map[string]any) bool {
 // claim (the subject alone names the user badly), or the email the profile expects.
 func (n Normalizer) Missing(issuer string, raw map[string]any) (groups, username bool) {
 	p := Resolve(n.Provider, issuer)
-	names := p.GroupsClaims
-	if n.GroupsClaim != "" {
-		names = []string{n.GroupsClaim}
-	}
-	groups = len(names) > 0
-	for _, name := range names {
-		if _, ok := lookup(raw, name); ok {
-			groups = false
-			break
-		}
-	}
-	users := p.UsernameClaims
-	if n.UsernameClaim != "" {
-		users = []string{n.UsernameClaim}
-	}
-	username = len(users) > 0
-	for _, name := range users {
-		if v, ok := lookup(raw, name); ok {
-			if s, _ := stringValue(v); s != "" {
-				username = false
-				break
-			}
-		}
-	}
+	groups = lacks(raw, override(n.GroupsClaim, p.GroupsClaims), false)
+	username = lacks(raw, override(n.UsernameClaim, p.UsernameClaims), true)
 	return groups, username
 }
 
@@ -55,4 +33,28 @@ func WithoutOverage(raw map[string]any, groups []string) map[string]any {
 	}
 	out["groups"] = list
 	return out
+}
+
+// override is the claim names to read: the configured one alone when set, else the
+// profile's.
+func override(configured string, profile []string) []string {
+	if configured != "" {
+		return []string{configured}
+	}
+	return profile
+}
+
+// lacks reports whether raw has none of names (with text when text is set); an
+// empty list lacks nothing.
+func lacks(raw map[string]any, names []string, text bool) bool {
+	for _, name := range names {
+		v, ok := lookup(raw, name)
+		if !ok {
+			continue
+		}
+		if s, _ := stringValue(v); !text || s != "" {
+			return false
+		}
+	}
+	return len(names) > 0
 }

@@ -113,13 +113,8 @@ func (g *Gateway) checkLogoutForm(w http.ResponseWriter, r *http.Request) error 
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 		return nil
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, logoutFormBytes)
-	if err := r.ParseForm(); err != nil {
-		if he := httperr.TooLarge(err); he != nil {
-			return he
-		}
-		return &httperr.HTTPError{Status: http.StatusBadRequest, Title: "Bad request", Code: "bad_form",
-			Message: "The sign-out form could not be read.", Err: err}
+	if err := httperr.ReadForm(w, r, logoutFormBytes, "sign-out form"); err != nil {
+		return err
 	}
 	if g.opts.CSRF == nil || !r.PostForm.Has(csrf.FieldName) {
 		return nil

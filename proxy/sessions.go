@@ -94,13 +94,8 @@ const revokeFormBytes = 16 << 10
 // field "user" (sub, username or email) out everywhere.
 func (g *Gateway) revokeSessions(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
-	r.Body = http.MaxBytesReader(w, r.Body, revokeFormBytes)
-	if err := r.ParseForm(); err != nil {
-		if he := httperr.TooLarge(err); he != nil {
-			return he
-		}
-		return &httperr.HTTPError{Status: http.StatusBadRequest, Title: "Bad request", Code: "bad_form",
-			Message: "The sign-out form could not be read.", Err: err}
+	if err := httperr.ReadForm(w, r, revokeFormBytes, "sign-out form"); err != nil {
+		return err
 	}
 	if g.opts.CSRF != nil {
 		if err := g.opts.CSRF.Check(r); err != nil {

@@ -131,16 +131,8 @@ func TestRevokeByEmailRefusesBearerTokens(t *testing.T) {
 		t.Fatalf("admin GET /oidc/sessions: %d %s; want 200 with a CSRF token", resp.StatusCode, body)
 	}
 	b := f.browser()
-	token := func(user string) string {
-		return b.idpLogin(b.startLogin("/oidc/login"), user, user).form.Get("id_token")
-	}
-	bob, jisoo := token("bob"), token("jisoo")
-	status := func(tok string) int {
-		req := b.request(http.MethodGet, f.url("/api/runs"), "application/json", nil)
-		req.Header.Set("Authorization", "Bearer "+tok)
-		resp, _ := b.do(req)
-		return resp.StatusCode
-	}
+	bob, jisoo := b.idToken("bob"), b.idToken("jisoo")
+	status := b.bearerStatus
 	if got := status(bob); got != http.StatusOK {
 		t.Fatalf("bob's bearer token before the revocation: %d, want 200", got)
 	}
@@ -179,13 +171,8 @@ func TestSignOutEverywhereWithAServerStoreRefusesBearerTokens(t *testing.T) {
 		t.Fatalf("admin GET /oidc/sessions: %d %s; want 200, listable, with a CSRF token", resp.StatusCode, body)
 	}
 	b := f.browser()
-	bob := b.idpLogin(b.startLogin("/oidc/login"), "bob", "bob").form.Get("id_token")
-	status := func(tok string) int {
-		req := b.request(http.MethodGet, f.url("/api/runs"), "application/json", nil)
-		req.Header.Set("Authorization", "Bearer "+tok)
-		resp, _ := b.do(req)
-		return resp.StatusCode
-	}
+	bob := b.idToken("bob")
+	status := b.bearerStatus
 	if got := status(bob); got != http.StatusOK {
 		t.Fatalf("bob's bearer token before the revocation: %d, want 200", got)
 	}
@@ -196,4 +183,20 @@ func TestSignOutEverywhereWithAServerStoreRefusesBearerTokens(t *testing.T) {
 	if got := status(bob); got != http.StatusUnauthorized {
 		t.Errorf("bob's bearer token after signing him out everywhere: %d, want 401", got)
 	}
+}
+
+// idToken signs user in at the IdP (password = user name) and returns the ID token
+// the IdP posts back, without handing it to the gateway.
+func (b *browser) idToken(user string) string {
+	b.t.Helper()
+	return b.idpLogin(b.startLogin("/oidc/login"), user, user).form.Get("id_token")
+}
+
+// bearerStatus is the status of an API request with tok as its Bearer token.
+func (b *browser) bearerStatus(tok string) int {
+	b.t.Helper()
+	req := b.request(http.MethodGet, "/api/runs", "application/json", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, _ := b.do(req)
+	return resp.StatusCode
 }

@@ -17,3 +17,17 @@ func TooLarge(err error) *HTTPError {
 	return &HTTPError{Key: "error.too_large", Status: http.StatusRequestEntityTooLarge, Title: "Request too large",
 		Code: "body_too_large", Message: fmt.Sprintf("The request body is larger than the %d bytes this page accepts.", mbe.Limit), Err: err}
 }
+
+// ReadForm parses r's form with its body cut off at limit bytes: the 413 of TooLarge
+// past the limit, a 400 (code bad_form) naming what for a form that cannot be read.
+func ReadForm(w http.ResponseWriter, r *http.Request, limit int64, what string) error {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	if err := r.ParseForm(); err != nil {
+		if he := TooLarge(err); he != nil {
+			return he
+		}
+		return &HTTPError{Status: http.StatusBadRequest, Title: "Bad request", Code: "bad_form",
+			Message: "The " + what + " could not be read.", Err: err}
+	}
+	return nil
+}

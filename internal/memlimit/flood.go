@@ -36,9 +36,9 @@ func NewReleaser(release func()) *Releaser {
 
 // ConnState counts open connections; it is an http.Server ConnState hook.
 func (r *Releaser) ConnState(_ net.Conn, s http.ConnState) {
-	r.mu.Lock()
 	switch s {
 	case http.StateNew:
+		r.mu.Lock()
 		r.open++
 		if r.open > r.peak {
 			r.peak = r.open
@@ -49,11 +49,11 @@ func (r *Releaser) ConnState(_ net.Conn, s http.ConnState) {
 		r.mu.Unlock()
 		return
 	case http.StateClosed, http.StateHijacked:
-		r.open--
-	default:
-		r.mu.Unlock()
+	default: // active and idle, on every request of a kept-alive connection: no lock
 		return
 	}
+	r.mu.Lock()
+	r.open--
 	fire := r.next > 0 && r.open <= r.next
 	if fire {
 		r.next /= 2
