@@ -43,7 +43,7 @@ func safeReturn(rd, publicHost string, allowed []string) string {
 }
 
 // hostAllowed reports whether host is the public host or matches an allowed entry:
-// an exact host, or ".suffix" for any subdomain of suffix.
+// an exact host, or ".suffix" for suffix itself and any subdomain of it.
 func hostAllowed(host, publicHost string, allowed []string) bool {
 	host = strings.ToLower(host)
 	if publicHost != "" && host == strings.ToLower(hostOnly(publicHost)) {
