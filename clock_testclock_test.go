@@ -48,3 +48,44 @@ func TestTestClockFollowsItsFile(t *testing.T) {
 		}
 	}
 }
+
+// TestTokenClockFollowsItsFile: with -tags testclock the clock that checks the IdP's
+// tokens is off the real one by the offset in SSOGATE_TESTCLOCK_TOKENS_FILE, behind
+// as well as ahead, read again on every call; the session clock does not follow it.
+func TestTokenClockFollowsItsFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "offset")
+	write := func(s string) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("-1h")
+	t.Setenv("SSOGATE_TESTCLOCK_TOKENS_FILE", path)
+	var logs bytes.Buffer
+	now, err := tokenClock(slog.New(slog.NewJSONHandler(&logs, nil)))
+	if err != nil {
+		t.Fatalf("tokenClock: %v", err)
+	}
+	if !strings.Contains(logs.String(), "TEST CLOCK") || !strings.Contains(logs.String(), "SSOGATE_TESTCLOCK_TOKENS_FILE") {
+		t.Errorf("start log %q, want a TEST CLOCK warning naming SSOGATE_TESTCLOCK_TOKENS_FILE", logs.String())
+	}
+	if d := time.Until(now()); d > -time.Hour+time.Second || d < -time.Hour-time.Second {
+		t.Errorf("with -1h the token clock is %v off, want -1h", d)
+	}
+	write("2h")
+	if d := time.Until(now()); d < 2*time.Hour-time.Second || d > 2*time.Hour+time.Second {
+		t.Errorf("after writing 2h the token clock is %v off, want 2h", d)
+	}
+	session, err := sessionClock(slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("sessionClock: %v", err)
+	}
+	if d := time.Until(session()); d < -time.Second || d > time.Second {
+		t.Errorf("the session clock is %v off with only the token clock set, want the real clock", d)
+	}
+	write("soon")
+	if _, err := tokenClock(slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "SSOGATE_TESTCLOCK_TOKENS_FILE") {
+		t.Errorf("start with offset %q: %v, want an error naming SSOGATE_TESTCLOCK_TOKENS_FILE", "soon", err)
+	}
+}

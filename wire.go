@@ -33,6 +33,8 @@ type gateway struct {
 	live    *config.Manager
 	idp     *http.Client
 	metrics *ops.Metrics
+	// tokenNow is the clock the IdP's tokens are checked against (clock.go).
+	tokenNow func() time.Time
 	// countSessions reports live sessions where the store knows them; nil with cookies.
 	countSessions func(context.Context) (int64, error)
 	closers       []func() error
@@ -74,6 +76,9 @@ func wire(cfg config.Config, load func(config.Saved) (config.Config, error), tr 
 	secure := cfg.HTTPS()
 	storeClock, err := sessionClock(logger)
 	if err != nil {
+		return nil, err
+	}
+	if g.tokenNow, err = tokenClock(logger); err != nil {
 		return nil, err
 	}
 	stores, err := newSessionStores(cfg, codec, secure, storeClock, g.metrics, logger)
@@ -164,7 +169,7 @@ func (g *gateway) prepare(logger *slog.Logger) func(context.Context, config.Conf
 func (g *gateway) flowOptions(cfg config.Config, logger *slog.Logger) oidcflow.Options {
 	return oidcflow.Options{
 		Issuer: cfg.Issuer, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret.Reveal(),
-		Method: cfg.AuthMethod, Scopes: cfg.Scopes, HTTPClient: g.idp, LogoutURL: cfg.LogoutURL,
+		Method: cfg.AuthMethod, Scopes: cfg.Scopes, HTTPClient: g.idp, LogoutURL: cfg.LogoutURL, TokenNow: g.tokenNow,
 		AllowedTenants: cfg.AllowedTenants, GraphURL: cfg.GraphURL, GroupNames: cfg.EntraGroupNames,
 		Normalizer: claims.Normalizer{GroupsClaim: cfg.GroupsClaim, UsernameClaim: cfg.UsernameClaim, Provider: cfg.Provider,
 			RoleMap: cfg.RoleMap, DefaultRole: cfg.DefaultRole, InsecureAllowUnverifiedEmail: cfg.InsecureAllowUnverifiedEmail},

@@ -38,8 +38,12 @@ type Options struct {
 	Normalizer   claims.Normalizer
 	HTTPClient   *http.Client     // required; used for every call to the IdP
 	Now          func() time.Time // default time.Now
-	LoginTTL     time.Duration    // how long a started login stays valid; default 10m
-	ClockSkew    time.Duration    // leeway on exp/iat; default 2m
+	// TokenNow is the clock the IdP's tokens (ID, bearer and logout tokens: exp, iat,
+	// nbf) are checked against; default Now. Only a binary built with -tags testclock
+	// sets it apart from Now, to test a gateway whose clock is off the IdP's.
+	TokenNow  func() time.Time
+	LoginTTL  time.Duration // how long a started login stays valid; default 10m
+	ClockSkew time.Duration // leeway on exp/iat; default 2m
 	// JWKSMinRefresh is the shortest interval between two JWKS fetches caused by
 	// unknown key IDs; default 5s. A sign-in whose kid is unknown waits for the next
 	// permitted fetch (at most MaxKeyRotationWait) rather than failing.
@@ -63,6 +67,9 @@ type Options struct {
 func (o *Options) setDefaults() {
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.TokenNow == nil {
+		o.TokenNow = o.Now
 	}
 	if o.LoginTTL == 0 {
 		o.LoginTTL = 10 * time.Minute
@@ -135,7 +142,7 @@ func New(ctx context.Context, opts Options) (*Flow, error) {
 		ClientID:             opts.ClientID,
 		SupportedSigningAlgs: algs,
 		SkipIssuerCheck:      f.tenantTemplated(), // checked against tid in verifyIDToken
-		Now:                  func() time.Time { return opts.Now().Add(-skew) },
+		Now:                  func() time.Time { return opts.TokenNow().Add(-skew) },
 	})
 	f.oauth = oauth2.Config{
 		ClientID:     opts.ClientID,

@@ -91,7 +91,7 @@ func (f *Flow) VerifyLogoutToken(ctx context.Context, raw string) (*LogoutToken,
 	if !slices.Contains(c.Audience, f.opts.ClientID) {
 		return refuse("audience", "audience %q does not include this client", []string(c.Audience))
 	}
-	now := f.opts.Now()
+	now := f.opts.TokenNow()
 	iat, err := numericDate(c.IssuedAt)
 	if err != nil || iat.IsZero() {
 		return refuse("iat", "no valid iat")

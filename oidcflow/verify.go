@@ -57,7 +57,7 @@ func (f *Flow) verifyIDToken(ctx context.Context, raw string, vo verifyOptions) 
 	if tc.AZP != "" && tc.AZP != f.opts.ClientID {
 		return nil, nil, &TokenError{Reason: "audience", Err: fmt.Errorf("azp %q is not this client", tc.AZP)}
 	}
-	now := f.opts.Now()
+	now := f.opts.TokenNow()
 	if tok.IssuedAt.After(now.Add(f.opts.ClockSkew)) {
 		return nil, nil, &TokenError{Reason: "iat", Err: fmt.Errorf("issued in the future (%s); check the clocks", tok.IssuedAt)}
 	}

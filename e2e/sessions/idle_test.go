@@ -110,11 +110,12 @@ func sessionCookie(h http.Header) string {
 }
 
 // TestShippedBinaryHasNoTestClock: only a binary built with -tags testclock knows
-// SSOGATE_TESTCLOCK_FILE. The shipped build does not contain the name, starts with it
-// pointing at a file that holds no duration, and says nothing of a test clock; the
-// testclock build refuses that file.
+// SSOGATE_TESTCLOCK_FILE and SSOGATE_TESTCLOCK_TOKENS_FILE. The shipped build contains
+// neither name, starts with both pointing at a file that holds no duration, and says
+// nothing of a test clock; the testclock build refuses that file in either.
 func TestShippedBinaryHasNoTestClock(t *testing.T) {
 	shipped, withClock := builder.Build(t), clockBuilder.Build(t)
+	names := []string{testenv.TestClockEnv, testenv.TestTokenClockEnv}
 	for _, tc := range []struct {
 		bin  string
 		want bool
@@ -123,23 +124,27 @@ func TestShippedBinaryHasNoTestClock(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := bytes.Contains(b, []byte(testenv.TestClockEnv)); got != tc.want {
-			t.Errorf("%s holds %s: %v, want %v", tc.bin, testenv.TestClockEnv, got, tc.want)
+		for _, name := range names {
+			if got := bytes.Contains(b, []byte(name)); got != tc.want {
+				t.Errorf("%s holds %s: %v, want %v", tc.bin, name, got, tc.want)
+			}
 		}
 	}
 	bad := filepath.Join(t.TempDir(), "testclock")
 	if err := os.WriteFile(bad, []byte("an hour ahead"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"LOCAL_RESTORE": "true", testenv.TestClockEnv: bad}
+	env := map[string]string{"LOCAL_RESTORE": "true", testenv.TestClockEnv: bad, testenv.TestTokenClockEnv: bad}
 	gw := testenv.StartGateway(t, shipped, env)
 	gw.WaitLog(t, "LOCAL_RESTORE is on", testenv.LogWait)
 	if strings.Contains(gw.Logs(), "TEST CLOCK") {
 		t.Errorf("the shipped binary mentions a test clock:\n%s", gw.Logs())
 	}
-	out, code := testenv.RunGateway(t, withClock, map[string]string{"LOCAL_RESTORE": "true", testenv.TestClockEnv: bad,
-		"LISTEN_ADDR": testenv.FreeAddr(t), "OPS_ADDR": testenv.FreeAddr(t), "DATA_DIR": t.TempDir()})
-	if code == 0 || !strings.Contains(out, testenv.TestClockEnv) {
-		t.Errorf("the testclock binary with a bad clock file: exit %d, want non-zero naming %s\n%s", code, testenv.TestClockEnv, out)
+	for _, name := range names {
+		out, code := testenv.RunGateway(t, withClock, map[string]string{"LOCAL_RESTORE": "true", name: bad,
+			"LISTEN_ADDR": testenv.FreeAddr(t), "OPS_ADDR": testenv.FreeAddr(t), "DATA_DIR": t.TempDir()})
+		if code == 0 || !strings.Contains(out, name) {
+			t.Errorf("the testclock binary with a bad %s: exit %d, want non-zero naming it\n%s", name, code, out)
+		}
 	}
 }

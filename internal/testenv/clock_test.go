@@ -34,6 +34,15 @@ func TestGatewayClockWritesItsOffset(t *testing.T) {
 	if got, want := read(), 150*time.Second; got != want || c.Offset() != want {
 		t.Errorf("after 90s and 1m the file says %v and Offset %v, want %v", got, c.Offset(), want)
 	}
+	tok := NewGatewayTokenClock(t)
+	if _, ok := tok.Env()[TestTokenClockEnv]; !ok || len(tok.Env()) != 1 {
+		t.Errorf("a token clock's Env is %v, want only %s", tok.Env(), TestTokenClockEnv)
+	}
+	path = tok.Env()[TestTokenClockEnv]
+	tok.Set(t, -time.Hour)
+	if got := read(); got != -time.Hour || tok.Offset() != -time.Hour {
+		t.Errorf("after Set(-1h) the token clock's file says %v and Offset %v, want -1h", got, tok.Offset())
+	}
 }
 
 // TestRedisAdvanceTTLs: keys with an expiry lose d of it, those within d are gone,
