@@ -16,13 +16,7 @@ import (
 // the offset in SSOGATE_TESTCLOCK_FILE, read again on every call, and the start says
 // so; a file that does not hold a duration stops the start.
 func TestTestClockFollowsItsFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "offset")
-	write := func(s string) {
-		t.Helper()
-		if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	path, write := offsetFile(t)
 	write("0s")
 	t.Setenv("SSOGATE_TESTCLOCK_FILE", path)
 	var logs bytes.Buffer
@@ -53,13 +47,7 @@ func TestTestClockFollowsItsFile(t *testing.T) {
 // tokens is off the real one by the offset in SSOGATE_TESTCLOCK_TOKENS_FILE, behind
 // as well as ahead, read again on every call; the session clock does not follow it.
 func TestTokenClockFollowsItsFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "offset")
-	write := func(s string) {
-		t.Helper()
-		if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	path, write := offsetFile(t)
 	write("-1h")
 	t.Setenv("SSOGATE_TESTCLOCK_TOKENS_FILE", path)
 	var logs bytes.Buffer
@@ -87,5 +75,16 @@ func TestTokenClockFollowsItsFile(t *testing.T) {
 	write("soon")
 	if _, err := tokenClock(slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "SSOGATE_TESTCLOCK_TOKENS_FILE") {
 		t.Errorf("start with offset %q: %v, want an error naming SSOGATE_TESTCLOCK_TOKENS_FILE", "soon", err)
+	}
+}
+
+// offsetFile returns the path of a clock file in t.TempDir() and a func that writes it.
+func offsetFile(t *testing.T) (string, func(string)) {
+	path := filepath.Join(t.TempDir(), "offset")
+	return path, func(s string) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
