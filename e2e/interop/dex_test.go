@@ -1,8 +1,6 @@
 package interop
 
 import (
-	"encoding/json"
-	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -112,20 +110,7 @@ func TestDexConfidentialClient(t *testing.T) {
 // logout) and no form_post response mode (so no implicit form_post).
 func TestDexNotOffered(t *testing.T) {
 	d := startDex(t, testenv.FreeAddr(t))
-	resp, err := http.Get(d.issuer + "/.well-known/openid-configuration")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var disc struct {
-		EndSession    string   `json:"end_session_endpoint"`
-		ResponseModes []string `json:"response_modes_supported"`
-		Backchannel   bool     `json:"backchannel_logout_supported"`
-		Frontchannel  bool     `json:"frontchannel_logout_supported"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&disc); err != nil {
-		t.Fatal(err)
-	}
+	disc := getDiscovery(t, d.issuer+"/.well-known/openid-configuration")
 	if disc.EndSession != "" || disc.Backchannel || disc.Frontchannel || slices.Contains(disc.ResponseModes, "form_post") {
 		t.Errorf("Dex now offers %+v: add its logout or form_post cells to the interop matrix", disc)
 	}

@@ -135,3 +135,29 @@ func submitForm(t *testing.T, c *http.Client, startURL string, fields url.Values
 	}
 	return testenv.Fetch(t, c, target.String(), hidden, nil)
 }
+
+// discoveryDoc is the part of a provider's discovery document the matrix depends on.
+type discoveryDoc struct {
+	EndSession          string   `json:"end_session_endpoint"`
+	ResponseModes       []string `json:"response_modes_supported"`
+	ResponseTypes       []string `json:"response_types_supported"`
+	Backchannel         bool     `json:"backchannel_logout_supported"`
+	BackchannelSession  bool     `json:"backchannel_logout_session_supported"`
+	Frontchannel        bool     `json:"frontchannel_logout_supported"`
+	FrontchannelSession bool     `json:"frontchannel_logout_session_supported"`
+}
+
+// getDiscovery reads the discovery document at u.
+func getDiscovery(t *testing.T, u string) discoveryDoc {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var d discoveryDoc
+	if err := json.NewDecoder(resp.Body).Decode(&d); err != nil {
+		t.Fatalf("discovery document at %s: %v", u, err)
+	}
+	return d
+}

@@ -1,35 +1,14 @@
 package interop
 
 import (
-	"encoding/json"
-	"net/http"
 	"testing"
 
 	"github.com/ssogate/ssogate/internal/testenv"
 )
 
-// zitadelDiscovery is the part of the example OP's discovery document the matrix
-// depends on.
-type zitadelDiscovery struct {
-	EndSession    string   `json:"end_session_endpoint"`
-	ResponseModes []string `json:"response_modes_supported"`
-	ResponseTypes []string `json:"response_types_supported"`
-	Backchannel   bool     `json:"backchannel_logout_supported"`
-	Frontchannel  bool     `json:"frontchannel_logout_supported"`
-}
-
-func (z *zitadelOP) discovery(t *testing.T) zitadelDiscovery {
+func (z *zitadelOP) discovery(t *testing.T) discoveryDoc {
 	t.Helper()
-	resp, err := http.Get(z.issuer + ".well-known/openid-configuration")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var d zitadelDiscovery
-	if err := json.NewDecoder(resp.Body).Decode(&d); err != nil {
-		t.Fatal(err)
-	}
-	return d
+	return getDiscovery(t, z.issuer+".well-known/openid-configuration")
 }
 
 // TestZitadelPKCEPublicClient: PKCE with a native client (no secret). The example OP's

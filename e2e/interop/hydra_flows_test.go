@@ -1,0 +1,65 @@
+package interop
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/ssogate/ssogate/internal/testenv"
+)
+
+// hydraGateway starts Hydra's clients for a gateway on a free address and that
+// gateway, signing in with the client pick chooses and env's settings on top.
+func hydraGateway(t *testing.T, h *hydra, opts hydraClientOptions, pick func(hydraClients) map[string]string, env map[string]string) (*testenv.Gateway, hydraClients) {
+	t.Helper()
+	gwAddr := testenv.FreeAddr(t)
+	if opts.backchannel == "gateway" {
+		opts.backchannel = "http://" + gwAddr + "/oidc/backchannel-logout"
+	}
+	cs := h.registerClients(t, gwAddr, opts)
+	full := pick(cs)
+	for k, v := range env {
+		full[k] = v
+	}
+	return startGateway(t, gwAddr, h.issuer, full), cs
+}
+
+// The gateway settings for each of Hydra's clients.
+func hydraPKCE(cs hydraClients) map[string]string {
+	return map[string]string{"OIDC_CLIENT_ID": cs.public, "OIDC_AUTH_METHOD": "pkce"}
+}
+
+func hydraConfidential(cs hydraClients) map[string]string {
+	return map[string]string{"OIDC_CLIENT_ID": cs.confidential, "OIDC_CLIENT_SECRET": hydraSecret, "OIDC_AUTH_METHOD": "pkce"}
+}
+
+func hydraImplicit(cs hydraClients) map[string]string {
+	return map[string]string{"OIDC_CLIENT_ID": cs.implicit, "OIDC_AUTH_METHOD": "implicit"}
+}
+
+// TestHydraPKCEPublicClient: PKCE with a public client (token_endpoint_auth_method
+// none), registered through Hydra's admin API; sign-in at our login app, the identity
+// from the ID token our consent app filled.
+func TestHydraPKCEPublicClient(t *testing.T) {
+	h := startHydra(t)
+	gw, _ := hydraGateway(t, h, hydraClientOptions{}, hydraPKCE, nil)
+	wantIdentity(t, formSignIn(t, gw, hydraLogin), hydraUser, hydraEmail, hydraGroups)
+}
+
+// TestHydraConfidentialClient: the code flow with PKCE and a client secret
+// (client_secret_basic).
+func TestHydraConfidentialClient(t *testing.T) {
+	h := startHydra(t)
+	gw, _ := hydraGateway(t, h, hydraClientOptions{}, hydraConfidential, nil)
+	wantIdentity(t, formSignIn(t, gw, hydraLogin), hydraUser, hydraEmail, hydraGroups)
+}
+
+// TestHydraImplicitFormPost: response_type=id_token with response_mode=form_post
+// (the gateway's default flow); Hydra lists form_post in response_modes_supported.
+func TestHydraImplicitFormPost(t *testing.T) {
+	h := startHydra(t)
+	if d := getDiscovery(t, h.issuer+".well-known/openid-configuration"); !slices.Contains(d.ResponseModes, "form_post") {
+		t.Errorf("Hydra's response_modes_supported %v lacks form_post", d.ResponseModes)
+	}
+	gw, _ := hydraGateway(t, h, hydraClientOptions{}, hydraImplicit, nil)
+	wantIdentity(t, formSignIn(t, gw, hydraLogin), hydraUser, hydraEmail, hydraGroups)
+}
