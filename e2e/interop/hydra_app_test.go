@@ -146,3 +146,17 @@ func (a *hydraApp) logout(w http.ResponseWriter, r *http.Request) {
 	a.mu.Unlock()
 	a.accept(w, r, "logout", challenge, nil)
 }
+
+// loginRequests returns the login requests the app has seen so far.
+func (a *hydraApp) loginRequests() []hydraLoginRequest {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]hydraLoginRequest(nil), a.logins...)
+}
+
+// logoutRequests returns the logout requests the app has seen so far.
+func (a *hydraApp) logoutRequests() []hydraLogoutRequest {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]hydraLogoutRequest(nil), a.logouts...)
+}
