@@ -1,6 +1,8 @@
 package interop
 
 import (
+	"net/http"
+	"net/url"
 	"slices"
 	"testing"
 
@@ -62,4 +64,28 @@ func TestHydraImplicitFormPost(t *testing.T) {
 	}
 	gw, _ := hydraGateway(t, h, hydraClientOptions{}, hydraImplicit, nil)
 	wantIdentity(t, formSignIn(t, gw, hydraLogin), hydraUser, hydraEmail, hydraGroups)
+}
+
+// TestHydraRefresh: with offline_access Hydra issues a refresh token and rotates it on
+// every use; each refresh answer carries a new ID token with the claims our consent
+// app put in the session. A pkce session in Redis re-validates every REFRESH_INTERVAL:
+// two refreshes in a row succeed (the second spends the token the first got). When an
+// administrator revokes the user's consent for the client (which revokes its tokens)
+// and login sessions through Hydra's admin API, Hydra refuses the refresh and the
+// session ends; the next sign-in shows our app's password form.
+func TestHydraRefresh(t *testing.T) {
+	h := startHydra(t)
+	rds := testenv.StartRedis(t)
+	gw, cs := hydraGateway(t, h, hydraClientOptions{}, hydraPKCE, map[string]string{
+		"OIDC_SCOPES": "openid profile email offline_access", "REFRESH_INTERVAL": "1s", "SESSION_STORE": rds.URL()})
+	c := testenv.NewClient(t, true)
+	wantIdentity(t, formSignInWith(t, c, gw, hydraLogin), hydraUser, hydraEmail, hydraGroups)
+	rec := refreshCase{gw: gw, c: c, user: hydraUser, email: hydraEmail, groups: hydraGroups, issuer: h.app.URL + "/login",
+		forget: func(t *testing.T) {
+			q := url.Values{"subject": {hydraSubject}, "client": {cs.public}}
+			hydraAdmin(t, http.MethodDelete, h.admin+"/admin/oauth2/auth/sessions/consent?"+q.Encode(), nil, http.StatusNoContent, nil)
+			q = url.Values{"subject": {hydraSubject}}
+			hydraAdmin(t, http.MethodDelete, h.admin+"/admin/oauth2/auth/sessions/login?"+q.Encode(), nil, http.StatusNoContent, nil)
+		}}.run(t)
+	t.Logf("the refused refresh: %v", rec)
 }

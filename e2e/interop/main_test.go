@@ -161,3 +161,12 @@ func getDiscovery(t *testing.T, u string) discoveryDoc {
 	}
 	return d
 }
+
+// bothStores runs test as two subtests, with the cookie store (no settings) and with
+// the Redis store (SESSION_STORE of a new Redis): env holds the store's settings.
+func bothStores(t *testing.T, test func(t *testing.T, env map[string]string)) {
+	t.Helper()
+	rds := testenv.StartRedis(t)
+	t.Run("cookie store", func(t *testing.T) { test(t, map[string]string{}) })
+	t.Run("redis store", func(t *testing.T) { test(t, map[string]string{"SESSION_STORE": rds.URL()}) })
+}
