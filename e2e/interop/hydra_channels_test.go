@@ -95,7 +95,11 @@ func TestHydraBackChannelLogout(t *testing.T) {
 
 		raw, status := tap.wait(t)
 		claims := testenv.JWTClaims(t, raw)
-		t.Logf("Hydra's logout_token claims: %v", claims)
+		header := testenv.JWTHeader(t, raw)
+		t.Logf("Hydra's logout_token: header %v, claims %v", header, claims)
+		if header["typ"] == "logout+jwt" {
+			t.Errorf("Hydra's logout_token now has typ logout+jwt: update docs/interop.md")
+		}
 		if _, ok := claims["exp"]; ok {
 			t.Errorf("Hydra's logout_token now has exp %v: update docs/interop.md", claims["exp"])
 		}
