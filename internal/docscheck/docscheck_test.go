@@ -34,6 +34,13 @@ var notSettings = map[string]string{
 	"SSOGATE_IDP_CACHE":             ".ci/idps.sh: where the interop providers are cached (docs/interop.md)",
 	"HOME":                          "the user's home directory, the default of SSOGATE_IDP_CACHE (docs/interop.md)",
 	"DSN":                           "Ory Hydra's own database setting (docs/interop.md)",
+	"SERVE_COOKIES_SAME_SITE_MODE":  "Ory Hydra's own setting (docs/interop.md)",
+	"SQA_OPT_OUT":                   "Ory Hydra's own setting: no usage statistics (docs/interop.md)",
+	"URLS_SELF_ISSUER":              "Ory Hydra's own setting: its issuer (docs/interop.md)",
+	"URLS_LOGIN":                    "Ory Hydra's own setting: the login app's URL (docs/interop.md)",
+	"URLS_CONSENT":                  "Ory Hydra's own setting: the consent app's URL (docs/interop.md)",
+	"URLS_LOGOUT":                   "Ory Hydra's own setting: the logout app's URL (docs/interop.md)",
+	"SECRETS_SYSTEM":                "Ory Hydra's own setting: its system secret (docs/interop.md)",
 
 	// Placeholders of the ingress examples (deploy/nginx, deploy/caddy, docs/forward-auth.md).
 	"NAME":                     "the placeholder syntax itself, ${NAME} and {$NAME}",
