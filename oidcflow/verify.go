@@ -63,7 +63,7 @@ func (f *Flow) verifyIDToken(ctx context.Context, raw string, vo verifyOptions) 
 	}
 	if vo.login {
 		if tok.IssuedAt.Before(now.Add(-f.opts.LoginTTL - f.opts.ClockSkew)) {
-			return nil, nil, &TokenError{Reason: "iat", Err: fmt.Errorf("issued too long ago (%s)", tok.IssuedAt)}
+			return nil, nil, &TokenError{Reason: "iat", Err: fmt.Errorf("issued too long ago for a sign-in (%s); check the clocks", tok.IssuedAt)}
 		}
 		if tok.Nonce == "" || subtle.ConstantTimeCompare([]byte(tok.Nonce), []byte(vo.nonce)) != 1 {
 			return nil, nil, &TokenError{Reason: "nonce", Err: ErrNonceMismatch}

@@ -18,9 +18,18 @@ import (
 	"github.com/ssogate/ssogate/internal/testenv"
 )
 
-var builder testenv.Builder
+// builder builds the gateway binary once for the whole test binary; clockBuilder
+// builds it with -tags testclock, for the hostile tests that move its token clock.
+var (
+	builder      testenv.Builder
+	clockBuilder = testenv.Builder{Tags: "testclock"}
+)
 
-func TestMain(m *testing.M) { os.Exit(builder.Run(m)) }
+func TestMain(m *testing.M) {
+	code := builder.Run(m)
+	clockBuilder.Close()
+	os.Exit(code)
+}
 
 // echoed is what the upstream received from the gateway: the identity headers and
 // the identity assertion, verified against the gateway's JWKS.
@@ -79,6 +88,12 @@ func wantIdentity(t *testing.T, e echoed, user, email, groups string) {
 // at issuer with env's OIDC settings.
 func startGateway(t *testing.T, addr, issuer string, env map[string]string) *testenv.Gateway {
 	t.Helper()
+	return startGatewayBin(t, builder.Build(t), addr, issuer, env)
+}
+
+// startGatewayBin is startGateway with the gateway binary bin.
+func startGatewayBin(t *testing.T, bin, addr, issuer string, env map[string]string) *testenv.Gateway {
+	t.Helper()
 	up := newEchoUpstream(t, "http://"+addr)
 	full := map[string]string{
 		"LISTEN_ADDR": addr, "PUBLIC_URL": "http://" + addr, "UPSTREAM_URL": up.URL, "OIDC_ISSUER": issuer,
@@ -86,7 +101,7 @@ func startGateway(t *testing.T, addr, issuer string, env map[string]string) *tes
 	for k, v := range env {
 		full[k] = v
 	}
-	gw := testenv.StartGateway(t, builder.Build(t), full)
+	gw := testenv.StartGateway(t, bin, full)
 	gw.WaitReady(t, 60*time.Second)
 	return gw
 }

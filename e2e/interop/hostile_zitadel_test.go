@@ -1,0 +1,139 @@
+package interop
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ssogate/ssogate/internal/testenv"
+)
+
+// zitadelTokenLifetime is how long the example OP's ID tokens last (its clients'
+// IDTokenLifetime).
+const zitadelTokenLifetime = time.Hour
+
+// The gateway's settings for each of the OP's flows.
+var (
+	zitadelImplicitEnv = map[string]string{"OIDC_CLIENT_ID": zitadelImplicit, "OIDC_AUTH_METHOD": "implicit"}
+	zitadelPKCEEnv     = map[string]string{"OIDC_CLIENT_ID": zitadelConfClient, "OIDC_CLIENT_SECRET": zitadelSecret, "OIDC_AUTH_METHOD": "pkce"}
+)
+
+// TestZitadelHostileWrongAudienceFormPost: a gateway signing in as gw-implicit
+// (implicit form_post) starts a login; the test swaps its client_id for
+// gw-confidential, another client of the same OP with the same redirect URI. The OP
+// signs the user in and form_posts a real ID token for gw-confidential, with the
+// gateway's state and nonce: the gateway refuses it (audience).
+func TestZitadelHostileWrongAudienceFormPost(t *testing.T) {
+	gwAddr := testenv.FreeAddr(t)
+	z := startZitadel(t, gwAddr)
+	gw := startGateway(t, gwAddr, z.issuer, zitadelImplicitEnv)
+	c, a, resp, body := steered(t, gw, zitadelAccount, withClientID(zitadelConfClient))
+	if aud := fmt.Sprint(testenv.JWTClaims(t, a.form.Get("id_token"))["aud"]); !strings.Contains(aud, zitadelConfClient) {
+		t.Fatalf("the OP's ID token has aud %s, want the other client %s", aud, zitadelConfClient)
+	}
+	wantRefused(t, gw, resp, body, 0, "audience", `expected audience "`+zitadelImplicit+`"`)
+	wantNotSignedIn(t, gw, c)
+	wantSignInWorks(t, gw, zitadelAccount)
+}
+
+// TestZitadelHostileWrongAudienceCode: a gateway signing in as gw-public (PKCE) gets
+// a code the OP issued to gw-confidential. The OP itself refuses to redeem it for
+// gw-public (invalid_grant), so no token for the other client reaches the gateway,
+// which answers 400 and logs the OP's error.
+func TestZitadelHostileWrongAudienceCode(t *testing.T) {
+	gwAddr := testenv.FreeAddr(t)
+	z := startZitadel(t, gwAddr)
+	gw := startGateway(t, gwAddr, z.issuer, map[string]string{"OIDC_CLIENT_ID": zitadelPublicClient, "OIDC_AUTH_METHOD": "pkce"})
+	c, a, resp, body := steered(t, gw, zitadelAccount, withClientID(zitadelConfClient))
+	if a.form != nil || !strings.Contains(a.url, "code=") {
+		t.Fatalf("the OP answered %+v, want a redirect with a code", a)
+	}
+	wantRefused(t, gw, resp, body, 0, "idp_invalid_grant", "invalid_grant")
+	wantNotSignedIn(t, gw, c)
+	wantSignInWorks(t, gw, zitadelAccount)
+}
+
+// TestZitadelHostileExpiredToken: the gateway's token clock (a -tags testclock build)
+// runs ahead of the OP by more than its ID tokens' hour plus the allowed skew, then an
+// hour behind: the OP's fresh ID token is refused as expired, then as issued in the
+// future, in the form_post and the code flow alike; 90 seconds behind and in step,
+// sign-in works.
+func TestZitadelHostileExpiredToken(t *testing.T) {
+	implicitAddr, pkceAddr := testenv.FreeAddr(t), testenv.FreeAddr(t)
+	z := startZitadel(t, implicitAddr, pkceAddr)
+	for _, tc := range []struct {
+		name, addr string
+		env        map[string]string
+	}{{"implicit form_post", implicitAddr, zitadelImplicitEnv}, {"pkce", pkceAddr, zitadelPKCEEnv}} {
+		t.Run(tc.name, func(t *testing.T) {
+			gw, clock := startClockGateway(t, tc.addr, z.issuer, tc.env)
+			wantSkewRefused(t, gw, clock, zitadelAccount, zitadelTokenLifetime+5*time.Minute)
+		})
+	}
+}
+
+// TestZitadelHostileOtherIssuer: two OPs with the same clients, user and redirect URI,
+// each with its own signing key. A gateway configured for the first starts a login;
+// the test sends it to the second (same path, client, state and nonce), which signs
+// the user in and answers the gateway. form_post: the second OP's ID token is refused
+// (its key is not the first OP's: unknown_key, after the bounded wait for a key
+// refresh; the issuer would be checked next). Code flow: the first OP does not know
+// the second's code (invalid_grant).
+func TestZitadelHostileOtherIssuer(t *testing.T) {
+	implicitAddr, pkceAddr := testenv.FreeAddr(t), testenv.FreeAddr(t)
+	z, other := startZitadel(t, implicitAddr, pkceAddr), startZitadel(t, implicitAddr, pkceAddr)
+	toOther := func(u *url.URL) {
+		o, err := url.Parse(other.issuer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.Host = o.Host
+	}
+	for _, tc := range []struct {
+		name, addr      string
+		env             map[string]string
+		reason, errText string
+	}{
+		{"implicit form_post", implicitAddr, zitadelImplicitEnv, "unknown_key", "key the IdP does not publish"},
+		{"pkce", pkceAddr, zitadelPKCEEnv, "idp_invalid_grant", "invalid_grant"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			gw := startGateway(t, tc.addr, z.issuer, tc.env)
+			c, a, resp, body := steered(t, gw, zitadelAccount, toOther)
+			if raw := a.form.Get("id_token"); raw != "" && testenv.JWTClaims(t, raw)["iss"] != other.issuer {
+				t.Fatalf("the ID token's iss is %v, want the other OP's %s", testenv.JWTClaims(t, raw)["iss"], other.issuer)
+			}
+			wantRefused(t, gw, resp, body, 0, tc.reason, tc.errText)
+			wantNotSignedIn(t, gw, c)
+			wantSignInWorks(t, gw, zitadelAccount)
+		})
+	}
+}
+
+// TestZitadelHostileReplayedFormPost: a real form_post, delivered, signs the user in;
+// the same body delivered again is refused, from the same browser (its login-state
+// cookie is gone: state_mismatch) and with the login-state cookie captured along with
+// the body (the state was used: replayed).
+func TestZitadelHostileReplayedFormPost(t *testing.T) {
+	gwAddr := testenv.FreeAddr(t)
+	z := startZitadel(t, gwAddr)
+	gw := startGateway(t, gwAddr, z.issuer, zitadelImplicitEnv)
+	c := callbackStopper(t, gw)
+	a := providerAnswer(t, c, gw, loginRedirect(t, c, gw).String(), zitadelLogin)
+	captured := http.Header{"Cookie": {cookieHeader(t, c, gw)}}
+	resp, body := deliver(t, c, a, nil)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/app" {
+		t.Fatalf("the first delivery answered %d to %q, want 303 to /app\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+	resp, body = deliver(t, c, a, nil)
+	wantRefused(t, gw, resp, body, 0, "state_mismatch", "state")
+	resp, body = deliver(t, testenv.NewClient(t, false), a, captured)
+	wantRefused(t, gw, resp, body, 0, "replayed", "already used")
+	if n := len(testenv.RecordsWithMsg(gw.Logs(), "sign-in succeeded")); n != 1 {
+		t.Errorf("%d sign-ins succeeded, want 1 (the first delivery)", n)
+	}
+	wantSignInWorks(t, gw, zitadelAccount)
+}
