@@ -111,6 +111,16 @@ func steered(t *testing.T, gw *testenv.Gateway, acct account, steer func(*url.UR
 	return c, a, resp, body
 }
 
+// toHostOf steers a login to the provider at issuer (same path and parameters).
+func toHostOf(t *testing.T, issuer string) func(*url.URL) {
+	t.Helper()
+	o, err := url.Parse(issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(u *url.URL) { u.Host = o.Host }
+}
+
 // inStep leaves a login as the gateway sent it.
 func inStep(*url.URL) {}
 
