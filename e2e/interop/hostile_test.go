@@ -166,13 +166,41 @@ func wantNotSignedIn(t *testing.T, gw *testenv.Gateway, c *http.Client) {
 
 // refusals counts gw's "sign-in failed" lines with reason.
 func refusals(gw *testenv.Gateway, reason string) int {
+	return countRecords(gw, "sign-in failed", "reason", reason)
+}
+
+// countRecords counts gw's log lines with msg whose key is value.
+func countRecords(gw *testenv.Gateway, msg, key, value string) int {
 	n := 0
-	for _, rec := range testenv.RecordsWithMsg(gw.Logs(), "sign-in failed") {
-		if rec["reason"] == reason {
+	for _, rec := range testenv.RecordsWithMsg(gw.Logs(), msg) {
+		if rec[key] == value {
 			n++
 		}
 	}
 	return n
+}
+
+// wantReplayRefused delivers a real answer of the provider at gw, which signs the
+// user in, then the same answer again: from the same browser (its login-state cookie
+// is gone: state_mismatch) and with the login-state cookie captured along with it,
+// refused with reason and errText. Then a new sign-in works.
+func wantReplayRefused(t *testing.T, gw *testenv.Gateway, acct account, reason, errText string) {
+	t.Helper()
+	c := callbackStopper(t, gw)
+	a := providerAnswer(t, c, gw, loginRedirect(t, c, gw).String(), acct.login)
+	captured := http.Header{"Cookie": {cookieHeader(t, c, gw)}}
+	resp, body := deliver(t, c, a, nil)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/app" {
+		t.Fatalf("the first delivery answered %d to %q, want 303 to /app\n%s", resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+	resp, body = deliver(t, c, a, nil)
+	wantRefused(t, gw, resp, body, 0, "state_mismatch", "state")
+	resp, body = deliver(t, testenv.NewClient(t, false), a, captured)
+	wantRefused(t, gw, resp, body, 0, reason, errText)
+	if n := len(testenv.RecordsWithMsg(gw.Logs(), "sign-in succeeded")); n != 1 {
+		t.Errorf("%d sign-ins succeeded, want 1 (the first delivery)", n)
+	}
+	wantSignInWorks(t, gw, acct)
 }
 
 // wantSignInWorks checks that after the refusals a normal sign-in at gw still works.

@@ -92,13 +92,7 @@ func (rc refreshCase) wantRefused(t *testing.T) map[string]any {
 
 // refreshes counts gw's "session refresh" log lines with outcome.
 func refreshes(gw *testenv.Gateway, outcome string) int {
-	n := 0
-	for _, rec := range testenv.RecordsWithMsg(gw.Logs(), "session refresh") {
-		if rec["outcome"] == outcome {
-			n++
-		}
-	}
-	return n
+	return countRecords(gw, "session refresh", "outcome", outcome)
 }
 
 // fetchApp requests gw's /app with c's cookies as an API client (a 401, not a redirect,
