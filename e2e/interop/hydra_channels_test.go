@@ -71,6 +71,9 @@ func (tap *logoutTap) wait(t *testing.T) (string, int) {
 // browser's gateway cookie, untouched by the logout, then gets 401.
 func TestHydraBackChannelLogout(t *testing.T) {
 	h := startHydra(t)
+	if d := getDiscovery(t, h.issuer+".well-known/openid-configuration"); !d.Backchannel || !d.BackchannelSession {
+		t.Errorf("Hydra's discovery: backchannel_logout_supported %v, backchannel_logout_session_supported %v; want both", d.Backchannel, d.BackchannelSession)
+	}
 	bothStores(t, func(t *testing.T, env map[string]string) {
 		gwAddr := testenv.FreeAddr(t)
 		tap := startLogoutTap(t, gwAddr)
@@ -129,6 +132,9 @@ func TestHydraBackChannelLogout(t *testing.T) {
 // 401 afterwards and the gateway logs the front-channel logout of a known sid.
 func TestHydraFrontChannelLogout(t *testing.T) {
 	h := startHydra(t)
+	if d := getDiscovery(t, h.issuer+".well-known/openid-configuration"); !d.Frontchannel || !d.FrontchannelSession {
+		t.Errorf("Hydra's discovery: frontchannel_logout_supported %v, frontchannel_logout_session_supported %v; want both", d.Frontchannel, d.FrontchannelSession)
+	}
 	bothStores(t, func(t *testing.T, env map[string]string) {
 		gw, _ := hydraGateway(t, h, hydraClientOptions{frontchannel: true}, hydraPKCE, env)
 		c := testenv.NewClient(t, true)

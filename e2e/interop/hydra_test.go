@@ -96,10 +96,14 @@ func (h *hydra) registerClients(t *testing.T, gwAddr string, opts hydraClientOpt
 	h.registerClient(t, cs.public, gwAddr, opts, code, map[string]any{"token_endpoint_auth_method": "none"})
 	h.registerClient(t, cs.confidential, gwAddr, opts, code,
 		map[string]any{"token_endpoint_auth_method": "client_secret_basic", "client_secret": hydraSecret})
-	h.registerClient(t, cs.implicit, gwAddr, opts, map[string]any{"grant_types": []string{"implicit"},
-		"response_types": []string{"id_token"}, "token_endpoint_auth_method": "none"})
+	h.registerClient(t, cs.implicit, gwAddr, opts, hydraImplicitClient)
 	return cs
 }
+
+// hydraImplicitClient is what makes a Hydra client an implicit one (response type
+// id_token, no secret).
+var hydraImplicitClient = map[string]any{"grant_types": []string{"implicit"}, "response_types": []string{"id_token"},
+	"token_endpoint_auth_method": "none"}
 
 // registerClient registers the client id for the gateway at gwAddr with the fields of
 // extra on top of the common ones.
