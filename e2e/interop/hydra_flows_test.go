@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/ssogate/ssogate/internal/testenv"
 )
@@ -88,4 +89,42 @@ func TestHydraRefresh(t *testing.T) {
 			hydraAdmin(t, http.MethodDelete, h.admin+"/admin/oauth2/auth/sessions/login?"+q.Encode(), nil, http.StatusNoContent, nil)
 		}}.run(t)
 	t.Logf("the refused refresh: %v", rec)
+}
+
+// TestHydraLogoutAfterRefresh: after refreshes the session holds Hydra's refreshed ID
+// token, which still carries the login session's sid: RP-initiated logout with it as
+// id_token_hint works (Hydra refuses a hint without sid), and Hydra's back-channel
+// logout token for that sid still ends the session.
+func TestHydraLogoutAfterRefresh(t *testing.T) {
+	h := startHydra(t)
+	rds := testenv.StartRedis(t)
+	env := map[string]string{"OIDC_SCOPES": "openid profile email offline_access", "REFRESH_INTERVAL": "1s", "SESSION_STORE": rds.URL()}
+	signInAndRefresh := func(t *testing.T, opts hydraClientOptions) (*testenv.Gateway, hydraClients, *http.Client, time.Time) {
+		gw, cs := hydraGateway(t, h, opts, hydraPKCE, env)
+		c := testenv.NewClient(t, true)
+		wantIdentity(t, formSignInWith(t, c, gw, hydraLogin), hydraUser, hydraEmail, hydraGroups)
+		signedIn := time.Now()
+		refreshCase{gw: gw, c: c, user: hydraUser, email: hydraEmail, groups: hydraGroups}.wantRefreshes(t)
+		return gw, cs, c, signedIn
+	}
+	t.Run("rp-initiated", func(t *testing.T) {
+		gw, cs, c, signedIn := signInAndRefresh(t, hydraClientOptions{})
+		hint := wantHydraRPLogout(t, h, gw, c, cs.public)
+		if iat, _ := hint["iat"].(float64); iat <= float64(signedIn.Unix()) {
+			t.Errorf("the id_token_hint was issued at %v, before the refreshes (sign-in done at %d): want the refreshed ID token", hint["iat"], signedIn.Unix())
+		}
+	})
+	t.Run("back-channel", func(t *testing.T) {
+		gw, _, c, _ := signInAndRefresh(t, hydraClientOptions{backchannel: "gateway"})
+		followHydraLogout(t, h, c, h.issuer+"oauth2/sessions/logout")
+		lrs := h.app.logoutRequests()
+		sid := lrs[len(lrs)-1].SID
+		rec := gw.WaitRecord(t, "back-channel logout", 15*time.Second, func(m map[string]any) bool { return m["sid"] == sid })
+		if rec["sessions_ended"] != float64(1) {
+			t.Errorf("back-channel logout audit line %v: want sessions_ended 1", rec)
+		}
+		if status, _ := fetchApp(t, c, gw); status != http.StatusUnauthorized {
+			t.Errorf("after Hydra's back-channel logout the refreshed session still works: status %d, want 401", status)
+		}
+	})
 }

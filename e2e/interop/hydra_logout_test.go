@@ -112,51 +112,64 @@ func TestHydraRPInitiatedLogout(t *testing.T) {
 			t.Fatalf("a second sign-in with Hydra's session: %d at %s, login request %+v; want the upstream at once (skip)\n%s",
 				resp.StatusCode, resp.Request.URL, lastLogin(t, h), body)
 		}
-		before := copyCookies(t, c, gw.URL, func(string) bool { return true })
-
-		noFollow := &http.Client{Jar: c.Jar, Timeout: 20 * time.Second,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-		resp, body := testenv.Fetch(t, noFollow, gw.URL+"/logout", nil, nil)
-		loc, err := url.Parse(resp.Header.Get("Location"))
-		if resp.StatusCode != http.StatusFound || err != nil || !strings.HasPrefix(loc.String(), h.issuer+"oauth2/sessions/logout?") {
-			t.Fatalf("GET /logout: %d to %q, want 302 to %soauth2/sessions/logout\n%s", resp.StatusCode, resp.Header.Get("Location"), h.issuer, body)
-		}
-		q := loc.Query()
-		hint := q.Get("id_token_hint")
-		if hint == "" || q.Get("post_logout_redirect_uri") != gw.URL+"/" {
-			t.Fatalf("end-session query %v: want an id_token_hint and post_logout_redirect_uri %s/", q, gw.URL)
-		}
-		claims := testenv.JWTClaims(t, hint)
-		sid, _ := claims["sid"].(string)
-		if claims["sub"] != hydraSubject || sid == "" || !audienceHas(claims["aud"], cs.confidential) {
-			t.Errorf("id_token_hint: sub %v, sid %v, aud %v; want %s, a sid, %s", claims["sub"], claims["sid"], claims["aud"], hydraSubject, cs.confidential)
-		}
-
-		end := followHydraLogout(t, h, c, loc.String())
-		if lrs := h.app.logoutRequests(); len(lrs) == 0 || !lrs[len(lrs)-1].RPInitiated || lrs[len(lrs)-1].SID != sid {
-			t.Errorf("our app's logout requests %+v: want the last RP-initiated, for sid %s", lrs, sid)
-		}
-		for _, f := range end.iframes { // as a browser loads Hydra's page
-			testenv.Fetch(t, c, f, nil, nil)
-		}
-		if end.redirect != "" {
-			end.resp, end.body = testenv.Fetch(t, c, end.redirect, nil, nil)
-		}
-		if end.resp.Request.URL.String() != gw.URL+"/oidc/signed-out" && !strings.HasPrefix(end.resp.Request.URL.String(), gw.URL+"/oidc/signed-out?") {
-			t.Errorf("back from Hydra, the browser ends at %s, want the gateway's signed-out page\n%s", end.resp.Request.URL, end.body)
-		}
-		if status, _ := fetchApp(t, c, gw); status != http.StatusUnauthorized {
-			t.Errorf("after /logout the session still works: status %d, want 401", status)
-		}
-		if status, _ := fetchApp(t, before, gw); status != http.StatusUnauthorized {
-			t.Errorf("a copy of the session cookie taken before /logout: status %d, want 401", status)
-		}
-		resp, page := testenv.Fetch(t, c, gw.URL+"/app", nil, nil)
-		if !strings.HasPrefix(resp.Request.URL.String(), h.app.URL+"/login") || !strings.Contains(page, `name="password"`) || lastLogin(t, h).Skip {
-			t.Errorf("the next visit ends at %s (login request %+v), want our app's password form: Hydra's session must be gone\n%s",
-				resp.Request.URL, lastLogin(t, h), page)
-		}
+		wantHydraRPLogout(t, h, gw, c, cs.confidential)
 	})
+}
+
+// wantHydraRPLogout signs the browser c out of gw with GET /logout and checks the
+// RP-initiated logout at Hydra: the redirect carries an id_token_hint for client
+// (with Hydra's sid) and the post-logout redirect URI; Hydra accepts both and logs out
+// that sid; after Hydra's front-channel page (loaded as a browser would) the browser
+// ends on the gateway's signed-out page; the session and a copy of its cookie taken
+// before get 401; and Hydra's login session is gone: the next visit shows our app's
+// password form (a login request that is not skip). It returns the hint's claims.
+func wantHydraRPLogout(t *testing.T, h *hydra, gw *testenv.Gateway, c *http.Client, client string) map[string]any {
+	t.Helper()
+	before := copyCookies(t, c, gw.URL, func(string) bool { return true })
+
+	noFollow := &http.Client{Jar: c.Jar, Timeout: 20 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, body := testenv.Fetch(t, noFollow, gw.URL+"/logout", nil, nil)
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusFound || err != nil || !strings.HasPrefix(loc.String(), h.issuer+"oauth2/sessions/logout?") {
+		t.Fatalf("GET /logout: %d to %q, want 302 to %soauth2/sessions/logout\n%s", resp.StatusCode, resp.Header.Get("Location"), h.issuer, body)
+	}
+	q := loc.Query()
+	hint := q.Get("id_token_hint")
+	if hint == "" || q.Get("post_logout_redirect_uri") != gw.URL+"/" {
+		t.Fatalf("end-session query %v: want an id_token_hint and post_logout_redirect_uri %s/", q, gw.URL)
+	}
+	claims := testenv.JWTClaims(t, hint)
+	sid, _ := claims["sid"].(string)
+	if claims["sub"] != hydraSubject || sid == "" || !audienceHas(claims["aud"], client) {
+		t.Errorf("id_token_hint: sub %v, sid %v, aud %v; want %s, a sid, %s", claims["sub"], claims["sid"], claims["aud"], hydraSubject, client)
+	}
+
+	end := followHydraLogout(t, h, c, loc.String())
+	if lrs := h.app.logoutRequests(); len(lrs) == 0 || !lrs[len(lrs)-1].RPInitiated || lrs[len(lrs)-1].SID != sid {
+		t.Errorf("our app's logout requests %+v: want the last RP-initiated, for sid %s", lrs, sid)
+	}
+	for _, f := range end.iframes { // as a browser loads Hydra's page
+		testenv.Fetch(t, c, f, nil, nil)
+	}
+	if end.redirect != "" {
+		end.resp, end.body = testenv.Fetch(t, c, end.redirect, nil, nil)
+	}
+	if end.resp.Request.URL.String() != gw.URL+"/oidc/signed-out" && !strings.HasPrefix(end.resp.Request.URL.String(), gw.URL+"/oidc/signed-out?") {
+		t.Errorf("back from Hydra, the browser ends at %s, want the gateway's signed-out page\n%s", end.resp.Request.URL, end.body)
+	}
+	if status, _ := fetchApp(t, c, gw); status != http.StatusUnauthorized {
+		t.Errorf("after /logout the session still works: status %d, want 401", status)
+	}
+	if status, _ := fetchApp(t, before, gw); status != http.StatusUnauthorized {
+		t.Errorf("a copy of the session cookie taken before /logout: status %d, want 401", status)
+	}
+	resp, page := testenv.Fetch(t, c, gw.URL+"/app", nil, nil)
+	if !strings.HasPrefix(resp.Request.URL.String(), h.app.URL+"/login") || !strings.Contains(page, `name="password"`) || lastLogin(t, h).Skip {
+		t.Errorf("the next visit ends at %s (login request %+v), want our app's password form: Hydra's session must be gone\n%s",
+			resp.Request.URL, lastLogin(t, h), page)
+	}
+	return claims
 }
 
 // audienceHas reports whether an aud claim (a string or a list) names id.
