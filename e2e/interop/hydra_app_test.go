@@ -20,9 +20,10 @@ type hydraApp struct {
 	*httptest.Server
 	admin string // Hydra's admin API
 
-	mu      sync.Mutex
-	logins  []hydraLoginRequest
-	logouts []hydraLogoutRequest
+	mu       sync.Mutex
+	logins   []hydraLoginRequest
+	logouts  []hydraLogoutRequest
+	sessions []string // the login session (sid) of each consent request
 }
 
 // hydraLoginRequest is the part of Hydra's login request the tests look at.
@@ -123,11 +124,15 @@ func (a *hydraApp) consent(w http.ResponseWriter, r *http.Request) {
 	var cr struct {
 		Scopes    []string `json:"requested_scope"`
 		Audiences []string `json:"requested_access_token_audience"`
+		SID       string   `json:"login_session_id"`
 	}
 	if err := hydraAdminCall(http.MethodGet, a.requests("consent", "", challenge), nil, http.StatusOK, &cr); err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
 	}
+	a.mu.Lock()
+	a.sessions = append(a.sessions, cr.SID)
+	a.mu.Unlock()
 	idToken := map[string]any{"preferred_username": hydraUser, "email": hydraEmail, "email_verified": true,
 		"name": hydraName, "groups": strings.Split(hydraGroups, ",")}
 	a.accept(w, r, "consent", challenge, map[string]any{"grant_scope": cr.Scopes, "grant_access_token_audience": cr.Audiences,
@@ -159,4 +164,14 @@ func (a *hydraApp) logoutRequests() []hydraLogoutRequest {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return append([]hydraLogoutRequest(nil), a.logouts...)
+}
+
+// lastSession returns the login session (sid) of the last consent request.
+func (a *hydraApp) lastSession() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.sessions) == 0 {
+		return ""
+	}
+	return a.sessions[len(a.sessions)-1]
 }

@@ -169,3 +169,32 @@ func TestHydraFrontChannelLogout(t *testing.T) {
 		}
 	})
 }
+
+// TestHydraBackChannelLogoutByAdmin: an administrator ends one login session at Hydra
+// through its admin API (DELETE /admin/oauth2/auth/sessions/login?sid=), which sends
+// back-channel logout tokens for that sid. Two browsers are signed in (two login
+// sessions at Hydra, two gateway sessions): the first one's gateway session ends, the
+// second one's keeps working.
+func TestHydraBackChannelLogoutByAdmin(t *testing.T) {
+	h := startHydra(t)
+	gw, _ := hydraGateway(t, h, hydraClientOptions{backchannel: "gateway"}, hydraPKCE, nil)
+	ended, kept := testenv.NewClient(t, true), testenv.NewClient(t, true)
+	wantIdentity(t, formSignInWith(t, ended, gw, hydraLogin), hydraUser, hydraEmail, hydraGroups)
+	sid := h.app.lastSession()
+	wantIdentity(t, formSignInWith(t, kept, gw, hydraLogin), hydraUser, hydraEmail, hydraGroups)
+	if sid == "" || sid == h.app.lastSession() {
+		t.Fatalf("login sessions %q and %q: want two different ones", sid, h.app.lastSession())
+	}
+
+	q := url.Values{"sid": {sid}}
+	hydraAdmin(t, http.MethodDelete, h.admin+"/admin/oauth2/auth/sessions/login?"+q.Encode(), nil, http.StatusNoContent, nil)
+	gw.WaitRecord(t, "back-channel logout", 15*time.Second, func(m map[string]any) bool { return m["sid"] == sid })
+	if status, _ := fetchApp(t, ended, gw); status != http.StatusUnauthorized {
+		t.Errorf("the session of the login session the administrator ended: status %d, want 401", status)
+	}
+	if status, e := fetchApp(t, kept, gw); status != http.StatusOK {
+		t.Errorf("the other login session's gateway session: status %d, want 200", status)
+	} else {
+		wantIdentity(t, e, hydraUser, hydraEmail, hydraGroups)
+	}
+}
