@@ -90,12 +90,12 @@ func lastLogin(t *testing.T, h *hydra) hydraLoginRequest {
 
 // TestHydraRPInitiatedLogout: with both session stores, /logout ends the session
 // (a copy of its cookie taken before gets 401) and sends the browser to Hydra's
-// end-session endpoint with id_token_hint (Hydra refuses post_logout_redirect_uri
-// without one) and post_logout_redirect_uri. Hydra accepts both, our app accepts the
-// logout of that sid, Hydra's front-channel page (loaded as a browser would) returns
-// the browser to the gateway's signed-out page, and Hydra's own login session is gone:
-// the next sign-in shows the password form again (the login request is not skip),
-// where before the logout Hydra remembered the login.
+// end-session endpoint with id_token_hint and post_logout_redirect_uri. Hydra refuses
+// the same request without id_token_hint (its error page) and accepts it with one; our
+// app accepts the logout of that sid, Hydra's front-channel page (loaded as a browser
+// would) returns the browser to the gateway's signed-out page, and Hydra's own login
+// session is gone: the next sign-in shows the password form again (the login request
+// is not skip), where before the logout Hydra remembered the login.
 func TestHydraRPInitiatedLogout(t *testing.T) {
 	h := startHydra(t)
 	bothStores(t, func(t *testing.T, env map[string]string) {
@@ -112,8 +112,25 @@ func TestHydraRPInitiatedLogout(t *testing.T) {
 			t.Fatalf("a second sign-in with Hydra's session: %d at %s, login request %+v; want the upstream at once (skip)\n%s",
 				resp.StatusCode, resp.Request.URL, lastLogin(t, h), body)
 		}
+		wantHintRequired(t, h, gw, cs.confidential)
 		wantHydraRPLogout(t, h, gw, c, cs.confidential)
 	})
+}
+
+// wantHintRequired checks that Hydra refuses an RP-initiated logout that names the
+// client and the gateway's post_logout_redirect_uri but has no id_token_hint (what the
+// gateway used to send with the cookie store): Hydra sends the browser to its error
+// page, not back to the gateway, and keeps its login session.
+func wantHintRequired(t *testing.T, h *hydra, gw *testenv.Gateway, client string) {
+	t.Helper()
+	q := url.Values{"client_id": {client}, "post_logout_redirect_uri": {gw.URL + "/"}}
+	resp, body := testenv.Fetch(t, testenv.NewClient(t, false), h.issuer+"oauth2/sessions/logout?"+q.Encode(), nil, nil)
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusFound || err != nil || !strings.HasPrefix(loc.String(), h.issuer+"oauth2/fallbacks/error?") ||
+		loc.Query().Get("error") != "invalid_request" || !strings.Contains(loc.Query().Get("error_description"), "id_token_hint is missing") {
+		t.Errorf("Hydra's answer to a logout without id_token_hint: %d to %q, want 302 to its error page (invalid_request, id_token_hint is missing)\n%s",
+			resp.StatusCode, resp.Header.Get("Location"), body)
+	}
 }
 
 // wantHydraRPLogout signs the browser c out of gw with GET /logout and checks the
