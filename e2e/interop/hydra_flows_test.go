@@ -10,8 +10,9 @@ import (
 	"github.com/ssogate/ssogate/internal/testenv"
 )
 
-// hydraGateway starts Hydra's clients for a gateway on a free address and that
-// gateway, signing in with the client pick chooses and env's settings on top.
+// hydraGateway registers Hydra's clients for a gateway on a free address, then starts
+// that gateway signing in as the client pick chooses, with env's settings on top. A
+// back-channel URI of "gateway" in opts becomes that gateway's /oidc/backchannel-logout.
 func hydraGateway(t *testing.T, h *hydra, opts hydraClientOptions, pick func(hydraClients) map[string]string, env map[string]string) (*testenv.Gateway, hydraClients) {
 	t.Helper()
 	gwAddr := testenv.FreeAddr(t)

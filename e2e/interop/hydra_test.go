@@ -76,8 +76,9 @@ type hydraClients struct {
 }
 
 // hydraClientOptions choose what registerClients gives every client: where Hydra sends
-// back-channel logout tokens ("" for none) and whether it has a front-channel logout
-// URI (the gateway's /logout, which Hydra calls with iss and sid).
+// back-channel logout tokens ("" for nowhere; "gateway" for the gateway's own
+// /oidc/backchannel-logout, with hydraGateway) and whether it has a front-channel
+// logout URI (the gateway's /logout, which Hydra calls with iss and sid).
 type hydraClientOptions struct {
 	backchannel  string
 	frontchannel bool
