@@ -2,6 +2,7 @@ package interop
 
 import (
 	"errors"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
@@ -207,6 +208,37 @@ func wantReplayRefused(t *testing.T, gw *testenv.Gateway, acct account, reason, 
 func wantSignInWorks(t *testing.T, gw *testenv.Gateway, acct account) {
 	t.Helper()
 	wantIdentity(t, formSignIn(t, gw, acct.login), acct.user, acct.email, acct.groups)
+}
+
+// wantOtherClientsTokenRefused steers a login at gw (a form_post gateway signing in
+// as own) to the provider's client other, checks that the provider form_posted an ID
+// token for other, and that the gateway refused it for its audience, signed no one
+// in, and still signs the user in normally afterwards.
+func wantOtherClientsTokenRefused(t *testing.T, gw *testenv.Gateway, acct account, own, other string) {
+	t.Helper()
+	c, a, resp, body := steered(t, gw, acct, withClientID(other))
+	if aud := fmt.Sprint(testenv.JWTClaims(t, a.form.Get("id_token"))["aud"]); !strings.Contains(aud, other) {
+		t.Fatalf("the provider's ID token has aud %s, want the other client %s", aud, other)
+	}
+	wantRefused(t, gw, resp, body, 0, "audience", `expected audience "`+own+`"`)
+	wantNotSignedIn(t, gw, c)
+	wantSignInWorks(t, gw, acct)
+}
+
+// wantOtherClientsCodeRefused steers a login at gw (a code-flow gateway) to the
+// provider's client other, checks that the provider answered with a code, and that the
+// gateway, whose redemption of it the provider refuses, answered with a 4xx and an
+// audit line with reason and errText, signed no one in, and still signs the user in
+// normally afterwards.
+func wantOtherClientsCodeRefused(t *testing.T, gw *testenv.Gateway, acct account, other, reason, errText string) {
+	t.Helper()
+	c, a, resp, body := steered(t, gw, acct, withClientID(other))
+	if a.form != nil || !strings.Contains(a.url, "code=") {
+		t.Fatalf("the provider answered %+v, want a redirect with a code", a)
+	}
+	wantRefused(t, gw, resp, body, 0, reason, errText)
+	wantNotSignedIn(t, gw, c)
+	wantSignInWorks(t, gw, acct)
 }
 
 // startClockGateway is startGateway with a gateway built with -tags testclock whose

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ssogate/ssogate/internal/testenv"
 )
@@ -144,19 +143,7 @@ func wantHydraRPLogout(t *testing.T, h *hydra, gw *testenv.Gateway, c *http.Clie
 	t.Helper()
 	before := copyCookies(t, c, gw.URL, func(string) bool { return true })
 
-	noFollow := &http.Client{Jar: c.Jar, Timeout: 20 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, body := testenv.Fetch(t, noFollow, gw.URL+"/logout", nil, nil)
-	loc, err := url.Parse(resp.Header.Get("Location"))
-	if resp.StatusCode != http.StatusFound || err != nil || !strings.HasPrefix(loc.String(), h.issuer+"oauth2/sessions/logout?") {
-		t.Fatalf("GET /logout: %d to %q, want 302 to %soauth2/sessions/logout\n%s", resp.StatusCode, resp.Header.Get("Location"), h.issuer, body)
-	}
-	q := loc.Query()
-	hint := q.Get("id_token_hint")
-	if hint == "" || q.Get("post_logout_redirect_uri") != gw.URL+"/" {
-		t.Fatalf("end-session query %v: want an id_token_hint and post_logout_redirect_uri %s/", q, gw.URL)
-	}
-	claims := testenv.JWTClaims(t, hint)
+	loc, claims := startRPLogout(t, gw, c, h.issuer+"oauth2/sessions/logout?")
 	sid, _ := claims["sid"].(string)
 	if claims["sub"] != hydraSubject || sid == "" || !audienceHas(claims["aud"], client) {
 		t.Errorf("id_token_hint: sub %v, sid %v, aud %v; want %s, a sid, %s", claims["sub"], claims["sid"], claims["aud"], hydraSubject, client)

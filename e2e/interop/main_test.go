@@ -185,3 +185,28 @@ func bothStores(t *testing.T, test func(t *testing.T, env map[string]string)) {
 	t.Run("cookie store", func(t *testing.T) { test(t, map[string]string{}) })
 	t.Run("redis store", func(t *testing.T) { test(t, map[string]string{"SESSION_STORE": rds.URL()}) })
 }
+
+// startRPLogout signs the browser c out of gw with GET /logout and checks that the
+// gateway sends it on to the provider's end-session endpoint (a URL starting with
+// endSession) with an id_token_hint and the gateway's post_logout_redirect_uri. It
+// returns that URL, not yet followed, and the hint's claims.
+func startRPLogout(t *testing.T, gw *testenv.Gateway, c *http.Client, endSession string) (*url.URL, map[string]any) {
+	t.Helper()
+	resp, body := testenv.Fetch(t, noRedirects(c), gw.URL+"/logout", nil, nil)
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusFound || err != nil || !strings.HasPrefix(loc.String(), endSession) {
+		t.Fatalf("GET /logout: %d to %q, want 302 to %s…\n%s", resp.StatusCode, resp.Header.Get("Location"), endSession, body)
+	}
+	q := loc.Query()
+	hint := q.Get("id_token_hint")
+	if hint == "" || q.Get("post_logout_redirect_uri") != gw.URL+"/" {
+		t.Fatalf("end-session query %v: want an id_token_hint and post_logout_redirect_uri %s/", q, gw.URL)
+	}
+	return loc, testenv.JWTClaims(t, hint)
+}
+
+// noRedirects returns a client with c's cookie jar that follows no redirect.
+func noRedirects(c *http.Client) *http.Client {
+	return &http.Client{Jar: c.Jar, Timeout: 20 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
