@@ -77,6 +77,19 @@ func (a *hydraApp) requests(kind, action, challenge string) string {
 	return u + "?" + url.Values{kind + "_challenge": {challenge}}.Encode()
 }
 
+// read fetches Hydra's kind request for challenge into v and lets record, under the
+// lock, keep what the tests look at; on failure it answers 502 and returns false.
+func (a *hydraApp) read(w http.ResponseWriter, kind, challenge string, v any, record func()) bool {
+	if err := hydraAdminCall(http.MethodGet, a.requests(kind, "", challenge), nil, http.StatusOK, v); err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return false
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	record()
+	return true
+}
+
 // accept accepts Hydra's request with body and sends the browser where Hydra says.
 func (a *hydraApp) accept(w http.ResponseWriter, r *http.Request, kind, challenge string, body any) {
 	var next struct {
@@ -92,13 +105,9 @@ func (a *hydraApp) accept(w http.ResponseWriter, r *http.Request, kind, challeng
 func (a *hydraApp) loginPage(w http.ResponseWriter, r *http.Request) {
 	challenge := r.URL.Query().Get("login_challenge")
 	var lr hydraLoginRequest
-	if err := hydraAdminCall(http.MethodGet, a.requests("login", "", challenge), nil, http.StatusOK, &lr); err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
+	if !a.read(w, "login", challenge, &lr, func() { a.logins = append(a.logins, lr) }) {
 		return
 	}
-	a.mu.Lock()
-	a.logins = append(a.logins, lr)
-	a.mu.Unlock()
 	if lr.Skip {
 		a.accept(w, r, "login", challenge, map[string]any{"subject": lr.Subject})
 		return
@@ -126,13 +135,9 @@ func (a *hydraApp) consent(w http.ResponseWriter, r *http.Request) {
 		Audiences []string `json:"requested_access_token_audience"`
 		SID       string   `json:"login_session_id"`
 	}
-	if err := hydraAdminCall(http.MethodGet, a.requests("consent", "", challenge), nil, http.StatusOK, &cr); err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
+	if !a.read(w, "consent", challenge, &cr, func() { a.sessions = append(a.sessions, cr.SID) }) {
 		return
 	}
-	a.mu.Lock()
-	a.sessions = append(a.sessions, cr.SID)
-	a.mu.Unlock()
 	idToken := map[string]any{"preferred_username": hydraUser, "email": hydraEmail, "email_verified": true,
 		"name": hydraName, "groups": strings.Split(hydraGroups, ",")}
 	a.accept(w, r, "consent", challenge, map[string]any{"grant_scope": cr.Scopes, "grant_access_token_audience": cr.Audiences,
@@ -142,13 +147,9 @@ func (a *hydraApp) consent(w http.ResponseWriter, r *http.Request) {
 func (a *hydraApp) logout(w http.ResponseWriter, r *http.Request) {
 	challenge := r.URL.Query().Get("logout_challenge")
 	var lr hydraLogoutRequest
-	if err := hydraAdminCall(http.MethodGet, a.requests("logout", "", challenge), nil, http.StatusOK, &lr); err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
+	if !a.read(w, "logout", challenge, &lr, func() { a.logouts = append(a.logouts, lr) }) {
 		return
 	}
-	a.mu.Lock()
-	a.logouts = append(a.logouts, lr)
-	a.mu.Unlock()
 	a.accept(w, r, "logout", challenge, nil)
 }
 
