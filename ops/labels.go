@@ -1,6 +1,7 @@
 package ops
 
 import (
+	"github.com/prometheus/client_golang/prometheus"
 	"slices"
 	"strconv"
 	"time"
@@ -70,7 +71,23 @@ func (m *Metrics) statusLabel(code int) string {
 
 // Request counts one request on the public listener.
 func (m *Metrics) Request(routeClass string, status int) {
-	m.Requests.WithLabelValues(oneOf(RouteClasses, routeClass), m.statusLabel(status)).Inc()
+	class := oneOf(RouteClasses, routeClass)
+	key := childKey{metric: "requests", class: class, code: status}
+	if c, ok := m.children.Load(key); ok {
+		c.(prometheus.Counter).Inc()
+		return
+	}
+	c := m.Requests.WithLabelValues(class, m.statusLabel(status))
+	m.children.Store(key, c)
+	c.Inc()
+}
+
+// childKey names one series of Requests or UpstreamLatency in Metrics.children.
+// Its fields come from fixed sets (a route class, a status code the gateway or
+// the upstream sent, 0 to 999 as net/http allows), so the cache stays small.
+type childKey struct {
+	metric, class string
+	code          int
 }
 
 // SignIn counts one completed sign-in.
@@ -91,5 +108,12 @@ func (m *Metrics) GroupLookup(source, outcome string) {
 // Upstream observes one proxied request: its status code (as Request labels it)
 // and how long it took.
 func (m *Metrics) Upstream(status int, elapsed time.Duration) {
-	m.UpstreamLatency.WithLabelValues(m.statusLabel(status)).Observe(elapsed.Seconds())
+	key := childKey{metric: "upstream", code: status}
+	if o, ok := m.children.Load(key); ok {
+		o.(prometheus.Observer).Observe(elapsed.Seconds())
+		return
+	}
+	o := m.UpstreamLatency.WithLabelValues(m.statusLabel(status))
+	m.children.Store(key, o)
+	o.Observe(elapsed.Seconds())
 }

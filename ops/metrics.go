@@ -3,6 +3,7 @@ package ops
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"sync"
 )
 
 // Metrics holds the gateway's Prometheus collectors. Every name starts with "ssogate_".
@@ -36,6 +37,9 @@ type Metrics struct {
 	GroupLookups *prometheus.CounterVec
 
 	codes []string // the code label of each status from 100 to 599 (statusLabel)
+	// children holds the series Request and Upstream have used, so that counting
+	// a request does not hash and look up its labels again (childKey).
+	children sync.Map
 }
 
 // NewMetrics creates the gateway's collectors and registers them with reg. A nil reg

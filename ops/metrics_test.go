@@ -146,3 +146,29 @@ func TestRequestMetricsAllocateNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestRequestSeriesCountEveryCall: the series Request and Upstream keep at hand
+// count every call, and values that label as "other" share that one series.
+func TestRequestSeriesCountEveryCall(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg)
+	for range 3 {
+		m.Request("upstream", http.StatusOK)
+		m.Upstream(http.StatusOK, time.Millisecond)
+	}
+	m.Request("/a", 700)
+	m.Request("/b", 0)
+	m.Upstream(700, time.Millisecond)
+	m.Upstream(0, time.Millisecond)
+	body := get(t, New(Options{Registry: reg}).Handler(), http.MethodGet, "/metrics").Body.String()
+	for _, want := range []string{
+		`ssogate_http_requests_total{code="200",route_class="upstream"} 3`,
+		`ssogate_http_requests_total{code="other",route_class="other"} 2`,
+		`ssogate_upstream_request_duration_seconds_count{code="200"} 3`,
+		`ssogate_upstream_request_duration_seconds_count{code="other"} 2`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+}

@@ -150,7 +150,7 @@ func (g *Gateway) protected(w http.ResponseWriter, r *http.Request) error {
 // upstream's, or the 502 page) and how long it took to Hooks.Upstream.
 func (g *Gateway) serveUpstream(w http.ResponseWriter, r *http.Request) {
 	start := g.opts.Now()
-	allowProxying(w)
+	allowProxying(w, r)
 	g.upstream.ServeHTTP(w, r)
 	hook := g.opts.Hooks.Upstream
 	if hook == nil {

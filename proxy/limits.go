@@ -12,19 +12,25 @@ import (
 // it is cut off then, instead of holding a connection and its memory forever.
 const bodyReadTimeout = 10 * time.Second
 
-// limitReads is the first middleware: it sets the read deadline for the request, and
-// marks the answer Connection: close when the request has a body, so that a refused
-// request's unread body is never waited for to reuse the connection. allowProxying
-// undoes both for requests that go upstream.
+// limitReads is the first middleware: for a request with a body it sets the read
+// deadline and marks the answer Connection: close, so that a refused request's
+// unread body is never waited for to reuse the connection. allowProxying undoes
+// both for requests that go upstream. A request without a body has nothing left
+// to arrive (its header was bounded by the server's ReadHeaderTimeout), so neither
+// is needed.
 func limitReads(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyReadTimeout))
-		if r.ContentLength != 0 { // a declared length, or -1: chunked
+		if hasBody(r) {
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyReadTimeout))
 			w.Header().Set("Connection", "close")
 		}
 		next.ServeHTTP(w, r)
 	})
 }
+
+// hasBody reports whether r has a body to read: a declared length, or -1 (chunked,
+// or an HTTP/2 stream that did not end with its header).
+func hasBody(r *http.Request) bool { return r.ContentLength != 0 }
 
 // allowProxying lifts limitReads' deadline and Connection: close once the decision
 // lets r through: uploads through the proxy may take as long as they need.
@@ -37,7 +43,10 @@ func limitReads(next http.Handler) http.Handler {
 // transport still forwarding the body, has the upstream connection closed under
 // the stream ("use of closed network connection"). HTTP/2 is always full duplex
 // and reports "not supported", which is fine.
-func allowProxying(w http.ResponseWriter) {
+func allowProxying(w http.ResponseWriter, r *http.Request) {
+	if !hasBody(r) {
+		return // limitReads set nothing, and there is no body to read alongside
+	}
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Time{})
 	_ = rc.EnableFullDuplex()

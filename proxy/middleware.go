@@ -65,16 +65,30 @@ func (g *Gateway) accessLog(next http.Handler) http.Handler {
 		if h := g.opts.Hooks.Request; h != nil {
 			h(RouteClass(r.URL.Path), status, elapsed)
 		}
-		g.opts.Logger.LogAttrs(r.Context(), slog.LevelInfo, AccessLogMessage,
-			slog.String("request_id", httperr.RequestID(r.Context())),
-			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
-			slog.Int("status", status),
-			slog.Int("bytes", ww.BytesWritten()),
-			slog.Duration("duration", elapsed),
-			slog.String("client_ip", clientip.From(r)),
-		)
+		g.logAccess(r, status, ww.BytesWritten(), elapsed)
 	})
+}
+
+// logAccess writes the access line. It hands the record to the handler itself:
+// Logger.LogAttrs would also look up its caller, which no handler of ours prints
+// and which cost about a tenth of the gateway's own time per proxied request.
+func (g *Gateway) logAccess(r *http.Request, status, bytes int, elapsed time.Duration) {
+	ctx := r.Context()
+	h := g.opts.Logger.Handler()
+	if !h.Enabled(ctx, slog.LevelInfo) {
+		return
+	}
+	rec := slog.NewRecord(time.Now(), slog.LevelInfo, AccessLogMessage, 0)
+	rec.AddAttrs(
+		slog.String("request_id", httperr.RequestID(ctx)),
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.Path),
+		slog.Int("status", status),
+		slog.Int("bytes", bytes),
+		slog.Duration("duration", elapsed),
+		slog.String("client_ip", clientip.From(r)),
+	)
+	_ = h.Handle(ctx, rec)
 }
 
 // responseStatus is the status code ww's response went out with.

@@ -51,3 +51,32 @@ func TestOtherOIDCPathsAreTheUpstreams(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnPathMatchesOwnPaths: the look-up that sends a request to the route table
+// knows exactly the paths OwnPaths lists.
+func TestOwnPathMatchesOwnPaths(t *testing.T) {
+	for _, p := range OwnPaths() {
+		if !ownPath(p) {
+			t.Errorf("ownPath(%q) = false, want true: it is in OwnPaths", p)
+		}
+		for _, near := range []string{p + "/", strings.ToUpper(p), strings.TrimSuffix(p, p[len(p)-1:]), "/x" + p} {
+			if ownPath(near) {
+				t.Errorf("ownPath(%q) = true, want false", near)
+			}
+		}
+	}
+}
+
+// TestEncodedOwnPathIsTheUpstreams: a gateway path written with a percent-encoded
+// letter is not the gateway's (the route table matches the path as sent), before
+// and after the shortcut that skips the route table for the upstream's paths.
+func TestEncodedOwnPathIsTheUpstreams(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	b := f.browser()
+	b.signIn("/")
+	before := f.hits.Load()
+	resp, body := b.api("/oidc/userinf%6F")
+	if resp.StatusCode != http.StatusOK || f.hits.Load() != before+1 {
+		t.Fatalf("GET /oidc/userinf%%6F: got %d %q, want 200 from the upstream", resp.StatusCode, body)
+	}
+}

@@ -80,6 +80,9 @@ func hostOnly(hostport string) string {
 
 // peerTrusted reports whether the request's direct peer is a trusted proxy.
 func peerTrusted(r *http.Request, trusted []netip.Prefix) bool {
+	if len(trusted) == 0 {
+		return false
+	}
 	ap, err := netip.ParseAddrPort(r.RemoteAddr)
 	if err != nil {
 		return false

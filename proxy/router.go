@@ -3,7 +3,6 @@ package proxy
 import (
 	"net/http"
 	"net/netip"
-	"slices"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
@@ -22,7 +21,9 @@ type Gateway struct {
 	origins      *http.CrossOriginProtection // the gateway's own routes' CSRF layer
 	pages        *httperr.Pages
 	public       PublicPaths
-	handler      http.Handler
+	// routes serves the gateway's own paths; others, every other path (the
+	// upstream's), through the same middleware without the route table.
+	routes, others http.Handler
 }
 
 // New builds the gateway's handler: one route table, read top to bottom.
@@ -52,7 +53,8 @@ func New(opts Options) (*Gateway, error) {
 	if len(opts.Trusted) > 0 {
 		clientIPMiddleware = middleware.ClientIPFromXFF(prefixStrings(opts.Trusted)...)
 	}
-	r.Use(limitReads, g.requestID, clientIPMiddleware, g.accessLog, g.recoverer)
+	stack := chi.Middlewares{limitReads, g.requestID, clientIPMiddleware, g.accessLog, g.recoverer}
+	r.Use(stack...)
 	// The gateway's own routes, behind one cross-site request forgery layer
 	// (crossorigin.go). The upstream's paths below are not: their cross-origin policy
 	// is the application's.
@@ -80,13 +82,24 @@ func New(opts Options) (*Gateway, error) {
 	})
 	// Every other path, other /oidc/ paths included, is the upstream's (DESIGN §3):
 	// W&B Server's SDK exchanges identity-federation JWTs at its own POST /oidc/token.
-	r.HandleFunc("/*", g.pages.Handle(g.protected))
-	g.handler = r
+	protected := g.pages.Handle(g.protected)
+	r.HandleFunc("/*", protected)
+	g.routes = r
+	g.others = stack.HandlerFunc(protected)
 	return g, nil
 }
 
-// ServeHTTP serves the public listener.
-func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.handler.ServeHTTP(w, r) }
+// ServeHTTP serves the public listener. A request for a path that is not one of
+// the gateway's own skips the route table, whose answer for it is always
+// protected: the route table's look-up and request copy are saved on every
+// proxied request.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p := r.URL.Path; p == "" || p[0] != '/' || ownPath(p) || p == signedOutPath {
+		g.routes.ServeHTTP(w, r)
+		return
+	}
+	g.others.ServeHTTP(w, r)
+}
 
 // mountOptional serves one of the gateway's own paths with h, or with a 404 when this
 // gateway does not offer it (no LOCAL_RESTORE, no settings page): the path stays the
@@ -107,8 +120,17 @@ func OwnPaths() []string {
 		"/oidc/sessions", "/oidc/sessions/revoke"}
 }
 
-// ownPath reports whether path is one of OwnPaths.
-func ownPath(path string) bool { return slices.Contains(OwnPaths(), path) }
+// ownPath reports whether path is one of OwnPaths (TestOwnPathMatchesOwnPaths keeps
+// the two lists the same).
+func ownPath(path string) bool {
+	switch path {
+	case "/oidc/login", "/oidc/callback", "/oidc/auth", "/oidc/jwks.json", "/oidc/userinfo",
+		"/oidc/settings", "/oidc/restore", "/logout", "/oidc/backchannel-logout",
+		"/oidc/sessions", "/oidc/sessions/revoke":
+		return true
+	}
+	return false
+}
 
 func prefixStrings(ps []netip.Prefix) []string {
 	out := make([]string, len(ps))
