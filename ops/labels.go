@@ -1,7 +1,6 @@
 package ops
 
 import (
-	"github.com/prometheus/client_golang/prometheus"
 	"slices"
 	"strconv"
 	"time"
@@ -12,7 +11,7 @@ import (
 // sends, so no request can add a series.
 var (
 	// RouteClasses are the values of route_class.
-	RouteClasses = []string{"upstream", "forward_auth", "sign_in", "logout", "gateway"}
+	RouteClasses = routeClasses[:]
 	// SignInOutcomes are the values of ssogate_sign_ins_total's outcome.
 	SignInOutcomes = []string{"success", "failure"}
 	// SignInReasons are the values of ssogate_sign_ins_total's reason: "ok", the
@@ -51,6 +50,30 @@ func oneOf(set []string, v string) string {
 	return "other"
 }
 
+// routeClasses are the values of route_class, as an array for Metrics' series.
+var routeClasses = [...]string{"upstream", "forward_auth", "sign_in", "logout", "gateway"}
+
+// classIndex is routeClass's index in routeClasses, or len(routeClasses): "other".
+func classIndex(routeClass string) int {
+	for i, c := range routeClasses {
+		if c == routeClass {
+			return i
+		}
+	}
+	return len(routeClasses)
+}
+
+// codeLabels is how many code labels there are: 100 to 599, and "other".
+const codeLabels = 501
+
+// codeIndex is the index of code's label: code-100 for 100 to 599, else 500 ("other").
+func codeIndex(code int) int {
+	if code < 100 || code > 599 {
+		return codeLabels - 1
+	}
+	return code - 100
+}
+
 // statusLabels returns the code label of each HTTP status from 100 to 599, made
 // once so that labelling a request allocates nothing.
 func statusLabels() []string {
@@ -71,23 +94,19 @@ func (m *Metrics) statusLabel(code int) string {
 
 // Request counts one request on the public listener.
 func (m *Metrics) Request(routeClass string, status int) {
-	class := oneOf(RouteClasses, routeClass)
-	key := childKey{metric: "requests", class: class, code: status}
-	if c, ok := m.children.Load(key); ok {
-		c.(prometheus.Counter).Inc()
-		return
+	class := classIndex(routeClass)
+	code := codeIndex(status)
+	slot := &m.requestSeries[class][code]
+	c := slot.Load()
+	if c == nil {
+		label := "other"
+		if class < len(routeClasses) {
+			label = routeClasses[class]
+		}
+		c = &counterSeries{m.Requests.WithLabelValues(label, m.statusLabel(status))}
+		slot.Store(c)
 	}
-	c := m.Requests.WithLabelValues(class, m.statusLabel(status))
-	m.children.Store(key, c)
 	c.Inc()
-}
-
-// childKey names one series of Requests or UpstreamLatency in Metrics.children.
-// Its fields come from fixed sets (a route class, a status code the gateway or
-// the upstream sent, 0 to 999 as net/http allows), so the cache stays small.
-type childKey struct {
-	metric, class string
-	code          int
 }
 
 // SignIn counts one completed sign-in.
@@ -108,12 +127,11 @@ func (m *Metrics) GroupLookup(source, outcome string) {
 // Upstream observes one proxied request: its status code (as Request labels it)
 // and how long it took.
 func (m *Metrics) Upstream(status int, elapsed time.Duration) {
-	key := childKey{metric: "upstream", code: status}
-	if o, ok := m.children.Load(key); ok {
-		o.(prometheus.Observer).Observe(elapsed.Seconds())
-		return
+	slot := &m.upstreamSeries[codeIndex(status)]
+	o := slot.Load()
+	if o == nil {
+		o = &observerSeries{m.UpstreamLatency.WithLabelValues(m.statusLabel(status))}
+		slot.Store(o)
 	}
-	o := m.UpstreamLatency.WithLabelValues(m.statusLabel(status))
-	m.children.Store(key, o)
 	o.Observe(elapsed.Seconds())
 }

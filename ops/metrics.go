@@ -3,7 +3,7 @@ package ops
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"sync"
+	"sync/atomic"
 )
 
 // Metrics holds the gateway's Prometheus collectors. Every name starts with "ssogate_".
@@ -37,10 +37,15 @@ type Metrics struct {
 	GroupLookups *prometheus.CounterVec
 
 	codes []string // the code label of each status from 100 to 599 (statusLabel)
-	// children holds the series Request and Upstream have used, so that counting
-	// a request does not hash and look up its labels again (childKey).
-	children sync.Map
+	// requestSeries and upstreamSeries hold the series Request and Upstream have
+	// used, by route class and code label (seriesIndex), so that counting a
+	// request does not hash and look up its labels again.
+	requestSeries  [len(routeClasses) + 1][codeLabels]atomic.Pointer[counterSeries]
+	upstreamSeries [codeLabels]atomic.Pointer[observerSeries]
 }
+
+type counterSeries struct{ prometheus.Counter }
+type observerSeries struct{ prometheus.Observer }
 
 // NewMetrics creates the gateway's collectors and registers them with reg. A nil reg
 // leaves them unregistered, which suits tests of other packages. Like MustRegister, it

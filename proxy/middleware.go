@@ -42,7 +42,7 @@ func (g *Gateway) requestID(next http.Handler) http.Handler {
 		var b [8]byte
 		_, _ = rand.Read(b[:])
 		info := &requestInfo{id: hex.EncodeToString(b[:])}
-		w.Header().Set("X-Request-Id", info.id)
+		w.Header()["X-Request-Id"] = []string{info.id} // canonical already: no look-up of the key
 		next.ServeHTTP(w, r.WithContext(httperr.NewContext(r.Context(), info)))
 	})
 }
