@@ -15,6 +15,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -28,16 +29,54 @@ import (
 	"time"
 )
 
-// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago. Another process may
-// take it before the caller binds it; prefer letting a child choose port 0 where it can.
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago. It is chosen at
+// random below the kernel's ephemeral range (ephemeralLow), where the kernel never
+// hands out ports on its own: the port cannot be taken, before the caller binds it, by
+// an outgoing connection or a listener on port 0 of any process, only by another
+// FreePort caller that drew the same number. Prefer letting a child choose port 0
+// where it can.
 func FreePort(t testing.TB) int {
 	t.Helper()
+	low := ephemeralLow()
+	for range 100 {
+		p := freePortMin + rand.IntN(low-freePortMin)
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+		if err != nil {
+			continue // in use
+		}
+		l.Close()
+		return p
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("testenv: find a free port: %v", err)
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// freePortMin is the lowest port FreePort draws: above the well-known and most
+// registered ports services use.
+const freePortMin = 10000
+
+// ephemeralLow is the first port of the kernel's ephemeral range
+// (/proc/sys/net/ipv4/ip_local_port_range), 32768 when it cannot be read or leaves
+// fewer than 1,000 ports below it.
+func ephemeralLow() int {
+	const fallback = 32768
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return fallback
+	}
+	fields := strings.Fields(string(b))
+	if len(fields) != 2 {
+		return fallback
+	}
+	low, err := strconv.Atoi(fields[0])
+	if err != nil || low < freePortMin+1000 {
+		return fallback
+	}
+	return low
 }
 
 // FreeAddr returns "127.0.0.1:PORT" for a port from FreePort.

@@ -2,9 +2,11 @@ package testenv
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -121,5 +123,27 @@ func TestGatewayHarness(t *testing.T) {
 	out, code := RunGateway(t, bin, nil, "fail")
 	if code != 3 || !strings.Contains(out, "OIDC_ISSUER is required") {
 		t.Errorf("RunGateway(fail) = %q, %d; want the configuration error and exit status 3", out, code)
+	}
+}
+
+// TestFreePortIsBelowTheEphemeralRange: FreePort's ports come from below the range the
+// kernel hands out for outgoing connections and port 0, and can be bound.
+func TestFreePortIsBelowTheEphemeralRange(t *testing.T) {
+	low := ephemeralLow()
+	seen := map[int]bool{}
+	for range 20 {
+		p := FreePort(t)
+		if p < freePortMin || p >= low {
+			t.Fatalf("FreePort() = %d, want %d <= port < %d", p, freePortMin, low)
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+		if err != nil {
+			t.Fatalf("bind the port FreePort returned: %v", err)
+		}
+		l.Close()
+		seen[p] = true
+	}
+	if len(seen) < 15 {
+		t.Errorf("20 calls of FreePort gave %d different ports, want them spread", len(seen))
 	}
 }
