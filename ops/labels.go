@@ -11,7 +11,7 @@ import (
 // sends, so no request can add a series.
 var (
 	// RouteClasses are the values of route_class.
-	RouteClasses = routeClasses[:]
+	RouteClasses = slices.Clone(routeClasses[:])
 	// SignInOutcomes are the values of ssogate_sign_ins_total's outcome.
 	SignInOutcomes = []string{"success", "failure"}
 	// SignInReasons are the values of ssogate_sign_ins_total's reason: "ok", the

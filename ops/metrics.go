@@ -1,9 +1,10 @@
 package ops
 
 import (
+	"sync/atomic"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"sync/atomic"
 )
 
 // Metrics holds the gateway's Prometheus collectors. Every name starts with "ssogate_".
@@ -38,14 +39,17 @@ type Metrics struct {
 
 	codes []string // the code label of each status from 100 to 599 (statusLabel)
 	// requestSeries and upstreamSeries hold the series Request and Upstream have
-	// used, by route class and code label (seriesIndex), so that counting a
+	// used, by route class and code label (classIndex, codeIndex), so that counting a
 	// request does not hash and look up its labels again.
 	requestSeries  [len(routeClasses) + 1][codeLabels]atomic.Pointer[counterSeries]
 	upstreamSeries [codeLabels]atomic.Pointer[observerSeries]
 }
 
-type counterSeries struct{ prometheus.Counter }
-type observerSeries struct{ prometheus.Observer }
+// counterSeries and observerSeries hold one series, for an atomic.Pointer.
+type (
+	counterSeries  struct{ prometheus.Counter }
+	observerSeries struct{ prometheus.Observer }
+)
 
 // NewMetrics creates the gateway's collectors and registers them with reg. A nil reg
 // leaves them unregistered, which suits tests of other packages. Like MustRegister, it

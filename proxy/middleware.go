@@ -74,7 +74,7 @@ func (g *Gateway) accessLog(next http.Handler) http.Handler {
 
 // logAccess writes the access line. It hands the record to the handler itself:
 // Logger.LogAttrs would also look up its caller, which no handler of ours prints
-// and which cost about a tenth of the gateway's own time per proxied request.
+// (about 2 µs a request at 8 connections; bench/README.md).
 func (g *Gateway) logAccess(r *http.Request, status, bytes int, elapsed time.Duration) {
 	ctx := r.Context()
 	h := g.opts.Logger.Handler()

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/go-chi/chi/v5"
 )
 
 // TestOtherOIDCPathsAreTheUpstreams: a path under /oidc/ that is not one of the
@@ -64,6 +66,28 @@ func TestOwnPathMatchesOwnPaths(t *testing.T) {
 				t.Errorf("ownPath(%q) = true, want false", near)
 			}
 		}
+	}
+}
+
+// TestEveryRouteIsAnOwnPath: every path the route table serves, other than the
+// upstream's catch-all, is one ServeHTTP sends to the route table; a route added to
+// the table but not to OwnPaths would never be reached.
+func TestEveryRouteIsAnOwnPath(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	routes, ok := f.gw.routes.(chi.Routes)
+	if !ok {
+		t.Fatalf("the route table is a %T, not chi.Routes", f.gw.routes)
+	}
+	n := 0
+	err := chi.Walk(routes, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		n++
+		if route != "/*" && !ownPath(route) && route != signedOutPath {
+			t.Errorf("%s %s is in the route table but not in OwnPaths: requests for it would go upstream", method, route)
+		}
+		return nil
+	})
+	if err != nil || n < len(OwnPaths()) {
+		t.Fatalf("walking the route table: %v, %d routes, want at least %d", err, n, len(OwnPaths()))
 	}
 }
 
