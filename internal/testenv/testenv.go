@@ -29,17 +29,19 @@ import (
 	"time"
 )
 
-// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago. It is chosen at
-// random below the kernel's ephemeral range (ephemeralLow), where the kernel never
-// hands out ports on its own: the port cannot be taken, before the caller binds it, by
-// an outgoing connection or a listener on port 0 of any process, only by another
-// FreePort caller that drew the same number. Prefer letting a child choose port 0
-// where it can.
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago. It comes from
+// below the kernel's ephemeral range (ephemeralLow), where the kernel never hands out
+// ports on its own: no outgoing connection or port-0 listener of any process can take
+// it before the caller binds it. Within a test process the ports follow one sequence
+// from a random start (nextPort), so two calls never return the same port; another
+// process's sequence starts elsewhere. Prefer letting a child choose port 0 where it
+// can.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	low := ephemeralLow()
+	span := ephemeralLow() - freePortMin
+	nextPort.CompareAndSwap(0, int64(1+rand.IntN(span)))
 	for range 100 {
-		p := freePortMin + rand.IntN(low-freePortMin)
+		p := freePortMin + int(nextPort.Add(1)%int64(span))
 		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
 		if err != nil {
 			continue // in use
@@ -54,6 +56,11 @@ func FreePort(t testing.TB) int {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
 }
+
+// nextPort is where FreePort's sequence is, in this test process (0: not started).
+// It is the package's one piece of shared state: the ports a process has handed out
+// but its children may not have bound yet.
+var nextPort atomic.Int64
 
 // freePortMin is the lowest port FreePort draws: above the well-known and most
 // registered ports services use.
