@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"context"
 	"net/http"
 	"os"
 	"os/exec"
@@ -43,13 +44,22 @@ func IdPBinary(t testing.TB, dir, name string) string {
 func StartExternal(t testing.TB, name string, cmd *exec.Cmd, readyURL string, timeout time.Duration) *External {
 	t.Helper()
 	p := startProcess(t, name, cmd)
-	client := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
+	// One check at a time, each allowed until the deadline: a provider that does slow
+	// work on its first request (Hydra generates its signing key then) must not get a
+	// second request while the first is running. Hydra with DSN=memory fails both
+	// when two of them generate the key at once, and keeps failing while checks that
+	// gave up early are retried.
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	for ctx.Err() == nil {
 		if p.exited() {
 			t.Fatalf("testenv: %s exited before it was ready\n%s", name, p.Logs())
 		}
-		if resp, err := client.Get(readyURL); err == nil {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, readyURL, nil)
+		if err != nil {
+			t.Fatalf("testenv: %s: ready URL %q: %v", name, readyURL, err)
+		}
+		if resp, err := http.DefaultClient.Do(req); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return &External{p}
