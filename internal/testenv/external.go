@@ -1,7 +1,6 @@
 package testenv
 
 import (
-	"context"
 	"net/http"
 	"os"
 	"os/exec"
@@ -44,31 +43,10 @@ func IdPBinary(t testing.TB, dir, name string) string {
 func StartExternal(t testing.TB, name string, cmd *exec.Cmd, readyURL string, timeout time.Duration) *External {
 	t.Helper()
 	p := startProcess(t, name, cmd)
-	// One check at a time, each allowed until the deadline: a provider that does slow
-	// work on its first request (Hydra generates its signing key then) must not get a
-	// second request while the first is running. Hydra with DSN=memory fails both
-	// when two of them generate the key at once, and keeps failing while checks that
-	// gave up early are retried.
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	for ctx.Err() == nil {
-		if p.exited() {
-			t.Fatalf("testenv: %s exited before it was ready\n%s", name, p.Logs())
-		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, readyURL, nil)
-		if err != nil {
-			t.Fatalf("testenv: %s: ready URL %q: %v", name, readyURL, err)
-		}
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return &External{p}
-			}
-		}
-		time.Sleep(100 * time.Millisecond) // polling interval, bounded by the deadline
+	if err := pollStatus(readyURL, http.StatusOK, timeout, p.done); err != nil {
+		t.Fatalf("testenv: %s did not answer 200 at %s: %v\n%s", name, readyURL, err, p.Logs())
 	}
-	t.Fatalf("testenv: %s did not answer 200 at %s within %v\n%s", name, readyURL, timeout, p.Logs())
-	return nil
+	return &External{p}
 }
 
 // Stop stops the provider now (SIGTERM, then SIGKILL after a grace period) and waits

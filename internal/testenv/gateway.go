@@ -168,16 +168,23 @@ func dialAddr(addr string) string {
 }
 
 // pollStatus GETs url every pollInterval until it answers want, exited is closed, or
-// timeout passes.
+// timeout passes. One request runs at a time, each allowed until the deadline: a
+// process that does slow work on its first request (Hydra creates its signing key
+// then) never gets a second while the first runs. Hydra with DSN=memory fails both
+// when two of them create the key at once, and kept failing while checks that gave
+// up after 2 s were retried.
 func pollStatus(url string, want int, timeout time.Duration, exited <-chan struct{}) error {
-	client := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
 	var last error
 	for {
-		resp, err := client.Get(url)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := http.DefaultClient.Do(req)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == want {
@@ -189,7 +196,7 @@ func pollStatus(url string, want int, timeout time.Duration, exited <-chan struc
 		select {
 		case <-exited:
 			return fmt.Errorf("the process exited; last check: %v", last)
-		case <-deadline.C:
+		case <-ctx.Done():
 			return fmt.Errorf("timed out after %v; last check: %v", timeout, last)
 		case <-tick.C:
 		}
