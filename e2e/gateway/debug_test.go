@@ -11,10 +11,11 @@ import (
 )
 
 // TestDebugHandlersAreNeverServed: the binary links net/http/pprof (through chi's
-// middleware package), expvar and golang.org/x/net/trace (through the OTLP exporter's
-// gRPC), and each registers debug pages on http.DefaultServeMux when the process
-// starts. Neither listener may ever serve that mux: the pages show the command line,
-// memory and goroutine dumps, and run CPU profiles on request.
+// middleware package), expvar (through it and the Prometheus client) and
+// golang.org/x/net/trace (through the OTLP exporter's gRPC), and each registers debug
+// pages on http.DefaultServeMux when the process starts. Neither listener may ever
+// serve that mux: the pages show the command line, memory and goroutine dumps, and run
+// CPU profiles on request.
 func TestDebugHandlersAreNeverServed(t *testing.T) {
 	var upstreamHits atomic.Int32
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
