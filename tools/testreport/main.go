@@ -1,8 +1,10 @@
 // Command testreport reads `go test -json` on standard input, prints the output
 // `go test` without -v would print (each package's result, and the output of the
-// tests that failed), and fails when a test in a
-// package under one of the -no-skip prefixes was skipped: CI runs every end-to-end
-// test, and one that skips there is a missing dependency, not a pass.
+// tests that failed), ends with a list of the failed tests and the first message
+// each logged (long failure output, such as a process's log, pushes it far up), and
+// fails when a test in a package under one of the -no-skip prefixes was skipped: CI
+// runs every end-to-end test, and one that skips there is a missing dependency, not a
+// pass.
 //
 //	go test -json ./... | go run ./tools/testreport -no-skip github.com/ssogate/ssogate/e2e/
 package main
@@ -15,7 +17,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // event is one line of `go test -json` (cmd/test2json).
@@ -31,15 +35,33 @@ type skip struct {
 	pkg, test, reason string
 }
 
+// failure is a failed test and the first message it logged.
+type failure struct {
+	pkg, test, first string
+}
+
+// logLine matches a line written by t.Log, t.Error or t.Fatal: "    file.go:12: text".
+var logLine = regexp.MustCompile(`^\s*[\w.-]+\.go:\d+: `)
+
+// maxFirst bounds the message shown in the list of failed tests.
+const maxFirst = 300
+
 func main() {
 	var prefixes stringList
 	flag.Var(&prefixes, "no-skip", "import path prefix whose tests must not skip (repeatable)")
 	flag.Parse()
-	skips, err := report(os.Stdin, os.Stdout, prefixes)
+	res, err := report(os.Stdin, os.Stdout, prefixes)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "testreport:", err)
 		os.Exit(2)
 	}
+	if len(res.failures) > 0 {
+		fmt.Printf("testreport: %d test(s) failed; the first message of each:\n", len(res.failures))
+		for _, f := range res.failures {
+			fmt.Printf("  %s %s: %s\n", f.pkg, f.test, f.first)
+		}
+	}
+	skips := res.skips
 	if len(skips) > 0 {
 		fmt.Fprintf(os.Stderr, "testreport: %d test(s) skipped where every test must run:\n", len(skips))
 		for _, s := range skips {
@@ -49,14 +71,21 @@ func main() {
 	}
 }
 
-// report copies the output of the events in r to w and returns the skipped tests of
-// packages under prefixes.
-func report(r io.Reader, w io.Writer, prefixes []string) ([]skip, error) {
+// result is what report found besides the output it copied.
+type result struct {
+	skips    []skip    // skipped tests of packages under the -no-skip prefixes
+	failures []failure // failed tests, in the order they ended
+}
+
+// report copies the output of the events in r to w and returns the failed tests and
+// the skipped tests of packages under prefixes.
+func report(r io.Reader, w io.Writer, prefixes []string) (result, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	reason := map[string]string{}         // package + test -> its last line of output
 	held := map[string]*strings.Builder{} // package + test -> its output, until it ends
-	var skips []skip
+	first := map[string]string{}          // package + test -> its first logged message
+	var res result
 	for sc.Scan() {
 		line := sc.Bytes()
 		var e event
@@ -81,27 +110,52 @@ func report(r io.Reader, w io.Writer, prefixes []string) ([]skip, error) {
 			if t := strings.TrimSpace(e.Output); t != "" && !strings.HasPrefix(t, "---") && !strings.HasPrefix(t, "===") {
 				reason[key] = t
 			}
+			if _, ok := first[key]; !ok && logLine.MatchString(e.Output) {
+				first[key] = shorten(strings.TrimSpace(e.Output))
+			}
 		case "fail":
 			if b := held[key]; b != nil {
 				io.WriteString(w, b.String())
 			}
+			if e.Test != "" {
+				msg, ok := first[key]
+				if !ok {
+					msg = "(no message of its own; see its subtests)"
+				}
+				res.failures = append(res.failures, failure{pkg: e.Package, test: e.Test, first: msg})
+			}
 			delete(held, key)
+			delete(first, key)
 		case "pass":
 			delete(held, key)
+			delete(first, key)
 		case "skip":
 			delete(held, key)
+			delete(first, key)
 			if e.Test != "" && under(e.Package, prefixes) {
-				skips = append(skips, skip{pkg: e.Package, test: e.Test, reason: reason[key]})
+				res.skips = append(res.skips, skip{pkg: e.Package, test: e.Test, reason: reason[key]})
 			}
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("reading go test -json: %w", err)
+		return result{}, fmt.Errorf("reading go test -json: %w", err)
 	}
 	for _, b := range held { // tests that never ended: the binary crashed or timed out
 		io.WriteString(w, b.String())
 	}
-	return skips, nil
+	return res, nil
+}
+
+// shorten cuts s to maxFirst bytes, on a rune boundary, marking the cut.
+func shorten(s string) string {
+	if len(s) <= maxFirst {
+		return s
+	}
+	cut := maxFirst
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + " …"
 }
 
 func under(pkg string, prefixes []string) bool {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 const stream = `{"Action":"start","Package":"example.com/m/e2e/gateway"}
@@ -13,8 +14,14 @@ const stream = `{"Action":"start","Package":"example.com/m/e2e/gateway"}
 {"Action":"output","Package":"example.com/m/e2e/gateway","Test":"TestSignIn","Output":"--- SKIP: TestSignIn (0.00s)\n"}
 {"Action":"skip","Package":"example.com/m/e2e/gateway","Test":"TestSignIn"}
 {"Action":"run","Package":"example.com/m/proxy","Test":"TestUnit"}
+{"Action":"output","Package":"example.com/m/proxy","Test":"TestBroken","Output":"=== RUN   TestBroken\n"}
 {"Action":"output","Package":"example.com/m/proxy","Test":"TestBroken","Output":"    x_test.go:9: got 1, want 2\n"}
+{"Action":"output","Package":"example.com/m/proxy","Test":"TestBroken","Output":"        --- gateway log ---\n"}
+{"Action":"output","Package":"example.com/m/proxy","Test":"TestBroken","Output":"    x_test.go:40: redis output: a long log\n"}
 {"Action":"fail","Package":"example.com/m/proxy","Test":"TestBroken"}
+{"Action":"output","Package":"example.com/m/proxy","Test":"TestParent/sub","Output":"    y_test.go:3: the subtest failed\n"}
+{"Action":"fail","Package":"example.com/m/proxy","Test":"TestParent/sub"}
+{"Action":"fail","Package":"example.com/m/proxy","Test":"TestParent"}
 {"Action":"output","Package":"example.com/m/proxy","Test":"TestFine","Output":"    quiet on success\n"}
 {"Action":"pass","Package":"example.com/m/proxy","Test":"TestFine"}
 {"Action":"skip","Package":"example.com/m/proxy","Test":"TestUnit"}
@@ -25,10 +32,11 @@ const stream = `{"Action":"start","Package":"example.com/m/e2e/gateway"}
 
 func TestReportFindsSkipsUnderThePrefixes(t *testing.T) {
 	var out bytes.Buffer
-	skips, err := report(strings.NewReader(stream+"# a build error line\n"), &out, []string{"example.com/m/e2e/"})
+	res, err := report(strings.NewReader(stream+"# a build error line\n"), &out, []string{"example.com/m/e2e/"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	skips := res.skips
 	if len(skips) != 1 || skips[0].test != "TestSignIn" || !strings.Contains(skips[0].reason, "chromium is missing") {
 		t.Errorf("skips = %+v; want TestSignIn alone, with its reason (a skipped unit test and a package without tests do not count)", skips)
 	}
@@ -45,8 +53,42 @@ func TestReportFindsSkipsUnderThePrefixes(t *testing.T) {
 }
 
 func TestReportWithoutSkips(t *testing.T) {
-	skips, err := report(strings.NewReader(stream), &bytes.Buffer{}, []string{"example.com/m/ops/"})
-	if err != nil || len(skips) != 0 {
-		t.Errorf("report = %v, %v; want no skips outside the prefixes", skips, err)
+	res, err := report(strings.NewReader(stream), &bytes.Buffer{}, []string{"example.com/m/ops/"})
+	if err != nil || len(res.skips) != 0 {
+		t.Errorf("report = %v, %v; want no skips outside the prefixes", res.skips, err)
+	}
+}
+
+// TestReportListsFailuresWithTheirFirstMessage: the list at the end names each failed
+// test with the first line it logged, not the last (a process log printed at cleanup).
+func TestReportListsFailuresWithTheirFirstMessage(t *testing.T) {
+	res, err := report(strings.NewReader(stream), &bytes.Buffer{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []failure{
+		{"example.com/m/proxy", "TestBroken", "x_test.go:9: got 1, want 2"},
+		{"example.com/m/proxy", "TestParent/sub", "y_test.go:3: the subtest failed"},
+		{"example.com/m/proxy", "TestParent", "(no message of its own; see its subtests)"},
+	}
+	if len(res.failures) != len(want) {
+		t.Fatalf("failures = %+v; want %+v", res.failures, want)
+	}
+	for i := range want {
+		if res.failures[i] != want[i] {
+			t.Errorf("failure %d = %+v; want %+v", i, res.failures[i], want[i])
+		}
+	}
+}
+
+func TestShortenCutsOnARuneBoundary(t *testing.T) {
+	long := strings.Repeat("é", maxFirst) // two bytes each
+	got := shorten(long)
+	if !strings.HasSuffix(got, " …") || len(got) > maxFirst+len(" …") || !utf8.ValidString(got) {
+		t.Errorf("shorten: %d bytes, valid UTF-8 %v, suffix %q; want at most %d bytes of whole runes and the mark",
+			len(got), utf8.ValidString(got), got[len(got)-4:], maxFirst+len(" …"))
+	}
+	if short := "x_test.go:1: short"; shorten(short) != short {
+		t.Errorf("shorten(%q) = %q; want it unchanged", short, shorten(short))
 	}
 }
