@@ -1,8 +1,8 @@
 // Command testreport reads `go test -json` on standard input, prints the output
 // `go test` without -v would print (each package's result, and the output of the
 // tests that failed), ends with a list of the failed tests and the first message
-// each logged (long failure output, such as a process's log, pushes it far up), and
-// fails when a test in a package under one of the -no-skip prefixes was skipped: CI
+// each logged (long failure output, such as a process's log, pushes it far up; it is
+// also repeated just above a long output's "--- FAIL" line), and fails when a test in a package under one of the -no-skip prefixes was skipped: CI
 // runs every end-to-end test, and one that skips there is a missing dependency, not a
 // pass.
 //
@@ -114,11 +114,15 @@ func report(r io.Reader, w io.Writer, prefixes []string) (result, error) {
 				first[key] = shorten(strings.TrimSpace(e.Output))
 			}
 		case "fail":
+			msg, ok := first[key]
 			if b := held[key]; b != nil {
-				io.WriteString(w, b.String())
+				out := b.String()
+				if ok {
+					out = repeatFirst(out, msg)
+				}
+				io.WriteString(w, out)
 			}
 			if e.Test != "" {
-				msg, ok := first[key]
 				if !ok {
 					msg = "(no message of its own; see its subtests)"
 				}
@@ -144,6 +148,25 @@ func report(r io.Reader, w io.Writer, prefixes []string) (result, error) {
 		io.WriteString(w, b.String())
 	}
 	return res, nil
+}
+
+// longOutput is the number of lines of a failed test's output above which its first
+// message is repeated just above its "--- FAIL" line.
+const longOutput = 20
+
+// repeatFirst returns a failed test's output with its first message repeated just
+// above the "--- FAIL" line when the output is long, so that its last lines alone
+// still say why the test failed.
+func repeatFirst(out, first string) string {
+	if strings.Count(out, "\n") <= longOutput {
+		return out
+	}
+	i := strings.LastIndex(out, "--- FAIL")
+	if i < 0 {
+		return out
+	}
+	start := strings.LastIndexByte(out[:i], '\n') + 1
+	return out[:start] + "    (first message of the test above: " + first + ")\n" + out[start:]
 }
 
 // shorten cuts s to maxFirst bytes, on a rune boundary, marking the cut.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -90,5 +91,36 @@ func TestShortenCutsOnARuneBoundary(t *testing.T) {
 	}
 	if short := "x_test.go:1: short"; shorten(short) != short {
 		t.Errorf("shorten(%q) = %q; want it unchanged", short, shorten(short))
+	}
+}
+
+// TestReportRepeatsTheFirstMessageAboveALongFailure: after a long log, the lines just
+// above "--- FAIL" say why the test failed; a short output is left as it is.
+func TestReportRepeatsTheFirstMessageAboveALongFailure(t *testing.T) {
+	ev := func(action, output string) string {
+		b, _ := json.Marshal(event{Action: action, Package: "p", Test: "TestLong", Output: output})
+		return string(b) + "\n"
+	}
+	in := ev("output", "=== RUN   TestLong\n") + ev("output", "    a_test.go:7: status 500, want 200\n")
+	for i := 0; i < longOutput; i++ {
+		in += ev("output", "        redis: a log line\n")
+	}
+	in += ev("output", "--- FAIL: TestLong (90.22s)\n") + ev("fail", "")
+	var out bytes.Buffer
+	if _, err := report(strings.NewReader(in), &out, nil); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	want := "    (first message of the test above: a_test.go:7: status 500, want 200)"
+	if n := len(lines); n < 2 || lines[n-2] != want || lines[n-1] != "--- FAIL: TestLong (90.22s)" {
+		t.Errorf("the output ends with %q; want %q, then the --- FAIL line", lines[max(0, len(lines)-2):], want)
+	}
+
+	out.Reset()
+	if _, err := report(strings.NewReader(stream), &out, nil); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "first message of the test above") {
+		t.Errorf("a short output got the repeated message:\n%s", out.String())
 	}
 }
