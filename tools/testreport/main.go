@@ -1,10 +1,11 @@
-// Command testreport reads `go test -json` on standard input, prints the output
-// `go test` without -v would print (each package's result, and the output of the
-// tests that failed), ends with a list of the failed tests and the first message
-// each logged (long failure output, such as a process's log, pushes it far up; it is
-// also repeated just above a long output's "--- FAIL" line), and fails when a test in a package under one of the -no-skip prefixes was skipped: CI
-// runs every end-to-end test, and one that skips there is a missing dependency, not a
-// pass.
+// Command testreport reads `go test -json` on standard input and prints the output
+// `go test` without -v would print: each package's result and the output of the tests
+// that failed. A long failure output, such as a process's log printed at cleanup,
+// pushes a test's first message far up, so that message is repeated just above the
+// "--- FAIL" line of a long output, and the report ends with a list of the failed
+// tests and the first message of each. It fails when a test in a package under one of
+// the -no-skip prefixes was skipped: CI runs every end-to-end test, and one that skips
+// there is a missing dependency, not a pass.
 //
 //	go test -json ./... | go run ./tools/testreport -no-skip github.com/ssogate/ssogate/e2e/
 package main
