@@ -95,13 +95,14 @@ secret=$(head -c 32 /dev/urandom | base64)
 echo "# $conns connections, $rounds round(s) × $duration s; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-10s %5s %9s %10s %10s %9s %8s %8s %6s\n' label round "req/s" "p50" "p99" "RSS MiB" "CPU µs" "echo µs" load
 hz=$(getconf CLK_TCK)
+threads=$((conns < 2 ? conns : 2)) # wrk needs a connection per thread: -c 1 is a lone client
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # measure LABEL ROUND: runs wrk against the server $gw on port $p with $cookie, prints
 # the run's line and stops the server.
 measure() {
 	local l=$1 round=$2 echo0 out rss requests cpu echo_cpu
 	echo0=$(cpu_ticks "$echo_pid")
-	out=$(taskset -c 1 wrk -t2 -c"$conns" -d"${duration}s" --timeout 5s --latency -H "Cookie: $cookie" "http://127.0.0.1:$p/")
+	out=$(taskset -c 1 wrk -t"$threads" -c"$conns" -d"${duration}s" --timeout 5s --latency -H "Cookie: $cookie" "http://127.0.0.1:$p/")
 	if grep -q 'Non-2xx' <<<"$out"; then
 		echo "ab.sh: $l answered some requests with an error status:" >&2
 		echo "$out" >&2
