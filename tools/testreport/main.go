@@ -125,7 +125,7 @@ func report(r io.Reader, w io.Writer, prefixes []string) (result, error) {
 			}
 			if e.Test != "" {
 				if !ok {
-					msg = "(no message of its own; see its subtests)"
+					msg = "(no message of its own: see its subtests or the output above)"
 				}
 				res.failures = append(res.failures, failure{pkg: e.Package, test: e.Test, first: msg})
 			}

@@ -70,7 +70,7 @@ func TestReportListsFailuresWithTheirFirstMessage(t *testing.T) {
 	want := []failure{
 		{"example.com/m/proxy", "TestBroken", "x_test.go:9: got 1, want 2"},
 		{"example.com/m/proxy", "TestParent/sub", "y_test.go:3: the subtest failed"},
-		{"example.com/m/proxy", "TestParent", "(no message of its own; see its subtests)"},
+		{"example.com/m/proxy", "TestParent", "(no message of its own: see its subtests or the output above)"},
 	}
 	if len(res.failures) != len(want) {
 		t.Fatalf("failures = %+v; want %+v", res.failures, want)
