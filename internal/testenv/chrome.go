@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -30,9 +31,11 @@ func Chrome(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context
 	t.Helper()
 	RequireFile(t, ChromiumPath, "chromium")
 	output := newLogBuffer()
+	tmp := chromiumTempDir(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(ChromiumPath),
 		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Env("TMPDIR="+tmp),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
 		chromedp.Flag("disable-background-networking", true),
@@ -70,6 +73,26 @@ func Chrome(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context
 		t.Fatalf("testenv: %s did not start within %v", ChromiumPath, chromeStartTimeout)
 	}
 	return ctx
+}
+
+// chromiumTempDir returns a TMPDIR for one browser, removed in t.Cleanup after the
+// browser has exited (Chrome registers its own cleanup later, which runs first).
+// Chromium keeps its profile lock's socket in a directory of its own under TMPDIR and
+// leaves it behind when it is killed, as it is at the end of every test. The directory
+// is not under t.TempDir(): a socket path must fit in 108 bytes, and t.TempDir() holds
+// the test's name.
+func chromiumTempDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "ssogate-chromium-")
+	if err != nil {
+		t.Fatalf("testenv: a temporary directory for chromium: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := os.RemoveAll(dir); err != nil {
+			t.Errorf("testenv: remove chromium's temporary directory: %v", err)
+		}
+	})
+	return dir
 }
 
 // BrowserCookies returns the cookies the browser of ctx (from Chrome) holds for rawURL,
