@@ -20,13 +20,13 @@ const ChromiumPath = "/usr/bin/chromium"
 const chromeStartTimeout = time.Minute
 
 // Chrome starts a headless Chromium for this test and returns a chromedp context for it.
-// The browser has a fresh profile in t.TempDir(), runs with --headless --no-sandbox
-// --disable-gpu --disable-background-networking --disable-component-update --disable-sync
-// --no-first-run (plus chromedp's quiet defaults), and is closed in t.Cleanup. extra adds
-// flags, e.g. HostResolverRules or IgnoreCertificateErrors. The context has no deadline: wrap
-// it with context.WithTimeout around each chromedp.Do or chromedp.Run (never the first,
-// which Chrome has made). If the test fails, Chromium's own
-// output is logged.
+// The browser has a fresh profile in t.TempDir() and a TMPDIR of its own, runs with
+// --headless --no-sandbox --disable-gpu --disable-background-networking
+// --disable-component-update --disable-sync --no-first-run (plus chromedp's quiet
+// defaults), and is closed in t.Cleanup. extra adds flags, e.g. HostResolverRules or
+// IgnoreCertificateErrors. The context has no deadline: wrap it with context.WithTimeout
+// around each chromedp.Do or chromedp.Run (never the first, which Chrome has made). If the
+// test fails, Chromium's own output is logged.
 func Chrome(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	RequireFile(t, ChromiumPath, "chromium")
