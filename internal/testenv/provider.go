@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"cmp"
 	"encoding/json"
 	"maps"
 	"os"
@@ -16,6 +17,12 @@ import (
 // an upper bound, reached only on a machine busy with several e2e packages starting
 // their processes at once (a start there once took over 30 s).
 const providerStartTimeout = 90 * time.Second
+
+// providerStallTimeout is how long a first start may go without its READY line before
+// StartOIDCProvider logs the process's threads and starts a second one. A start takes
+// 1–3 s here, 5 s at most with four at once; on CI a start has printed its first
+// warning and then nothing for 90 s.
+const providerStallTimeout = 30 * time.Second
 
 // User is an account of the test provider; the login page checks Username (or Email or
 // Sub) and Password, and the ID token carries the other fields as claims.
@@ -67,6 +74,10 @@ type ProviderConfig struct {
 	// token, as OpenID Connect Core 5.4 says and oidc-provider does by default: the
 	// groups, name and email are then only at the userinfo endpoint.
 	ConformIDTokenClaims bool
+
+	// StallTimeout replaces providerStallTimeout (30 s) when set: how long the first
+	// process may go without its READY line before a second one is started.
+	StallTimeout time.Duration
 }
 
 // Provider is a running panva/oidc-provider.
@@ -84,7 +95,8 @@ var (
 )
 
 // StartOIDCProvider runs `node testdata/oidc-provider/server.js` with cfg, waits for its
-// READY line, and stops it in t.Cleanup. When Node.js or the provider's node_modules are
+// READY line, and stops it in t.Cleanup. A first process that prints no READY line within
+// the stall timeout is logged with its threads and replaced by a second one. When Node.js or the provider's node_modules are
 // missing it skips the test naming them, or fails it with StrictEnv set (CI); under -short
 // it skips.
 func StartOIDCProvider(t testing.TB, cfg ProviderConfig) *Provider {
@@ -119,22 +131,35 @@ func StartOIDCProvider(t testing.TB, cfg ProviderConfig) *Provider {
 		t.Fatalf("testenv: write provider config: %v", err)
 	}
 
-	cmd := exec.Command(node, "server.js", "--port", strconv.Itoa(cfg.Port), "--config", confPath)
-	cmd.Dir = dir
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "HOST=127.0.0.1"}
-	if cfg.Issuer != "" {
-		cmd.Env = append(cmd.Env, "ISSUER="+cfg.Issuer)
-	}
 	scheme := "http"
-	if cfg.CertFile != "" && cfg.KeyFile != "" {
-		cmd.Env = append(cmd.Env, "CERT="+cfg.CertFile, "KEY="+cfg.KeyFile)
-		scheme = "https"
+	newCmd := func() *exec.Cmd {
+		cmd := exec.Command(node, "server.js", "--port", strconv.Itoa(cfg.Port), "--config", confPath)
+		cmd.Dir = dir
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "HOST=127.0.0.1"}
+		if cfg.Issuer != "" {
+			cmd.Env = append(cmd.Env, "ISSUER="+cfg.Issuer)
+		}
+		if cfg.CertFile != "" && cfg.KeyFile != "" {
+			cmd.Env = append(cmd.Env, "CERT="+cfg.CertFile, "KEY="+cfg.KeyFile)
+			scheme = "https"
+		}
+		return cmd
 	}
-	proc := startProcess(t, "oidc-provider", cmd)
-
-	out, err := proc.waitFor(providerStartTimeout, readyLine.MatchString)
+	stall := cmp.Or(cfg.StallTimeout, providerStallTimeout)
+	proc := startProcess(t, "oidc-provider", newCmd())
+	out, err := proc.waitFor(stall, readyLine.MatchString)
+	if err != nil && !proc.exited() {
+		// Stalled, not failed: say where it stands, then give a second process the
+		// whole start timeout.
+		t.Logf("testenv: oidc-provider (pid %d) printed no READY line within %v; its threads:\n%s\n--- log ---\n%s\nstarting a second one",
+			proc.cmd.Process.Pid, stall, threadStates(proc.cmd.Process.Pid), out)
+		proc.kill(t)
+		proc = startProcess(t, "oidc-provider", newCmd())
+		out, err = proc.waitFor(providerStartTimeout, readyLine.MatchString)
+	}
 	if err != nil {
-		t.Fatalf("testenv: the test OIDC provider did not start: %v\n--- log ---\n%s", err, out)
+		t.Fatalf("testenv: the test OIDC provider did not start: %v\nits threads:\n%s\n--- log ---\n%s",
+			err, threadStates(proc.cmd.Process.Pid), out)
 	}
 	p := &Provider{Issuer: readyLine.FindStringSubmatch(out)[1], proc: proc}
 	if m := listenLine.FindStringSubmatch(out); m != nil {

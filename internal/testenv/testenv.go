@@ -162,7 +162,7 @@ type process struct {
 	err  error         // Wait's result, valid after done is closed
 
 	stopOnce sync.Once
-	stopped  atomic.Bool // stop was called: an exit after it is no crash
+	stopped  atomic.Bool // stop or kill was called: an exit after it is no crash
 }
 
 // startProcess starts cmd with its stdout and stderr captured, and registers its stop.
@@ -260,6 +260,7 @@ func (p *process) WaitLog(t testing.TB, substring string, timeout time.Duration)
 // than once, and with stop.
 func (p *process) kill(t testing.TB) {
 	t.Helper()
+	p.stopped.Store(true)
 	p.stopOnce.Do(func() {
 		if err := p.cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
 			t.Errorf("testenv: SIGKILL %s (pid %d): %v", p.name, p.cmd.Process.Pid, err)
