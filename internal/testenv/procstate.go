@@ -30,7 +30,7 @@ func threadStates(pid int) string {
 		if f := strings.Fields(sys); len(f) > 0 {
 			sys = f[0] // the number; the arguments are addresses
 		}
-		lines = append(lines, fmt.Sprintf("  tid %s %-16s state %s cpu %.2fs wchan %s syscall %s",
+		lines = append(lines, fmt.Sprintf("tid %s %s state %s cpu %.2fs wchan %s syscall %s",
 			e.Name(), name, state, float64(cpu)/tick, orDash(wchan), orDash(sys)))
 	}
 	sort.Strings(lines)

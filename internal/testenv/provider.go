@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -151,8 +152,10 @@ func StartOIDCProvider(t testing.TB, cfg ProviderConfig) *Provider {
 	if err != nil && !proc.exited() {
 		// Stalled, not failed: say where it stands, then give a second process the
 		// whole start timeout.
-		t.Logf("testenv: oidc-provider (pid %d) printed no READY line within %v; its threads:\n%s\n--- log ---\n%s\nstarting a second one",
-			proc.cmd.Process.Pid, stall, threadStates(proc.cmd.Process.Pid), out)
+		pid := proc.cmd.Process.Pid
+		t.Logf("%soidc-provider (pid %d) printed no READY line within %v, starting a second one; its threads: %s; its last output: %q",
+			noticePrefix, pid, stall, strings.ReplaceAll(threadStates(pid), "\n", " | "), lastLine(out))
+		t.Logf("testenv: the whole output of oidc-provider (pid %d):\n%s", pid, out)
 		proc.kill(t)
 		proc = startProcess(t, "oidc-provider", newCmd())
 		out, err = proc.waitFor(providerStartTimeout, readyLine.MatchString)

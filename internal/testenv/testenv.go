@@ -189,6 +189,16 @@ func startProcess(t testing.TB, name string, cmd *exec.Cmd) *process {
 	return p
 }
 
+// noticePrefix starts a log line that CI shows even when the test passes: something
+// went wrong around the test and was worked around (tools/testreport looks for it).
+const noticePrefix = "testenv notice: "
+
+// lastLine returns the last non-empty line of out.
+func lastLine(out string) string {
+	out = strings.TrimRight(out, "\n")
+	return out[strings.LastIndexByte(out, '\n')+1:]
+}
+
 // logTailBytes is how much of a process's output a failed test shows.
 const logTailBytes = 16 << 10
 

@@ -3,9 +3,11 @@
 // that failed. A long failure output, such as a process's log printed at cleanup,
 // pushes a test's first message far up, so that message is repeated just above the
 // "--- FAIL" line of a long output, and the report ends with a list of the failed
-// tests and the first message of each. It fails when a test in a package under one of
-// the -no-skip prefixes was skipped: CI runs every end-to-end test, and one that skips
-// there is a missing dependency, not a pass.
+// tests and the first message of each. Lines a test helper marks as notices ("testenv
+// notice: ", a fault it worked around) are listed too, from passing tests as well. It
+// fails when a test in a package under one of the -no-skip prefixes was skipped: CI
+// runs every end-to-end test, and one that skips there is a missing dependency, not a
+// pass.
 //
 //	go test -json ./... | go run ./tools/testreport -no-skip github.com/ssogate/ssogate/e2e/
 package main
@@ -41,6 +43,16 @@ type failure struct {
 	pkg, test, first string
 }
 
+// noticeMark starts a line a test helper logs when it worked around a fault of the
+// machine or of a test dependency (internal/testenv's noticePrefix): shown even when
+// the test passes, so CI's output says how often it happens.
+const noticeMark = "testenv notice: "
+
+// notice is a noticeMark line and the test that logged it.
+type notice struct {
+	pkg, test, line string
+}
+
 // logLine matches a line written by t.Log, t.Error or t.Fatal: "    file.go:12: text".
 var logLine = regexp.MustCompile(`^\s*[\w.-]+\.go:\d+: `)
 
@@ -55,6 +67,12 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "testreport:", err)
 		os.Exit(2)
+	}
+	if len(res.notices) > 0 {
+		fmt.Printf("testreport: %d notice(s) from the tests:\n", len(res.notices))
+		for _, n := range res.notices {
+			fmt.Printf("  %s %s: %s\n", n.pkg, n.test, n.line)
+		}
 	}
 	if len(res.failures) > 0 {
 		fmt.Printf("testreport: %d test(s) failed; the first message of each:\n", len(res.failures))
@@ -76,6 +94,7 @@ func main() {
 type result struct {
 	skips    []skip    // skipped tests of packages under the -no-skip prefixes
 	failures []failure // failed tests, in the order they ended
+	notices  []notice  // noticeMark lines, passed or failed
 }
 
 // report copies the output of the events in r to w and returns the failed tests and
@@ -110,6 +129,9 @@ func report(r io.Reader, w io.Writer, prefixes []string) (result, error) {
 			b.WriteString(e.Output)
 			if t := strings.TrimSpace(e.Output); t != "" && !strings.HasPrefix(t, "---") && !strings.HasPrefix(t, "===") {
 				reason[key] = t
+			}
+			if i := strings.Index(e.Output, noticeMark); i >= 0 {
+				res.notices = append(res.notices, notice{pkg: e.Package, test: e.Test, line: strings.TrimSpace(e.Output[i:])})
 			}
 			if _, ok := first[key]; !ok && logLine.MatchString(e.Output) {
 				first[key] = shorten(strings.TrimSpace(e.Output))

@@ -124,3 +124,24 @@ func TestReportRepeatsTheFirstMessageAboveALongFailure(t *testing.T) {
 		t.Errorf("a short output got the repeated message:\n%s", out.String())
 	}
 }
+
+// TestReportKeepsNoticesOfPassingTests: a notice line is listed although its test
+// passed (and its other output is dropped).
+func TestReportKeepsNoticesOfPassingTests(t *testing.T) {
+	in := `{"Action":"output","Package":"p","Test":"TestOK","Output":"    provider.go:155: testenv notice: oidc-provider (pid 7) printed no READY line within 30s\n"}
+{"Action":"output","Package":"p","Test":"TestOK","Output":"    provider.go:157: testenv: the whole output\n"}
+{"Action":"pass","Package":"p","Test":"TestOK"}
+`
+	var out bytes.Buffer
+	res, err := report(strings.NewReader(in), &out, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := notice{"p", "TestOK", "testenv notice: oidc-provider (pid 7) printed no READY line within 30s"}
+	if len(res.notices) != 1 || res.notices[0] != want {
+		t.Errorf("notices = %+v; want [%+v]", res.notices, want)
+	}
+	if out.Len() != 0 {
+		t.Errorf("a passing test's output was printed: %q", out.String())
+	}
+}
