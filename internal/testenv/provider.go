@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -97,9 +98,9 @@ var (
 
 // StartOIDCProvider runs `node testdata/oidc-provider/server.js` with cfg, waits for its
 // READY line, and stops it in t.Cleanup. A first process that prints no READY line within
-// the stall timeout is logged with its threads and replaced by a second one. When Node.js or the provider's node_modules are
-// missing it skips the test naming them, or fails it with StrictEnv set (CI); under -short
-// it skips.
+// the stall timeout is logged with its threads and replaced by a second one. When Node.js
+// or the provider's node_modules are missing it skips the test naming them, or fails it
+// with StrictEnv set (CI); under -short it skips.
 func StartOIDCProvider(t testing.TB, cfg ProviderConfig) *Provider {
 	t.Helper()
 	node := RequireCommand(t, "node", "Node.js 20+ runs the test OIDC provider (apt-get install nodejs npm)")
@@ -132,18 +133,19 @@ func StartOIDCProvider(t testing.TB, cfg ProviderConfig) *Provider {
 		t.Fatalf("testenv: write provider config: %v", err)
 	}
 
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "HOST=127.0.0.1"}
+	if cfg.Issuer != "" {
+		env = append(env, "ISSUER="+cfg.Issuer)
+	}
 	scheme := "http"
+	if cfg.CertFile != "" && cfg.KeyFile != "" {
+		env = append(env, "CERT="+cfg.CertFile, "KEY="+cfg.KeyFile)
+		scheme = "https"
+	}
 	newCmd := func() *exec.Cmd {
 		cmd := exec.Command(node, "server.js", "--port", strconv.Itoa(cfg.Port), "--config", confPath)
 		cmd.Dir = dir
-		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "HOST=127.0.0.1"}
-		if cfg.Issuer != "" {
-			cmd.Env = append(cmd.Env, "ISSUER="+cfg.Issuer)
-		}
-		if cfg.CertFile != "" && cfg.KeyFile != "" {
-			cmd.Env = append(cmd.Env, "CERT="+cfg.CertFile, "KEY="+cfg.KeyFile)
-			scheme = "https"
-		}
+		cmd.Env = slices.Clone(env) // each process its own: exec may append to it (PWD)
 		return cmd
 	}
 	stall := cmp.Or(cfg.StallTimeout, providerStallTimeout)

@@ -193,7 +193,7 @@ func startProcess(t testing.TB, name string, cmd *exec.Cmd) *process {
 // went wrong around the test and was worked around (tools/testreport looks for it).
 const noticePrefix = "testenv notice: "
 
-// lastLine returns the last non-empty line of out.
+// lastLine returns the last line of out, trailing newlines aside.
 func lastLine(out string) string {
 	out = strings.TrimRight(out, "\n")
 	return out[strings.LastIndexByte(out, '\n')+1:]
