@@ -22,8 +22,8 @@ const providerStartTimeout = 90 * time.Second
 
 // providerStallTimeout is how long a first start may go without its READY line before
 // StartOIDCProvider logs the process's threads and starts a second one. A start takes
-// 1–3 s here, 5 s at most with four at once; on CI a start has printed its first
-// warning and then nothing for 90 s.
+// 1–3 s on a quiet machine and took 10.8 s at most with three at once beside a whole
+// e2e run; on CI a start has printed its first warning and then nothing for 90 s.
 const providerStallTimeout = 30 * time.Second
 
 // User is an account of the test provider; the login page checks Username (or Email or
