@@ -97,14 +97,19 @@ type result struct {
 	notices  []notice  // noticeMark lines, passed or failed
 }
 
+// testOutput is what a running test has printed, held until it ends.
+type testOutput struct {
+	text  strings.Builder
+	first string // its first logged message (logLine), cut by shorten
+	last  string // its last line that is not a "---" or "===" line
+}
+
 // report copies the output of the events in r to w and returns the failed tests and
 // the skipped tests of packages under prefixes.
 func report(r io.Reader, w io.Writer, prefixes []string) (result, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	reason := map[string]string{}         // package + test -> its last line of output
-	held := map[string]*strings.Builder{} // package + test -> its output, until it ends
-	first := map[string]string{}          // package + test -> its first logged message
+	held := map[string]*testOutput{} // package + test -> its output, until it ends
 	var res result
 	for sc.Scan() {
 		line := sc.Bytes()
@@ -121,54 +126,55 @@ func report(r io.Reader, w io.Writer, prefixes []string) (result, error) {
 				io.WriteString(w, e.Output)
 				continue
 			}
-			b := held[key]
-			if b == nil {
-				b = &strings.Builder{}
-				held[key] = b
+			o := held[key]
+			if o == nil {
+				o = &testOutput{}
+				held[key] = o
 			}
-			b.WriteString(e.Output)
+			o.text.WriteString(e.Output)
 			if t := strings.TrimSpace(e.Output); t != "" && !strings.HasPrefix(t, "---") && !strings.HasPrefix(t, "===") {
-				reason[key] = t
+				o.last = t
+			}
+			if o.first == "" && logLine.MatchString(e.Output) {
+				o.first = shorten(strings.TrimSpace(e.Output))
 			}
 			if i := strings.Index(e.Output, noticeMark); i >= 0 {
 				res.notices = append(res.notices, notice{pkg: e.Package, test: e.Test, line: strings.TrimSpace(e.Output[i:])})
 			}
-			if _, ok := first[key]; !ok && logLine.MatchString(e.Output) {
-				first[key] = shorten(strings.TrimSpace(e.Output))
-			}
 		case "fail":
-			msg, ok := first[key]
-			if b := held[key]; b != nil {
-				out := b.String()
-				if ok {
+			o := held[key]
+			delete(held, key)
+			msg := "(no message of its own: see its subtests or the output above)"
+			if o != nil {
+				out := o.text.String()
+				if o.first != "" {
+					msg = o.first
 					out = repeatFirst(out, msg)
 				}
 				io.WriteString(w, out)
 			}
 			if e.Test != "" {
-				if !ok {
-					msg = "(no message of its own: see its subtests or the output above)"
-				}
 				res.failures = append(res.failures, failure{pkg: e.Package, test: e.Test, first: msg})
 			}
-			delete(held, key)
-			delete(first, key)
 		case "pass":
 			delete(held, key)
-			delete(first, key)
 		case "skip":
+			o := held[key]
 			delete(held, key)
-			delete(first, key)
 			if e.Test != "" && under(e.Package, prefixes) {
-				res.skips = append(res.skips, skip{pkg: e.Package, test: e.Test, reason: reason[key]})
+				s := skip{pkg: e.Package, test: e.Test}
+				if o != nil {
+					s.reason = o.last
+				}
+				res.skips = append(res.skips, s)
 			}
 		}
 	}
 	if err := sc.Err(); err != nil {
 		return result{}, fmt.Errorf("reading go test -json: %w", err)
 	}
-	for _, b := range held { // tests that never ended: the binary crashed or timed out
-		io.WriteString(w, b.String())
+	for _, o := range held { // tests that never ended: the binary crashed or timed out
+		io.WriteString(w, o.text.String())
 	}
 	return res, nil
 }
