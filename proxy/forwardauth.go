@@ -80,10 +80,10 @@ func (g *Gateway) originalURL(r *http.Request) string {
 	host := firstValue(r.Header.Get("X-Forwarded-Host"))
 	proto := firstValue(r.Header.Get("X-Forwarded-Proto"))
 	if host == "" {
-		return safeReturn(uri, "", nil)
+		return g.returnURL(r, uri, "ingress")
 	}
 	if proto != "https" && proto != "http" {
 		proto = "https"
 	}
-	return safeReturn(proto+"://"+host+uri, g.publicBase(r).Host, g.opts.AllowedRedirectDomains)
+	return g.returnURL(r, proto+"://"+host+uri, "ingress")
 }

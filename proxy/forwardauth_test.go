@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -106,29 +107,30 @@ func TestForwardedHeadersFromUntrustedPeerCannotSteerReturn(t *testing.T) {
 		publicURL string
 		headers   map[string]string
 		wantLogin func(f *fixture) string // the 401's login_url
+		refused   string                  // the reason logged for the return URL; "": none
 	}{
 		{"untrusted, allowed host", elsewhere, "", forwarded("app.example.com", "/steal"),
-			func(f *fixture) string { return f.url("/oidc/login?rd=%2F") }},
+			func(f *fixture) string { return f.url("/oidc/login?rd=%2F") }, ""},
 		{"untrusted, evil host", elsewhere, "", forwarded("evil.com", "/steal"),
-			func(f *fixture) string { return f.url("/oidc/login?rd=%2F") }},
+			func(f *fixture) string { return f.url("/oidc/login?rd=%2F") }, ""},
 		{"trusted, allowed host", loopback, "", forwarded("app.example.com", "/runs?x=1"),
 			func(*fixture) string {
 				return "https://app.example.com/oidc/login?rd=" + url.QueryEscape("https://app.example.com/runs?x=1")
-			}},
+			}, ""},
 		// Without PUBLIC_URL the trusted ingress names the public host, so the return
 		// URL on that host is same-origin; with PUBLIC_URL it is not.
 		{"trusted, other host, no PUBLIC_URL", loopback, "", forwarded("evil.com", "/steal"),
 			func(*fixture) string {
 				return "https://evil.com/oidc/login?rd=" + url.QueryEscape("https://evil.com/steal")
-			}},
+			}, ""},
 		{"trusted, evil host, PUBLIC_URL", loopback, "https://gw.example.com", forwarded("evil.com", "/steal"),
-			func(*fixture) string { return "https://gw.example.com/oidc/login?rd=%2F" }},
+			func(*fixture) string { return "https://gw.example.com/oidc/login?rd=%2F" }, returnHostNotListed},
 		{"trusted, allowed host, PUBLIC_URL", loopback, "https://gw.example.com", forwarded("app.example.com", "/x"),
 			func(*fixture) string {
 				return "https://gw.example.com/oidc/login?rd=" + url.QueryEscape("https://app.example.com/x")
-			}},
+			}, ""},
 		{"trusted, protocol-relative uri", loopback, "", map[string]string{"X-Forwarded-Uri": "//evil.com/x"},
-			func(f *fixture) string { return f.url("/oidc/login?rd=%2F") }},
+			func(f *fixture) string { return f.url("/oidc/login?rd=%2F") }, returnOtherOrigin},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, fixtureOptions{trusted: tc.trusted, publicURL: tc.publicURL, allowedRedirectDomains: allowed})
@@ -140,6 +142,15 @@ func TestForwardedHeadersFromUntrustedPeerCannotSteerReturn(t *testing.T) {
 			resp, body := b.do(req)
 			if got, want := decodeJSON(t, body)["login_url"], tc.wantLogin(f); resp.StatusCode != http.StatusUnauthorized || got != want {
 				t.Errorf("got %d login_url %q, want 401 login_url %q", resp.StatusCode, got, want)
+			}
+			refusals := f.logs.records(t, returnRefusedMessage)
+			switch {
+			case tc.refused == "" && len(refusals) != 0:
+				t.Errorf("a return URL refusal was logged: %v", refusals)
+			case tc.refused != "" && (len(refusals) != 1 || refusals[0]["reason"] != tc.refused || refusals[0]["source"] != "ingress"):
+				t.Errorf("return URL refusals logged: %v, want one from the ingress with reason %s", refusals, tc.refused)
+			case tc.refused == returnHostNotListed && !strings.Contains(fmt.Sprint(refusals[0]["fix"]), "ALLOWED_REDIRECT_DOMAINS"):
+				t.Errorf("the refusal does not say how to allow the host: %v", refusals[0])
 			}
 			if slices.Equal(tc.trusted, loopback) {
 				return

@@ -16,7 +16,7 @@ func (g *Gateway) login(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/oidc/restore", http.StatusFound)
 		return nil
 	}
-	rd := safeReturn(r.URL.Query().Get("rd"), g.publicBase(r).Host, g.opts.AllowedRedirectDomains)
+	rd := g.returnURL(r, r.URL.Query().Get("rd"), "rd")
 	g.takeSignedOutMark(w, r) // signing in again on purpose
 	return g.startLogin(w, r, rd)
 }

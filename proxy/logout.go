@@ -39,7 +39,7 @@ func (g *Gateway) logout(w http.ResponseWriter, r *http.Request) error {
 	if err != nil && !errors.Is(err, session.ErrNoSession) {
 		return storeError(err)
 	}
-	ret := safeReturn(r.FormValue("rd"), g.publicBase(r).Host, g.opts.AllowedRedirectDomains)
+	ret := g.returnURL(r, r.FormValue("rd"), "rd")
 	if s != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) && fromAnotherSite(r) {
 		return g.confirmLogout(w, r, s, ret)
 	}

@@ -42,10 +42,46 @@ func TestOpenRedirectRefused(t *testing.T) {
 	for rd, want := range cases {
 		t.Run(strings.ToValidUTF8(rd, "?"), func(t *testing.T) {
 			b := f.browser()
+			before := len(f.logs.records(t, returnRefusedMessage))
 			if got := b.signIn(rd); got != want {
 				t.Errorf("rd=%q: final Location got %q, want %q", rd, got, want)
 			}
+			// A refused rd is logged once, with why; an accepted or absent one is not.
+			logged := f.logs.records(t, returnRefusedMessage)[before:]
+			if want == "/" && rd != "" {
+				if len(logged) != 1 || logged[0]["source"] != "rd" || logged[0]["reason"] == "" || logged[0]["request_id"] == "" {
+					t.Errorf("rd=%q: refusals logged %v, want one naming the source, the reason and the request", rd, logged)
+				}
+			} else if len(logged) != 0 {
+				t.Errorf("rd=%q: refusals logged %v, want none", rd, logged)
+			}
 		})
+	}
+}
+
+func TestCheckReturnSaysWhy(t *testing.T) {
+	for rd, want := range map[string]string{
+		"/runs?x=1":                             "",
+		"":                                      "",
+		"https://gw.example.com/x":              "",
+		"/" + strings.Repeat("a", maxReturnURL): returnTooLong,
+		`/\evil.com`:                            returnControl,
+		"/%0d%0aLocation:%20x":                  returnControl,
+		"/%zz":                                  returnMalformed,
+		"//evil.com":                            returnOtherOrigin,
+		"/%2F/evil.com":                         returnOtherOrigin,
+		"https://user:pw@gw.example.com/":       returnMalformed,
+		"javascript:alert(1)":                   returnNotHTTP,
+		"evil.com":                              returnNotHTTP,
+		"https://evil.com/":                     returnHostNotListed,
+	} {
+		ret, reason := checkReturn(rd, "gw.example.com", nil)
+		if reason != want {
+			t.Errorf("checkReturn(%q): reason %q, want %q", rd, reason, want)
+		}
+		if (reason != "" || rd == "") != (ret == "/") {
+			t.Errorf("checkReturn(%q) = %q with reason %q: refused means \"/\" and accepted means rd", rd, ret, reason)
+		}
 	}
 }
 
