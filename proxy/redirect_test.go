@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -125,5 +126,20 @@ func TestSafeReturn(t *testing.T) {
 		if got := safeReturn(rd, public, nil); got != want {
 			t.Errorf("safeReturn(%q) without allow-list: got %q, want %q", rd, got, want)
 		}
+	}
+}
+
+// A refused return URL's query and fragment, which may carry tokens, stay out of the log.
+func TestRefusedReturnURLLoggedWithoutQuery(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	if got := f.browser().signIn("https://evil.com/cb?code=s3cret#t0ken"); got != "/" {
+		t.Fatalf("final Location got %q, want /", got)
+	}
+	logged := f.logs.records(t, returnRefusedMessage)
+	if len(logged) != 1 || logged[0]["return_url"] != "https://evil.com/cb" || logged[0]["reason"] != returnHostNotListed {
+		t.Fatalf("refusals logged %v, want one with return_url https://evil.com/cb and reason %s", logged, returnHostNotListed)
+	}
+	if all := fmt.Sprint(f.logs.records(t, "")); strings.Contains(all, "s3cret") || strings.Contains(all, "t0ken") {
+		t.Error("the log repeats the refused URL's query or fragment")
 	}
 }
