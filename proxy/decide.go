@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/ssogate/ssogate/claims"
+	"github.com/ssogate/ssogate/internal/clientip"
 	"github.com/ssogate/ssogate/internal/httperr"
 	"github.com/ssogate/ssogate/internal/tracing"
 	"github.com/ssogate/ssogate/session"
@@ -35,6 +36,13 @@ type decision struct {
 	err      error
 }
 
+// cookieRefusedMessage is the warning for a session cookie that is there but does not
+// open; the request goes on as not signed in.
+const cookieRefusedMessage = "session cookie refused: treated as not signed in"
+
+// cookieRefusedHint tells the operator what a refused cookie usually means.
+const cookieRefusedHint = "expected from browsers still holding a cookie from before COOKIE_SECRET or SESSION_STORE changed (they sign in again and get a new one); otherwise the cookie was altered or a chunk of it lost on the way"
+
 // decide looks up the request's session (or machine credentials), checks it was not
 // revoked, refreshes it when due, and applies the access rules. It writes to w only to
 // delete the cookie of a session the IdP ended.
@@ -57,6 +65,12 @@ func (g *Gateway) decide(w http.ResponseWriter, r *http.Request) decision {
 		}
 	}
 	if err != nil {
+		if errors.Is(err, session.ErrCookieRefused) {
+			g.opts.Logger.LogAttrs(r.Context(), slog.LevelWarn, cookieRefusedMessage,
+				slog.String("request_id", httperr.RequestID(r.Context())), slog.String("client_ip", clientip.From(r)),
+				slog.String("cause", err.Error()), slog.String("hint", cookieRefusedHint))
+			return decision{verdict: unauthenticated}
+		}
 		if errors.Is(err, session.ErrNoSession) {
 			g.opts.Logger.LogAttrs(r.Context(), slog.LevelDebug, "no valid session",
 				slog.String("request_id", httperr.RequestID(r.Context())), slog.String("cause", err.Error()))

@@ -3,6 +3,7 @@ package proxy
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -58,7 +59,7 @@ func TestTamperedCookieIsNotA5xx(t *testing.T) {
 	// A login-state cookie is sealed by the same codec; it must not pass as a session.
 	loginState := f.codec.Seal(session.PurposeLoginState, []byte(`{"id":"s1","identity":{"sub":"x"},"expires_at":"2099-01-01T00:00:00Z"}`))
 
-	for _, tc := range []struct{ name, cookie string }{
+	for _, tc := range []struct{ name, cookie string }{ // all but "expired" are refused cookies
 		{"byte flipped", name + "=" + string(flipped)},
 		{"truncated", name + "=" + valid[:len(valid)/2]},
 		{"last byte cut", name + "=" + valid[:len(valid)-1]},
@@ -72,6 +73,7 @@ func TestTamperedCookieIsNotA5xx(t *testing.T) {
 		{"login state as session", name + "=" + loginState},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			warnedBefore := len(f.logs.records(t, cookieRefusedMessage))
 			nav := b.request(http.MethodGet, f.url("/runs"), acceptHTML, nil)
 			nav.Header.Set("Cookie", tc.cookie)
 			resp, body := f.browser().do(nav)
@@ -87,6 +89,22 @@ func TestTamperedCookieIsNotA5xx(t *testing.T) {
 			got := decodeJSON(t, body)
 			if got["error"] != "unauthenticated" || !strings.Contains(got["login_url"], "/oidc/login?rd=") {
 				t.Errorf("API body: got %v, want error unauthenticated and a login_url", got)
+			}
+			// Each refused cookie is a warning saying why, without the cookie's value; an
+			// expired session is no cause for one.
+			warned := f.logs.records(t, cookieRefusedMessage)[warnedBefore:]
+			want := 2
+			if tc.name == "expired" {
+				want = 0
+			}
+			if len(warned) != want {
+				t.Fatalf("%q warnings: got %d, want %d: %v", cookieRefusedMessage, len(warned), want, warned)
+			}
+			for _, w := range warned {
+				_, value, _ := strings.Cut(tc.cookie, "=")
+				if w["request_id"] == "" || w["cause"] == "" || w["hint"] == "" || (len(value) > 8 && strings.Contains(fmt.Sprint(w), value)) {
+					t.Errorf("warning %v: want a request ID, a cause and a hint, and not the cookie's value", w)
+				}
 			}
 		})
 	}

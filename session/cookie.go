@@ -140,15 +140,15 @@ func (s *CookieStore) Load(r *http.Request) (*Session, error) {
 func (s *CookieStore) open(parts []string, key string) (*Session, error) {
 	raw, err := s.codec.decode(parts...)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrNoSession, err)
+		return nil, fmt.Errorf("%w: %w: %w", ErrNoSession, ErrCookieRefused, err)
 	}
 	plain, err := s.codec.openRaw(PurposeSession, raw)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrNoSession, err)
+		return nil, fmt.Errorf("%w: %w: %w", ErrNoSession, ErrCookieRefused, err)
 	}
 	sess := new(Session)
 	if err := json.Unmarshal(plain, sess); err != nil {
-		return nil, fmt.Errorf("%w: decode session: %w", ErrNoSession, err)
+		return nil, fmt.Errorf("%w: %w: decode session: %w", ErrNoSession, ErrCookieRefused, err)
 	}
 	s.opened.put(key, sess, len(plain))
 	return sess, nil
@@ -300,13 +300,13 @@ func (s *CookieStore) readChunks(h http.Header, parts *[maxChunks]string) (int, 
 	}
 	n, rest, err := parseChunkCount(first)
 	if err != nil {
-		return 0, fmt.Errorf("%w: cookie %s: %w", ErrNoSession, s.chunkNames[0], err)
+		return 0, fmt.Errorf("%w: %w: cookie %s: %w", ErrNoSession, ErrCookieRefused, s.chunkNames[0], err)
 	}
 	parts[0] = rest
 	for i := 1; i < n; i++ {
 		v, ok := cookieValue(h, s.chunkNames[i])
 		if !ok {
-			return 0, fmt.Errorf("%w: chunk cookie %s of %d is missing", ErrNoSession, s.chunkNames[i], n)
+			return 0, fmt.Errorf("%w: %w: chunk cookie %s of %d is missing", ErrNoSession, ErrCookieRefused, s.chunkNames[i], n)
 		}
 		parts[i] = v
 	}

@@ -77,6 +77,12 @@ func TestCookieLoadRejects(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.wantSub) {
 				t.Errorf("Load error %q does not name the cause %q", err, tt.wantSub)
 			}
+			// A cookie that is there but does not open is refused; no cookie, or one
+			// whose session has simply ended, is not.
+			refused := tt.wantSub != "no session cookie" && tt.wantSub != "expired"
+			if errors.Is(err, ErrCookieRefused) != refused {
+				t.Errorf("Load error %q: errors.Is(ErrCookieRefused) = %v, want %v", err, !refused, refused)
+			}
 		})
 	}
 }

@@ -17,6 +17,12 @@ import (
 // "not signed in".
 var ErrNoSession = errors.New("session: no valid session")
 
+// ErrCookieRefused marks a session cookie that is there but does not open: altered,
+// cut short (a chunk missing), or sealed with another COOKIE_SECRET. It always comes
+// with ErrNoSession, unlike an absent, expired or revoked session's error, so the
+// caller can say that a cookie was refused and why.
+var ErrCookieRefused = errors.New("session cookie refused")
+
 // Session is one signed-in browser.
 type Session struct {
 	ID        string          `json:"id"` // random, the gateway's own

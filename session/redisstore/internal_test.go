@@ -49,8 +49,8 @@ func TestTicketRejected(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := openTicket(codec, tt.value); !errors.Is(err, session.ErrNoSession) {
-				t.Errorf("openTicket = %v, want ErrNoSession", err)
+			if _, err := openTicket(codec, tt.value); !errors.Is(err, session.ErrNoSession) || !errors.Is(err, session.ErrCookieRefused) {
+				t.Errorf("openTicket = %v, want ErrNoSession and ErrCookieRefused", err)
 			}
 		})
 	}

@@ -77,11 +77,11 @@ func (t ticket) seal(codec *session.Codec) string {
 func openTicket(codec *session.Codec, value string) (ticket, error) {
 	payload, err := codec.Open(purposeTicket, value)
 	if err != nil {
-		return ticket{}, fmt.Errorf("%w: %w", session.ErrNoSession, err)
+		return ticket{}, fmt.Errorf("%w: %w: %w", session.ErrNoSession, session.ErrCookieRefused, err)
 	}
 	var t ticket
 	if len(payload) <= len(t.key) || len(payload) > len(t.key)+maxIDLen {
-		return ticket{}, fmt.Errorf("%w: ticket of %d bytes", session.ErrNoSession, len(payload))
+		return ticket{}, fmt.Errorf("%w: %w: ticket of %d bytes", session.ErrNoSession, session.ErrCookieRefused, len(payload))
 	}
 	copy(t.key[:], payload)
 	t.id = string(payload[len(t.key):])
