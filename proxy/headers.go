@@ -1,8 +1,13 @@
 package proxy
 
 import (
+	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
+
+	"github.com/ssogate/ssogate/internal/clientip"
+	"github.com/ssogate/ssogate/internal/httperr"
 )
 
 // The identity headers the gateway sets (DESIGN §5).
@@ -27,6 +32,29 @@ func stripIdentityHeaders(h http.Header) {
 			delete(h, name)
 		}
 	}
+}
+
+// spoofStrippedMessage is the warning for identity headers a client sent.
+const spoofStrippedMessage = "identity headers from the client stripped"
+
+// warnSpoofed writes a warning when r, as the client sent it, carries headers that
+// could impersonate the gateway (stripIdentityHeaders removes them on the way
+// upstream): their names, sorted, at most 300 bytes of them, never their values.
+func warnSpoofed(logger *slog.Logger, r *http.Request) {
+	var names []string
+	for name := range r.Header {
+		if isSpoofable(name) {
+			names = append(names, name)
+		}
+	}
+	if names == nil {
+		return
+	}
+	slices.Sort(names)
+	logger.LogAttrs(r.Context(), slog.LevelWarn, spoofStrippedMessage,
+		slog.String("request_id", httperr.RequestID(r.Context())), slog.String("client_ip", clientip.From(r)),
+		slog.String("headers", clip(strings.Join(names, ","), 300)), slog.Int("count", len(names)),
+		slog.String("hint", "only the gateway sets X-Auth-Request-* headers; these were removed before the request went on, and no client or proxy in front of the gateway should send them"))
 }
 
 func isSpoofable(name string) bool {
