@@ -15,6 +15,7 @@ import (
 // is rebuilt from X-Forwarded-Proto/Host/Uri when the peer is a trusted proxy.
 func (g *Gateway) forwardAuth(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
+	warnSpoofed(g.opts.Logger, r, spoofHintForwardAuth)
 	if g.publicOriginal(r) {
 		w.WriteHeader(http.StatusOK) // PUBLIC_PATHS: for anyone, never with an identity
 		return nil

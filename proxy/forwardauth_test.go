@@ -69,6 +69,12 @@ func TestForwardAuth(t *testing.T) {
 			t.Errorf("response header %s: got %q, want [%q]", k, got, want)
 		}
 	}
+	// The client's copies reached the auth check: the warning tells the operator the
+	// ingress must replace them, and names none of their values.
+	warned := f.logs.records(t, spoofStrippedMessage)
+	if len(warned) != 1 || warned[0]["hint"] != spoofHintForwardAuth || strings.Contains(fmt.Sprint(warned[0]), "mallory") {
+		t.Errorf("%q lines: %v, want one with the forward-auth hint and no header values", spoofStrippedMessage, warned)
+	}
 
 	anon := f.browser()
 	for _, tc := range []struct {

@@ -37,10 +37,17 @@ func stripIdentityHeaders(h http.Header) {
 // spoofStrippedMessage is the warning for identity headers a client sent.
 const spoofStrippedMessage = "identity headers from the client stripped"
 
-// warnSpoofed writes a warning when r, as the client sent it, carries headers that
-// could impersonate the gateway (stripIdentityHeaders removes them on the way
-// upstream): their names, sorted, at most 300 bytes of them, never their values.
-func warnSpoofed(logger *slog.Logger, r *http.Request) {
+// What a warning about a client's identity headers tells the operator: on the way
+// upstream the gateway removes them; behind an ingress's auth check only the ingress can.
+const (
+	spoofHintProxied     = "only the gateway sets X-Auth-Request-* headers; these were removed before the request went on, and no client or proxy in front of the gateway should send them"
+	spoofHintForwardAuth = "only the gateway sets X-Auth-Request-* headers; the ingress must replace or drop the client's copies on the way to the application (docs/forward-auth.md)"
+)
+
+// warnSpoofed writes a warning with hint when r, as the client sent it, carries
+// headers that could impersonate the gateway: their names, sorted, at most 300 bytes
+// of them, never their values.
+func warnSpoofed(logger *slog.Logger, r *http.Request, hint string) {
 	var names []string
 	for name := range r.Header {
 		if isSpoofable(name) {
@@ -54,7 +61,7 @@ func warnSpoofed(logger *slog.Logger, r *http.Request) {
 	logger.LogAttrs(r.Context(), slog.LevelWarn, spoofStrippedMessage,
 		slog.String("request_id", httperr.RequestID(r.Context())), slog.String("client_ip", clientip.From(r)),
 		slog.String("headers", clip(strings.Join(names, ","), 300)), slog.Int("count", len(names)),
-		slog.String("hint", "only the gateway sets X-Auth-Request-* headers; these were removed before the request went on, and no client or proxy in front of the gateway should send them"))
+		slog.String("hint", hint))
 }
 
 func isSpoofable(name string) bool {
