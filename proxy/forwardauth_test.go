@@ -71,9 +71,9 @@ func TestForwardAuth(t *testing.T) {
 	}
 	// The client's copies reached the auth check: the warning tells the operator the
 	// ingress must replace them, and names none of their values.
-	warned := f.logs.records(t, spoofStrippedMessage)
+	warned := f.logs.records(t, spoofedMessage)
 	if len(warned) != 1 || warned[0]["hint"] != spoofHintForwardAuth || strings.Contains(fmt.Sprint(warned[0]), "mallory") {
-		t.Errorf("%q lines: %v, want one with the forward-auth hint and no header values", spoofStrippedMessage, warned)
+		t.Errorf("%q lines: %v, want one with the forward-auth hint and no header values", spoofedMessage, warned)
 	}
 
 	anon := f.browser()

@@ -34,8 +34,8 @@ func stripIdentityHeaders(h http.Header) {
 	}
 }
 
-// spoofStrippedMessage is the warning for identity headers a client sent.
-const spoofStrippedMessage = "identity headers from the client stripped"
+// spoofedMessage is the warning for identity headers a client sent.
+const spoofedMessage = "identity headers sent by the client"
 
 // What a warning about a client's identity headers tells the operator: on the way
 // upstream the gateway removes them; behind an ingress's auth check only the ingress can.
@@ -58,7 +58,7 @@ func warnSpoofed(logger *slog.Logger, r *http.Request, hint string) {
 		return
 	}
 	slices.Sort(names)
-	logger.LogAttrs(r.Context(), slog.LevelWarn, spoofStrippedMessage,
+	logger.LogAttrs(r.Context(), slog.LevelWarn, spoofedMessage,
 		slog.String("request_id", httperr.RequestID(r.Context())), slog.String("client_ip", clientip.From(r)),
 		slog.String("headers", clip(strings.Join(names, ","), 300)), slog.Int("count", len(names)),
 		slog.String("hint", hint))
