@@ -21,6 +21,10 @@ import (
 // sessionsPerPage is how many sessions one page of the listing shows.
 const sessionsPerPage = 50
 
+// maxSessionsPage is the last page number the listing accepts: 50 million sessions,
+// and far from the offset's overflow.
+const maxSessionsPage = 1_000_000
+
 // SessionLister is a server-side store that can list its sessions and end one
 // user's sessions everywhere (the Redis store).
 type SessionLister interface {
@@ -52,8 +56,15 @@ func (g *Gateway) lister() SessionLister {
 // sessions serves GET /oidc/sessions to administrators.
 func (g *Gateway) sessions(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
-	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
-	page = max(page, 1)
+	page := 1
+	if v := r.URL.Query().Get("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxSessionsPage {
+			return &httperr.HTTPError{Status: http.StatusBadRequest, Title: "No such page", Code: "bad_page",
+				Message: fmt.Sprintf("The page number must be a whole number from 1 to %d.", maxSessionsPage)}
+		}
+		page = n
+	}
 	out := sessionsJSON{Store: "cookie", Sessions: []session.Listed{}, Page: page, PerPage: sessionsPerPage}
 	if g.opts.CSRF != nil {
 		out.CSRFToken = g.opts.CSRF.Token(w, r)

@@ -32,6 +32,14 @@ func TestSessionsAdminCookieStore(t *testing.T) {
 	if list.Store != "cookie" || list.Listable || !strings.Contains(list.Note, "no list") {
 		t.Errorf("cookie-store listing = %+v, want store cookie, not listable, a note saying why", list)
 	}
+	for _, page := range []string{"0", "-1", "x", "1000001", "9223372036854775807", "99999999999999999999"} {
+		if resp, body := alice.api(f.url("/oidc/sessions?page=" + page)); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "bad_page") {
+			t.Errorf("admin GET /oidc/sessions?page=%s: %d %s, want 400 bad_page", page, resp.StatusCode, body)
+		}
+	}
+	if resp, _ := alice.api(f.url("/oidc/sessions?page=2")); resp.StatusCode != http.StatusOK {
+		t.Errorf("admin GET /oidc/sessions?page=2: %d, want 200", resp.StatusCode)
+	}
 	if resp, _ := bob.api(f.url("/oidc/sessions")); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("member GET /oidc/sessions: %d, want 403", resp.StatusCode)
 	}
