@@ -41,6 +41,7 @@ func BenchmarkProxyAuthenticatedTraced(b *testing.B) {
 				if w.Code != http.StatusOK || w.Body.Len() != len(benchBody) {
 					b.Fatalf("status %d, %d bytes", w.Code, w.Body.Len())
 				}
+				asSent(r)
 			}
 		})
 	}
