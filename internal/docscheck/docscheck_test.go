@@ -102,14 +102,13 @@ func TestNames(t *testing.T) {
 	}
 }
 
-func TestDocumentedVariablesAreSettings(t *testing.T) {
-	known := knownSettings(t)
-	root := filepath.Join("..", "..")
-	files := []string{filepath.Join(root, "README.md")}
-	for _, dir := range []string{"deploy", "docs"} {
+// filesUnder returns the files under root's dirs that keep accepts.
+func filesUnder(t *testing.T, root string, dirs []string, keep func(path string) bool) []string {
+	t.Helper()
+	var files []string
+	for _, dir := range dirs {
 		err := filepath.WalkDir(filepath.Join(root, dir), func(p string, d fs.DirEntry, err error) error {
-			// Go sources and images (docs/screenshots) name no settings.
-			if err == nil && !d.IsDir() && !strings.HasSuffix(p, ".go") && !strings.HasSuffix(p, ".png") {
+			if err == nil && !d.IsDir() && keep(p) {
 				files = append(files, p)
 			}
 			return err
@@ -118,6 +117,16 @@ func TestDocumentedVariablesAreSettings(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	return files
+}
+
+func TestDocumentedVariablesAreSettings(t *testing.T) {
+	known := knownSettings(t)
+	root := filepath.Join("..", "..")
+	// Go sources and images (docs/screenshots) name no settings.
+	files := append([]string{filepath.Join(root, "README.md")}, filesUnder(t, root, []string{"deploy", "docs"}, func(p string) bool {
+		return !strings.HasSuffix(p, ".go") && !strings.HasSuffix(p, ".png")
+	})...)
 	seen := map[string]bool{}
 	for _, file := range files {
 		b, err := os.ReadFile(file)

@@ -3,7 +3,6 @@ package docscheck
 import (
 	"bufio"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -79,18 +78,9 @@ func TestHeadingAnchors(t *testing.T) {
 // links to itself without an anchor (a leftover of a section moved between pages).
 func TestRelativeLinksResolve(t *testing.T) {
 	root := filepath.Join("..", "..")
-	files := []string{filepath.Join(root, "README.md"), filepath.Join(root, "SECURITY.md"), filepath.Join(root, "bench", "README.md")}
-	for _, dir := range []string{"docs", "deploy"} {
-		err := filepath.WalkDir(filepath.Join(root, dir), func(p string, d fs.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".md") {
-				files = append(files, p)
-			}
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	files := append([]string{filepath.Join(root, "README.md"), filepath.Join(root, "SECURITY.md"), filepath.Join(root, "bench", "README.md")},
+		filesUnder(t, root, []string{"docs", "deploy"}, func(p string) bool { return strings.HasSuffix(p, ".md") })...)
+	anchors := map[string]map[string]bool{} // page -> its headings' anchors, read once
 	checked := 0
 	for _, file := range files {
 		b, err := os.ReadFile(file)
@@ -114,7 +104,7 @@ func TestRelativeLinksResolve(t *testing.T) {
 				t.Errorf("%s links to itself (%s): point at a section, or drop the link", rel, link)
 			case fileMissing(target):
 				t.Errorf("%s links to %s, which does not exist", rel, link)
-			case anchor != "" && strings.HasSuffix(target, ".md") && !headingAnchors(t, target)[anchor]:
+			case anchor != "" && strings.HasSuffix(target, ".md") && !pageAnchors(t, anchors, target)[anchor]:
 				t.Errorf("%s links to %s, but that page has no heading with the anchor %q", rel, link, anchor)
 			}
 		}
@@ -122,6 +112,15 @@ func TestRelativeLinksResolve(t *testing.T) {
 	if checked < 40 {
 		t.Fatalf("checked only %d links; is the scan reading README.md, docs/ and deploy/?", checked)
 	}
+}
+
+// pageAnchors is headingAnchors of path, read once per test and kept in seen.
+func pageAnchors(t *testing.T, seen map[string]map[string]bool, path string) map[string]bool {
+	path = filepath.Clean(path)
+	if seen[path] == nil {
+		seen[path] = headingAnchors(t, path)
+	}
+	return seen[path]
 }
 
 func fileMissing(path string) bool {
