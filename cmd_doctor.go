@@ -21,7 +21,7 @@ func doctorCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprint(stdout, config.Usage())
 		return 0
 	}
-	if err != nil {
+	if err = errors.Join(err, checkStoreURLs(cfg, err)); err != nil {
 		fmt.Fprintf(stdout, "✗ configuration:\n%s\n", indent(err.Error()))
 		return 1
 	}

@@ -77,7 +77,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprint(stdout, config.Usage())
 		return 0
 	}
-	if err = errors.Join(err, tracing.Check(os.LookupEnv)); err != nil {
+	if err = errors.Join(err, tracing.Check(os.LookupEnv), checkStoreURLs(cfg, err)); err != nil {
 		fmt.Fprintf(stderr, "ssogate: the configuration has problems; nothing was started:\n%s\n", indent(err.Error()))
 		return 2
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"maps"
 	"strings"
 	"testing"
 
@@ -103,6 +104,64 @@ func TestServeReportsEveryProblemAndNoSecret(t *testing.T) {
 	}
 	if stdout != "" {
 		t.Errorf("got stdout %q, want nothing: the gateway must not have started", stdout)
+	}
+}
+
+// TestServeReportsBadRedisURLs: a Redis URL go-redis would refuse (or panic on) is a
+// problem of the configuration like any other: named with its setting, its password
+// hidden, before anything starts, and once even when the configuration's own check
+// already refused the setting.
+func TestServeReportsBadRedisURLs(t *testing.T) {
+	base := map[string]string{
+		"OIDC_ISSUER": "http://127.0.0.1:9", "OIDC_CLIENT_ID": "wandb", "UPSTREAM_URL": "http://127.0.0.1:9",
+		"PUBLIC_URL": "http://127.0.0.1:4180", "COOKIE_SECRET": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+		"SESSION_STORE": "", "REVOCATION_STORE": "",
+	}
+	cases := []struct {
+		name  string
+		env   map[string]string
+		want  []string
+		lines int // problem lines in the report
+	}{
+		{"negative pool size", map[string]string{"SESSION_STORE": "redis://u:hunter2@127.0.0.1:9/0?pool_size=-1"},
+			[]string{`SESSION_STORE="redis://u:xxxxx@127.0.0.1:9/0?pool_size=-1": has pool_size=-1: it must be from 0`}, 1},
+		{"revocation store option", map[string]string{"REVOCATION_STORE": "redis://127.0.0.1:9/1?foo=bar"},
+			[]string{`REVOCATION_STORE="redis://127.0.0.1:9/1?foo=bar": redis: unexpected option: foo (docs/sessions.md`}, 1},
+		{"cluster over a socket", map[string]string{"SESSION_STORE": "unix:///run/redis.sock?cluster=true"},
+			[]string{`SESSION_STORE="unix:///run/redis.sock?cluster=true": names a Redis Cluster over a Unix socket`}, 1},
+		{"both, one already refused", map[string]string{
+			"SESSION_STORE":    "redis://node1:6379/2?cluster=true",
+			"REVOCATION_STORE": "redis://node1:6379?cluster=yes",
+		}, []string{
+			`SESSION_STORE="redis://node1:6379/2?cluster=true": names database 2, but a Redis Cluster has only database 0`,
+			`REVOCATION_STORE="redis://node1:6379?cluster=yes": is only for SESSION_STORE=cookie`,
+		}, 2},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			env := maps.Clone(base)
+			maps.Copy(env, c.env)
+			setEnv(t, env)
+			code, stdout, stderr := runArgs(t, "serve")
+			if code != 2 || stdout != "" {
+				t.Errorf("got exit code %d and stdout %q, want 2 and nothing started", code, stdout)
+			}
+			for _, w := range append(c.want, "nothing was started") {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr)
+				}
+			}
+			if n := strings.Count(stderr, "\n  "); n != c.lines {
+				t.Errorf("the report has %d problems, want %d:\n%s", n, c.lines, stderr)
+			}
+			if strings.Contains(stderr, "hunter2") {
+				t.Errorf("the Redis password was printed:\n%s", stderr)
+			}
+			code, stdout, _ = runArgs(t, "doctor")
+			if code != 1 || !strings.Contains(stdout, "✗ configuration") || !strings.Contains(stdout, c.want[0]) {
+				t.Errorf("doctor: exit code %d, want 1 and the problem:\n%s", code, stdout)
+			}
+		})
 	}
 }
 

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/ssogate/ssogate/config"
@@ -161,8 +160,10 @@ func upstreamText(cfg config.Config) string {
 	return cfg.UpstreamURL.String()
 }
 
+// storeName names a session or revocation store for the start-up line: "cookie",
+// "memory" or "redis", never its URL (which may hold a password).
 func storeName(s string) string {
-	if strings.HasPrefix(s, "redis") {
+	if isRedisURL(s) {
 		return "redis"
 	}
 	return s

@@ -76,6 +76,38 @@ func cookieStores(cfg config.Config, codec *session.Codec, secure bool, now func
 	return stores, nil
 }
 
+// checkStoreURLs reports, as problems of the configuration, what is wrong with the
+// Redis URLs of SESSION_STORE and REVOCATION_STORE (redisstore.CheckURL): before
+// anything starts, and not for a setting loadErr already reports.
+func checkStoreURLs(cfg config.Config, loadErr error) error {
+	var errs []error
+	for _, s := range []struct{ name, url string }{{"SESSION_STORE", cfg.SessionStore}, {"REVOCATION_STORE", cfg.RevocationStore}} {
+		if !isRedisURL(s.url) || reported(loadErr, s.name) {
+			continue
+		}
+		if err := redisstore.CheckURL(s.url); err != nil {
+			errs = append(errs, &config.SettingError{Name: s.name, Value: config.ShowURLText(s.url), Problem: err.Error()})
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// reported reports whether err, or one of the errors it joins, is a problem of
+// the setting name.
+func reported(err error, name string) bool {
+	switch e := err.(type) {
+	case *config.SettingError:
+		return e.Name == name
+	case interface{ Unwrap() []error }:
+		for _, inner := range e.Unwrap() {
+			if reported(inner, name) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func isRedisURL(s string) bool {
 	for _, p := range []string{"redis://", "rediss://", "unix://"} {
 		if strings.HasPrefix(s, p) {

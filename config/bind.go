@@ -39,7 +39,7 @@ func word(p func(*Config) *string) binding {
 // storeText binds SESSION_STORE, shown with any password in the URL hidden.
 func storeText(p func(*Config) *string) binding {
 	b := text(p)
-	b.show = func(c *Config) string { return showURLText(*p(c)) }
+	b.show = func(c *Config) string { return ShowURLText(*p(c)) }
 	return b
 }
 
@@ -281,9 +281,10 @@ func showURL(u *url.URL) string {
 	return u.Redacted()
 }
 
-// showURLText writes a URL given as text with any password hidden. Text that does not
+// ShowURLText writes a URL given as text with any password hidden, as the
+// configuration's problems show it. Text that does not
 // parse is shown only when it cannot hold credentials.
-func showURLText(s string) string {
+func ShowURLText(s string) string {
 	u, err := url.Parse(s)
 	if err != nil {
 		if strings.Contains(s, "@") {

@@ -199,7 +199,7 @@ func build(defs []spec, r resolved, saved Saved) Config {
 			if !d.secret {
 				p.Value = strings.TrimSpace(v.value)
 				if strings.HasSuffix(d.name, "_URL") || d.name == "SESSION_STORE" || d.name == "REVOCATION_STORE" {
-					p.Value = showURLText(p.Value)
+					p.Value = ShowURLText(p.Value)
 				}
 			}
 			c.problems = append(c.problems, p)

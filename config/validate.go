@@ -99,7 +99,7 @@ func (c Config) checkSSO() []*SettingError {
 	if c.Issuer == "" {
 		ps = append(ps, &SettingError{Name: "OIDC_ISSUER", Problem: "is required (unless LOCAL_RESTORE=true): set it to your IdP's issuer URL, e.g. https://login.microsoftonline.com/TENANT/v2.0"})
 	} else if p := issuerProblemFor(c.Issuer); p != "" {
-		ps = append(ps, &SettingError{Name: "OIDC_ISSUER", Value: showURLText(c.Issuer), Problem: p})
+		ps = append(ps, &SettingError{Name: "OIDC_ISSUER", Value: ShowURLText(c.Issuer), Problem: p})
 	}
 	if EntraMultiTenant(c.Issuer) && len(c.AllowedTenants) == 0 {
 		ps = append(ps, &SettingError{Name: "ALLOWED_TENANTS", Problem: "is required with a multi-tenant Entra issuer " +
@@ -201,7 +201,7 @@ func (c Config) checkServing() []*SettingError {
 	}
 	if c.LogoutURL != "" {
 		if p := logoutProblem(c.LogoutURL); p != "" {
-			ps = append(ps, &SettingError{Name: "OIDC_LOGOUT_URL", Value: showURLText(c.LogoutURL), Problem: p})
+			ps = append(ps, &SettingError{Name: "OIDC_LOGOUT_URL", Value: ShowURLText(c.LogoutURL), Problem: p})
 		}
 	}
 	if lv := c.LogLevel; lv != slog.LevelDebug && lv != slog.LevelInfo && lv != slog.LevelWarn && lv != slog.LevelError {
@@ -260,21 +260,21 @@ func placeholders(tmpl string) []string {
 	}
 }
 
-// clusterProblem says what is wrong with a Redis URL's cluster parameter, or "".
-func clusterProblem(u *url.URL) string {
-	q := u.Query()
-	if !q.Has("cluster") {
-		return ""
+// isStoreURL reports whether s has the form of a Redis URL: redis:// or rediss://
+// with a host, or unix:// with a socket path. What the URL's options say is the
+// Redis store's to check (redisstore.CheckURL), before anything starts.
+func isStoreURL(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil {
+		return false
 	}
-	switch {
-	case q.Get("cluster") != "true":
-		return `has cluster=` + q.Get("cluster") + `: use cluster=true for a Redis Cluster (more seed nodes as &addr=HOST:PORT), or drop it for one node`
-	case q.Has("master_name"):
-		return "names both a Redis Cluster (cluster=true) and a Sentinel master (master_name): keep the one your Redis is"
-	case u.Path != "" && u.Path != "/" && u.Path != "/0":
-		return "names database " + strings.TrimPrefix(u.Path, "/") + ", but a Redis Cluster has only database 0: drop the path"
+	switch u.Scheme {
+	case "redis", "rediss":
+		return u.Host != ""
+	case "unix":
+		return u.Host == "" && u.Path != ""
 	}
-	return ""
+	return false
 }
 
 // MinIdleTimeout is the shortest SESSION_IDLE_TIMEOUT: stores keep a session's
@@ -288,24 +288,17 @@ func (c Config) checkSessions() []*SettingError {
 		ps = append(ps, &SettingError{Name: "COOKIE_SECRET", Problem: fmt.Sprintf(
 			`is too short: it decodes to %d bytes and must have at least 32; generate one with "openssl rand -base64 32"`, n)})
 	}
-	if s := c.SessionStore; s != "cookie" {
-		u, err := url.Parse(s)
-		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
-			ps = append(ps, &SettingError{Name: "SESSION_STORE", Value: showURLText(s),
-				Problem: `must be "cookie" or a redis:// or rediss:// URL (for example redis://redis:6379/0)`})
-		} else if p := clusterProblem(u); p != "" {
-			ps = append(ps, &SettingError{Name: "SESSION_STORE", Value: showURLText(s), Problem: p})
-		}
+	if s := c.SessionStore; s != "cookie" && !isStoreURL(s) {
+		ps = append(ps, &SettingError{Name: "SESSION_STORE", Value: ShowURLText(s),
+			Problem: `must be "cookie" or a redis://, rediss:// or unix:// URL (for example redis://redis:6379/0)`})
 	}
 	if s := c.RevocationStore; s != "memory" {
-		switch u, err := url.Parse(s); {
-		case err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "":
-			ps = append(ps, &SettingError{Name: "REVOCATION_STORE", Value: showURLText(s),
-				Problem: `must be "memory" or a redis:// or rediss:// URL (for example redis://redis:6379/1)`})
-		case clusterProblem(u) != "":
-			ps = append(ps, &SettingError{Name: "REVOCATION_STORE", Value: showURLText(s), Problem: clusterProblem(u)})
+		switch {
+		case !isStoreURL(s):
+			ps = append(ps, &SettingError{Name: "REVOCATION_STORE", Value: ShowURLText(s),
+				Problem: `must be "memory" or a redis://, rediss:// or unix:// URL (for example redis://redis:6379/1)`})
 		case c.SessionStore != "cookie":
-			ps = append(ps, &SettingError{Name: "REVOCATION_STORE", Value: showURLText(s),
+			ps = append(ps, &SettingError{Name: "REVOCATION_STORE", Value: ShowURLText(s),
 				Problem: "is only for SESSION_STORE=cookie: with a Redis session store, logouts already end sessions on every replica; remove REVOCATION_STORE"})
 		}
 	}

@@ -126,3 +126,27 @@ func endSessionEndpoint(t *testing.T, p *testenv.Provider) string {
 	}
 	return ep
 }
+
+// TestSessionsOverUnixSocket: SESSION_STORE=unix:///PATH?db=0 (docs/sessions.md). Two
+// replicas keep their sessions in a Redis they reach only through its socket: a
+// sign-in through A works at B, and a logout at A ends it at B.
+func TestSessionsOverUnixSocket(t *testing.T) {
+	r := testenv.StartRedisWithSocket(t)
+	c := startClusterOn(t, r.SocketURL(t), redisStore, redisStore)
+	a, b := c.gws[0], c.gws[1]
+	ctx := testenv.Chrome(t)
+	if e := signIn(t, ctx, c, a, "/app", "alice"); e.User != "alice" {
+		t.Fatalf("after signing in through A the upstream got %+v, want user alice", e)
+	}
+	cookie := cookieHeader(t, ctx, a.URL)
+	wantUpstream(t, b, cookie, "alice")
+	if got := get(t, a.URL+"/logout", cookie, testenv.AcceptHTML); got.status != http.StatusFound {
+		t.Fatalf("GET %s/logout: status %d, want 302\n%s", a.URL, got.status, got.body)
+	}
+	wantUnauthenticated(t, b, cookie)
+	for _, gw := range c.gws {
+		if rec := testenv.RecordsWithMsg(gw.Logs(), "ssogate started"); len(rec) != 1 || rec[0]["session_store"] != "redis" {
+			t.Errorf("gateway %s started with %v, want session_store redis", gw.URL, rec)
+		}
+	}
+}

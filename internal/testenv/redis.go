@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -27,8 +29,9 @@ type Redis struct {
 	port    int
 	dir     string
 	durable bool
-	cluster bool // a node of a RedisCluster
-	busPort int  // its cluster bus port, chosen apart from port (port+10000 may be taken or over 65535)
+	cluster bool   // a node of a RedisCluster
+	busPort int    // its cluster bus port, chosen apart from port (port+10000 may be taken or over 65535)
+	socket  string // its Unix socket's path, if it listens on one too
 	proc    *process
 }
 
@@ -47,6 +50,22 @@ func StartDurableRedis(t testing.TB) *Redis {
 	return startRedis(t, true)
 }
 
+// StartRedisWithSocket starts a redis-server like StartRedis that also listens on a
+// Unix socket (SocketURL).
+func StartRedisWithSocket(t testing.TB) *Redis {
+	t.Helper()
+	RequireFile(t, redisServerPath, "redis-server")
+	// A socket's path must fit in 108 bytes, which a test's TempDir may not.
+	dir, err := os.MkdirTemp("", "redis-")
+	if err != nil {
+		t.Fatalf("testenv: a directory for the Redis socket: %v", err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	r := &Redis{port: FreePort(t), dir: t.TempDir(), socket: filepath.Join(dir, "redis.sock")}
+	r.Start(t)
+	return r
+}
+
 func startRedis(t testing.TB, durable bool) *Redis {
 	t.Helper()
 	RequireFile(t, redisServerPath, "redis-server")
@@ -63,6 +82,16 @@ func (r *Redis) Addr() string {
 // URL returns "redis://127.0.0.1:PORT/0", the form SESSION_STORE takes.
 func (r *Redis) URL() string {
 	return "redis://" + r.Addr() + "/0"
+}
+
+// SocketURL returns "unix:///PATH?db=0", the form SESSION_STORE takes for the
+// server's Unix socket; the server must have been started with StartRedisWithSocket.
+func (r *Redis) SocketURL(t testing.TB) string {
+	t.Helper()
+	if r.socket == "" {
+		t.Fatal("testenv: this redis-server has no Unix socket: start it with StartRedisWithSocket")
+	}
+	return "unix://" + r.socket + "?db=0"
 }
 
 // Logs returns what the current (or last) redis-server process printed.
@@ -101,6 +130,9 @@ func (r *Redis) Start(t testing.TB) {
 		args = append(args, "--cluster-enabled", "yes", "--cluster-port", strconv.Itoa(r.busPort), "--cluster-config-file", "nodes.conf",
 			"--cluster-node-timeout", strconv.Itoa(int(clusterNodeTimeout.Milliseconds())),
 			"--cluster-replica-validity-factor", "0")
+	}
+	if r.socket != "" {
+		args = append(args, "--unixsocket", r.socket, "--unixsocketperm", "700")
 	}
 	if r.durable {
 		args = append(args, "--appendonly", "yes", "--appendfsync", "always")
