@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"maps"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ssogate/ssogate/internal/testidp"
 	"github.com/ssogate/ssogate/internal/testidp/idptest"
@@ -160,6 +163,43 @@ func TestServeReportsBadRedisURLs(t *testing.T) {
 			code, stdout, _ = runArgs(t, "doctor")
 			if code != 1 || !strings.Contains(stdout, "✗ configuration") || !strings.Contains(stdout, c.want[0]) {
 				t.Errorf("doctor: exit code %d, want 1 and the problem:\n%s", code, stdout)
+			}
+		})
+	}
+}
+
+// TestSigningKeyProblemsNameTheSetting: a signing key that cannot be read or kept
+// stops the gateway with the setting to fix, before it listens.
+func TestSigningKeyProblemsNameTheSetting(t *testing.T) {
+	notADir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notADir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"missing key file", map[string]string{"SIGNING_KEY_FILE": "/nonexistent/key.pem"},
+			`SIGNING_KEY_FILE=\"/nonexistent/key.pem\": assertion: read signing key: open /nonexistent/key.pem: no such file or directory`},
+		{"data dir is a file", map[string]string{"DATA_DIR": notADir},
+			`the signing key in DATA_DIR=\"` + notADir + `\": assertion: read signing key: open ` + notADir + `/signing_key.pem: not a directory; make DATA_DIR a directory the gateway can write`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			env := map[string]string{
+				"OIDC_ISSUER": "http://127.0.0.1:9", "OIDC_CLIENT_ID": "wandb", "UPSTREAM_URL": "http://127.0.0.1:9",
+				"PUBLIC_URL": "http://127.0.0.1:4180", "COOKIE_SECRET": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+				"LISTEN_ADDR": "127.0.0.1:4180", "OPS_ADDR": "127.0.0.1:9090",
+			}
+			maps.Copy(env, c.env)
+			setEnv(t, env)
+			// The gateway stops before it listens; were it to start, it stops here.
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			var stdout, stderr bytes.Buffer
+			code := run(ctx, []string{"serve"}, &stdout, &stderr)
+			if code != 1 || !strings.Contains(stdout.String(), c.want) {
+				t.Errorf("got exit code %d and output:\n%s%s\nwant 1 and %s", code, stdout.String(), stderr.String(), c.want)
 			}
 		})
 	}

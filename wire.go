@@ -221,12 +221,11 @@ func newSigner(cfg config.Config) (*assertion.Signer, error) {
 	var key, previous jwk.Key
 	var err error
 	if cfg.SigningKeyFile != "" {
-		key, err = assertion.LoadKeyFile(cfg.SigningKeyFile)
-	} else {
-		key, err = assertion.LoadOrCreateKey(cfg.DataDir)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("signing key: %w", err)
+		if key, err = assertion.LoadKeyFile(cfg.SigningKeyFile); err != nil {
+			return nil, fmt.Errorf("SIGNING_KEY_FILE=%q: %w", cfg.SigningKeyFile, err)
+		}
+	} else if key, err = assertion.LoadOrCreateKey(cfg.DataDir); err != nil {
+		return nil, fmt.Errorf("the signing key in DATA_DIR=%q: %w; make DATA_DIR a directory the gateway can write (shared by all replicas), or set SIGNING_KEY_FILE", cfg.DataDir, err)
 	}
 	if cfg.SigningKeyPreviousFile != "" {
 		if previous, err = assertion.LoadKeyFile(cfg.SigningKeyPreviousFile); err != nil {
