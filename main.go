@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -35,6 +36,19 @@ const logFlushInterval = 100 * time.Millisecond
 // gateway's live heap is small, so Go's default of 100 collects many times a second
 // under load. 200 halves that work for a few MiB of memory (bench/README.md).
 const gcPercent = 200
+
+// checkGOGC reports a GOGC the Go runtime would ignore without a word, collecting
+// at 100 instead of what the operator meant (or ssogate's 200).
+func checkGOGC(lookup func(string) (string, bool)) error {
+	v, _ := lookup("GOGC")
+	if v == "" || v == "off" {
+		return nil
+	}
+	if _, err := strconv.ParseInt(v, 10, 32); err != nil {
+		return fmt.Errorf("GOGC=%q: must be a whole number, the percentage the heap may grow between collections (ssogate's default is %d), or off", v, gcPercent)
+	}
+	return nil
+}
 
 // version is stamped at build time with -ldflags "-X main.version=…".
 var version = "dev"
@@ -77,7 +91,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprint(stdout, config.Usage())
 		return 0
 	}
-	if err = errors.Join(err, tracing.Check(os.LookupEnv), checkStoreURLs(cfg, err)); err != nil {
+	if err = errors.Join(err, tracing.Check(os.LookupEnv), checkStoreURLs(cfg, err), checkGOGC(os.LookupEnv)); err != nil {
 		fmt.Fprintf(stderr, "ssogate: the configuration has problems; nothing was started:\n%s\n", indent(err.Error()))
 		return 2
 	}
@@ -100,7 +114,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			logger.Warn("tracing: exporting the last spans failed", "error", err.Error())
 		}
 	}()
-	if _, set := os.LookupEnv("GOGC"); !set {
+	if v, _ := os.LookupEnv("GOGC"); v == "" {
 		debug.SetGCPercent(gcPercent)
 	}
 	// Without GOMEMLIMIT, a soft limit bounds the garbage GOGC=200 lets pile up when

@@ -205,6 +205,26 @@ func TestSigningKeyProblemsNameTheSetting(t *testing.T) {
 	}
 }
 
+// TestCheckGOGC: the Go runtime reads a GOGC it cannot parse as 100 and says
+// nothing; the gateway refuses it with the configuration's problems.
+func TestCheckGOGC(t *testing.T) {
+	for _, v := range []string{"", "off", "200", "50", "-1"} {
+		if err := checkGOGC(func(string) (string, bool) { return v, true }); err != nil {
+			t.Errorf("GOGC=%q: %v, want accepted", v, err)
+		}
+	}
+	for _, v := range []string{"abc", "200%", "1e3", "99999999999"} {
+		err := checkGOGC(func(string) (string, bool) { return v, true })
+		if want := `GOGC="` + v + `": must be a whole number`; err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("GOGC=%q: %v, want %s…", v, err, want)
+		}
+	}
+	setEnv(t, map[string]string{"GOGC": "lots"})
+	if code, stdout, stderr := runArgs(t, "serve"); code != 2 || stdout != "" || !strings.Contains(stderr, `GOGC="lots"`) {
+		t.Errorf("serve with GOGC=lots: exit code %d, stdout %q, stderr:\n%s\nwant 2 and the problem", code, stdout, stderr)
+	}
+}
+
 // newIdP serves a testidp with opts (Issuer filled in) until the test ends.
 func newIdP(t *testing.T, opts testidp.Options) *testidp.Provider {
 	t.Helper()

@@ -3,6 +3,7 @@ package tracing
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,6 +41,13 @@ func wanted(lookupEnv func(string) (string, bool)) (bool, error) {
 	default:
 		errs = append(errs, fmt.Errorf("%s=%q: ssogate exports traces with OTLP over HTTP only: use otlp (the default with an endpoint set) or none", envExporter, get(envExporter)))
 	}
+	for _, name := range []string{envTracesEndpoint, envEndpoint} {
+		if v := get(name); v != "" {
+			if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				errs = append(errs, fmt.Errorf("%s=%q: must be the http:// or https:// URL of the collector's OTLP/HTTP port, e.g. http://otel-collector:4318", name, redacted(v, u)))
+			}
+		}
+	}
 	for _, name := range []string{envTracesProtocol, envProtocol} {
 		if p := get(name); p != "" && p != "http/protobuf" {
 			errs = append(errs, fmt.Errorf("%s=%q: ssogate exports OTLP over HTTP with protobuf: use http/protobuf or leave it unset (point the endpoint at the collector's HTTP port, usually 4318)", name, p))
@@ -58,4 +66,16 @@ func wanted(lookupEnv func(string) (string, bool)) (bool, error) {
 	disabled := strings.EqualFold(get(envSDKDisabled), "true")
 	on := (get(envEndpoint) != "" || get(envTracesEndpoint) != "") && exporter != "none" && !disabled
 	return on, errors.Join(errs...)
+}
+
+// redacted shows an endpoint v (parsed as u, nil when it did not parse) without a
+// password it may carry.
+func redacted(v string, u *url.URL) string {
+	switch {
+	case u != nil:
+		return u.Redacted()
+	case strings.Contains(v, "@"):
+		return "(not shown: it may hold a password)"
+	}
+	return v
 }

@@ -54,6 +54,24 @@ func TestWantedReportsEveryProblemByName(t *testing.T) {
 	}
 }
 
+// TestWantedRefusesEndpointsThatAreNotURLs: the exporter would take a bare host or
+// another scheme and fail at every export; they are refused at start-up instead.
+func TestWantedRefusesEndpointsThatAreNotURLs(t *testing.T) {
+	for _, tc := range []struct{ name, value, shown string }{
+		{envEndpoint, "otel-collector:4318", "otel-collector:4318"},
+		{envEndpoint, "nonsense", "nonsense"},
+		{envTracesEndpoint, "grpc://collector:4317", "grpc://collector:4317"},
+		{envEndpoint, "https://user:hunter2@collector/%zz", "(not shown: it may hold a password)"},
+		{envTracesEndpoint, "http:///v1/traces", "http:///v1/traces"},
+	} {
+		_, err := wanted(env(map[string]string{tc.name: tc.value}))
+		want := tc.name + `="` + tc.shown + `": must be the http:// or https:// URL of the collector's OTLP/HTTP port`
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("%s=%s: got %v, want %s", tc.name, tc.value, err, want)
+		}
+	}
+}
+
 func TestOffIsNil(t *testing.T) {
 	tr, err := Setup(t.Context(), env(nil), "test")
 	if err != nil || tr != nil || tr.On() {
