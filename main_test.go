@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -222,6 +225,51 @@ func TestCheckGOGC(t *testing.T) {
 	setEnv(t, map[string]string{"GOGC": "lots"})
 	if code, stdout, stderr := runArgs(t, "serve"); code != 2 || stdout != "" || !strings.Contains(stderr, `GOGC="lots"`) {
 		t.Errorf("serve with GOGC=lots: exit code %d, stdout %q, stderr:\n%s\nwant 2 and the problem", code, stdout, stderr)
+	}
+}
+
+// TestRisksAreLoggedAtStart: a setting that works but leaves the gateway exposed
+// does not stop it; it is a warning once the gateway has started.
+func TestRisksAreLoggedAtStart(t *testing.T) {
+	setEnv(t, map[string]string{
+		"OIDC_ISSUER": "http://127.0.0.1:9", "OIDC_CLIENT_ID": "wandb", "UPSTREAM_URL": "http://127.0.0.1:9",
+		"PUBLIC_URL": "http://127.0.0.1:4180", "COOKIE_SECRET": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+		"LISTEN_ADDR": "127.0.0.1:0", "OPS_ADDR": "127.0.0.2:0", "TRUSTED_PROXIES": "10.0.0.0/8,0.0.0.0/0",
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	out, outWriter := io.Pipe()
+	var stderr bytes.Buffer
+	code := make(chan int, 1)
+	go func() {
+		code <- run(ctx, []string{"serve"}, outWriter, &stderr)
+		outWriter.Close()
+	}()
+	var started bool
+	var risk map[string]any
+	lines := bufio.NewScanner(out)
+	for lines.Scan() {
+		var rec map[string]any
+		if json.Unmarshal(lines.Bytes(), &rec) != nil {
+			continue
+		}
+		switch rec["msg"] {
+		case "ssogate started":
+			started = true
+		case "setting leaves the gateway exposed":
+			risk = rec
+			cancel() // seen: stop the gateway
+		}
+	}
+	if c := <-code; c != 0 {
+		t.Errorf("serve exited with %d, want 0 after its context ended; stderr:\n%s", c, stderr.String())
+	}
+	if !started || risk == nil {
+		t.Fatalf("started %v, risk %v: want the start-up line and the warning", started, risk)
+	}
+	if risk["level"] != "WARN" || risk["setting"] != "TRUSTED_PROXIES" || risk["value"] != "0.0.0.0/0" ||
+		!strings.HasPrefix(risk["risk"].(string), "trusts every address") {
+		t.Errorf("warning %v, want level WARN, setting TRUSTED_PROXIES, value 0.0.0.0/0 and the risk", risk)
 	}
 }
 

@@ -66,6 +66,9 @@ func serve(ctx context.Context, cfg config.Config, load func(config.Saved) (conf
 		"issuer", cfg.Issuer, "client_id", cfg.ClientID, "auth_method", cfg.AuthMethod,
 		"upstream", upstreamText(cfg), "public_url", urlText(cfg.PublicURL), "session_store", storeName(cfg.SessionStore),
 		"revocation_store", storeName(cfg.RevocationStore), "local_restore", cfg.LocalRestore, "tracing", tr.On())
+	for _, r := range cfg.Risks() {
+		logger.Warn("setting leaves the gateway exposed", "setting", r.Name, "value", r.Value, "risk", r.Problem)
+	}
 	if g.restore != nil {
 		announceRestore(ctx, cfg, g, logger, stderr, publicLn.Addr())
 	}

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"golang.org/x/net/publicsuffix"
 )
 
 // Problem texts shared by parsing and validation.
@@ -131,6 +133,13 @@ func (c Config) checkSSO() []*SettingError {
 			ps = append(ps, &SettingError{Name: "ROLE_MAP", Value: showRoleMap(c.RoleMap), Problem: fmt.Sprintf("the role %q of group %q %s", r, g, roleProblem)})
 		}
 	}
+	for _, d := range c.AllowedEmailDomains {
+		// A wildcard or an address matches no email's domain: nobody could sign in.
+		if strings.ContainsAny(d, "*@/: ") {
+			ps = append(ps, &SettingError{Name: "ALLOWED_EMAIL_DOMAINS", Value: strings.Join(c.AllowedEmailDomains, ","),
+				Problem: fmt.Sprintf("%q is not a domain: list the exact domains after the @, e.g. example.com,example.org (no wildcards; leave it empty to allow every domain)", d)})
+		}
+	}
 	return ps
 }
 
@@ -184,6 +193,9 @@ func (c Config) checkServing() []*SettingError {
 	if c.ListenAddr != "" && c.ListenAddr == c.OpsAddr {
 		ps = append(ps, &SettingError{Name: "OPS_ADDR", Value: c.OpsAddr, Problem: "must differ from LISTEN_ADDR"})
 	}
+	if p := c.upstreamLoop(); p != "" {
+		ps = append(ps, &SettingError{Name: "UPSTREAM_URL", Value: showURL(c.UpstreamURL), Problem: p})
+	}
 	if c.TLSCertFile != "" && c.TLSKeyFile == "" {
 		ps = append(ps, &SettingError{Name: "TLS_KEY_FILE", Problem: "is not set but TLS_CERT_FILE is: set both to serve HTTPS, or neither"})
 	}
@@ -194,9 +206,13 @@ func (c Config) checkServing() []*SettingError {
 		ps = append(ps, &SettingError{Name: "DEFAULT_ROLE", Value: c.DefaultRole, Problem: roleProblem})
 	}
 	for _, d := range c.AllowedRedirectDomains {
-		if strings.ContainsAny(d, "/:*@ ") {
+		switch {
+		case strings.ContainsAny(d, "/:*@ "):
 			ps = append(ps, &SettingError{Name: "ALLOWED_REDIRECT_DOMAINS", Value: strings.Join(c.AllowedRedirectDomains, ","),
 				Problem: fmt.Sprintf("%q must be a host name or a .suffix (for *.example.com write .example.com), without scheme, port or path", d)})
+		case strings.HasPrefix(d, ".") && isPublicSuffix(d[1:]):
+			ps = append(ps, &SettingError{Name: "ALLOWED_REDIRECT_DOMAINS", Value: strings.Join(c.AllowedRedirectDomains, ","),
+				Problem: fmt.Sprintf("%q would let sign-in and logout send browsers to any site under %s, which anyone can register: name your own domain, e.g. .example%s", d, d, d)})
 		}
 	}
 	if c.LogoutURL != "" {
@@ -214,6 +230,42 @@ func (c Config) checkServing() []*SettingError {
 		ps = append(ps, &SettingError{Name: "DATA_DIR", Problem: "must not be empty: set it to a writable directory, e.g. ./data"})
 	}
 	return ps
+}
+
+// isPublicSuffix reports whether domain is one under which anyone can register a
+// name: a top-level domain (com, io) or a listed suffix (co.uk, github.io). A
+// single label the list does not know (internal, corp, local) is a private
+// network's name, not a public suffix.
+func isPublicSuffix(domain string) bool {
+	domain = strings.TrimSuffix(strings.ToLower(domain), ".")
+	suffix, icann := publicsuffix.PublicSuffix(domain)
+	return suffix == domain && (icann || strings.Contains(domain, "."))
+}
+
+// upstreamLoop says why UPSTREAM_URL points at the gateway's own LISTEN_ADDR, or "":
+// every request it lets through would come back to it, and a public path or an API
+// key would go round until the connections run out.
+func (c Config) upstreamLoop() string {
+	u := c.UpstreamURL
+	if u == nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return ""
+	}
+	listenHost, listenPort, err := net.SplitHostPort(c.ListenAddr)
+	if err != nil {
+		return ""
+	}
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	host := u.Hostname()
+	anyAddr := listenHost == "" || listenHost == "0.0.0.0" || listenHost == "::"
+	same := strings.EqualFold(host, listenHost) || anyAddr && isLoopback(host) ||
+		strings.EqualFold(host, "localhost") && (listenHost == "127.0.0.1" || listenHost == "::1")
+	if port != listenPort || !same {
+		return ""
+	}
+	return "is the gateway's own LISTEN_ADDR (" + c.ListenAddr + "), so requests would come back to the gateway: set it to the application's address, e.g. http://wandb:8080"
 }
 
 // validUpstream reports whether u is an http(s) URL with a host or a unix socket path.

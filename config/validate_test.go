@@ -110,6 +110,30 @@ func TestValidate(t *testing.T) {
 		{"revocation store beside redis sessions", func(c *Config) {
 			c.SessionStore, c.RevocationStore = "redis://redis:6379/0", "redis://:pw@redis:6379/1"
 		}, []string{`REVOCATION_STORE="redis://:xxxxx@redis:6379/1": is only for SESSION_STORE=cookie: with a Redis session store, logouts already end sessions on every replica; remove REVOCATION_STORE`}},
+		{"redirect to a top-level domain", func(c *Config) { c.AllowedRedirectDomains = []string{".example.com", ".com"} },
+			[]string{`ALLOWED_REDIRECT_DOMAINS=".example.com,.com": ".com" would let sign-in and logout send browsers to any site under .com, which anyone can register: name your own domain, e.g. .example.com`}},
+		{"redirect to public suffixes", func(c *Config) { c.AllowedRedirectDomains = []string{".CO.UK", ".github.io."} },
+			[]string{
+				`ALLOWED_REDIRECT_DOMAINS=".CO.UK,.github.io.": ".CO.UK" would let sign-in and logout send browsers to any site under .CO.UK, which anyone can register: name your own domain, e.g. .example.CO.UK`,
+				`ALLOWED_REDIRECT_DOMAINS=".CO.UK,.github.io.": ".github.io." would let sign-in and logout send browsers to any site under .github.io., which anyone can register: name your own domain, e.g. .example.github.io.`}},
+		{"redirect to private names", func(c *Config) {
+			c.AllowedRedirectDomains = []string{".corp", ".cluster.local", ".example.co.uk", "com", "wandb.example.com"}
+		}, nil},
+		{"email domains", func(c *Config) { c.AllowedEmailDomains = []string{"example.com", "Example.ORG"} }, nil},
+		{"email wildcard and address", func(c *Config) { c.AllowedEmailDomains = []string{"*.example.com", "bob@example.org"} },
+			[]string{
+				`ALLOWED_EMAIL_DOMAINS="*.example.com,bob@example.org": "*.example.com" is not a domain: list the exact domains after the @, e.g. example.com,example.org (no wildcards; leave it empty to allow every domain)`,
+				`ALLOWED_EMAIL_DOMAINS="*.example.com,bob@example.org": "bob@example.org" is not a domain: list the exact domains after the @, e.g. example.com,example.org (no wildcards; leave it empty to allow every domain)`}},
+		{"upstream is the listener", func(c *Config) { c.UpstreamURL = mustURL("http://127.0.0.1:4180") },
+			[]string{`UPSTREAM_URL="http://127.0.0.1:4180": is the gateway's own LISTEN_ADDR (:4180), so requests would come back to the gateway: set it to the application's address, e.g. http://wandb:8080`}},
+		{"upstream is the listener by name", func(c *Config) {
+			c.ListenAddr, c.UpstreamURL = "127.0.0.1:8080", mustURL("http://LOCALHOST:8080/base")
+		}, []string{`UPSTREAM_URL="http://LOCALHOST:8080/base": is the gateway's own LISTEN_ADDR (127.0.0.1:8080), so requests would come back to the gateway: set it to the application's address, e.g. http://wandb:8080`}},
+		{"upstream on port 80", func(c *Config) { c.ListenAddr, c.UpstreamURL = "0.0.0.0:80", mustURL("http://[::1]") },
+			[]string{`UPSTREAM_URL="http://[::1]": is the gateway's own LISTEN_ADDR (0.0.0.0:80), so requests would come back to the gateway: set it to the application's address, e.g. http://wandb:8080`}},
+		{"upstream elsewhere", func(c *Config) { c.ListenAddr, c.UpstreamURL = "127.0.0.1:4180", mustURL("http://127.0.0.2:4180") }, nil},
+		{"upstream on another port", func(c *Config) { c.UpstreamURL = mustURL("http://localhost:8080") }, nil},
+		{"upstream of the same port elsewhere", func(c *Config) { c.UpstreamURL = mustURL("http://wandb:4180") }, nil},
 		{"idle timeout", func(c *Config) { c.SessionIdleTimeout = 30 * time.Minute }, nil},
 		{"idle timeout too short", func(c *Config) { c.SessionIdleTimeout = time.Minute },
 			[]string{`SESSION_IDLE_TIMEOUT="1m": must be 0 (off) or at least 2m: a session's last use is kept to the minute, e.g. 30m`}},

@@ -1,0 +1,45 @@
+package config
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+)
+
+func TestRisks(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(*Config)
+		want   []string // each risk, as "NAME=value: the start of its text"
+	}{
+		{"defaults", func(*Config) {}, nil},
+		{"ingress ranges", func(c *Config) {
+			c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("fd00::/8")}
+		}, nil},
+		{"every address", func(c *Config) {
+			c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}
+		}, []string{`TRUSTED_PROXIES="0.0.0.0/0": trusts every address: any client`, `TRUSTED_PROXIES="::/0": trusts every address`}},
+		{"plain http to a host", func(c *Config) { c.PublicURL = mustURL("http://wandb.example.com") },
+			[]string{`PUBLIC_URL="http://wandb.example.com": is http:// on a host other than this machine: the session cookie goes without Secure`}},
+		{"plain http on loopback", func(c *Config) { c.PublicURL = mustURL("http://127.0.0.1:4180") }, nil},
+		{"https", func(c *Config) { c.PublicURL = mustURL("https://wandb.example.com") }, nil},
+		{"TLS served by the gateway", func(c *Config) {
+			c.PublicURL, c.TLSCertFile, c.TLSKeyFile = mustURL("http://wandb.example.com"), "/tls.crt", "/tls.key"
+		}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := validConfig()
+			c.PublicURL = mustURL("https://wandb.example.com")
+			tc.change(&c)
+			risks := c.Risks()
+			if len(risks) != len(tc.want) {
+				t.Fatalf("Risks() = %v, want %d: %v", risks, len(tc.want), tc.want)
+			}
+			for i, r := range risks {
+				if !strings.HasPrefix(r.Error(), tc.want[i]) {
+					t.Errorf("risk %d = %q, want it to start %q", i, r.Error(), tc.want[i])
+				}
+			}
+		})
+	}
+}
