@@ -36,6 +36,9 @@ func doctorCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		}
 		fmt.Fprintf(stdout, "%s %s: %s\n", mark, c.ID, c.Detail)
 	}
+	for _, r := range cfg.Risks() {
+		fmt.Fprintf(stdout, "! %s\n", r) // works, but leaves the gateway exposed
+	}
 	if !ok {
 		return 1
 	}

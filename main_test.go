@@ -299,6 +299,8 @@ func TestDoctorCommand(t *testing.T) {
 		{"implicit without form_post", map[string]string{"OIDC_ISSUER": noFormPost.Issuer(), "OIDC_CLIENT_ID": "wandb"}, 1,
 			[]string{"✓ discovery", "✗ auth method", "form_post", "OIDC_AUTH_METHOD=pkce"}, nil},
 		{"no configuration", nil, 1, []string{"✗ configuration", "OIDC_ISSUER", "OIDC_CLIENT_ID"}, []string{"✓"}},
+		{"risky setting", map[string]string{"OIDC_ISSUER": good.Issuer(), "OIDC_CLIENT_ID": "wandb", "TRUSTED_PROXIES": "::/0"}, 0,
+			[]string{"✓ discovery", `! TRUSTED_PROXIES="::/0": trusts every address`}, []string{"✗"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
