@@ -1,5 +1,7 @@
 package config
 
+import "time"
+
 // Risks lists the settings that work but leave the gateway exposed. They are not
 // problems (the configuration can be what the operator means), so the gateway
 // starts and logs each as a warning.
@@ -17,6 +19,11 @@ func (c Config) Risks() []*SettingError {
 		rs = append(rs, &SettingError{Name: "PUBLIC_URL", Value: showURL(u),
 			Problem: "is http:// on a host other than this machine: the session cookie goes without Secure and can be read on the network; " +
 				"serve the gateway over https (an ingress that terminates TLS, or TLS_CERT_FILE) and set PUBLIC_URL to its https:// address"})
+	}
+	if d := c.RefreshInterval; d > 0 && d < time.Minute {
+		rs = append(rs, &SettingError{Name: "REFRESH_INTERVAL", Value: shortDuration(d),
+			Problem: "is under a minute: each signed-in user's requests call the IdP's token endpoint (and Microsoft Graph, for Entra's group overage) " +
+				"that often, which IdPs rate-limit; use minutes, e.g. 15m"})
 	}
 	return rs
 }

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestRisks(t *testing.T) {
@@ -23,6 +24,9 @@ func TestRisks(t *testing.T) {
 			[]string{`PUBLIC_URL="http://wandb.example.com": is http:// on a host other than this machine: the session cookie goes without Secure`}},
 		{"plain http on loopback", func(c *Config) { c.PublicURL = mustURL("http://127.0.0.1:4180") }, nil},
 		{"https", func(c *Config) { c.PublicURL = mustURL("https://wandb.example.com") }, nil},
+		{"refresh every 15 minutes", func(c *Config) { c.RefreshInterval = 15 * time.Minute }, nil},
+		{"refresh every second", func(c *Config) { c.RefreshInterval = time.Second },
+			[]string{`REFRESH_INTERVAL="1s": is under a minute: each signed-in user's requests call the IdP's token endpoint`}},
 		{"TLS served by the gateway", func(c *Config) {
 			c.PublicURL, c.TLSCertFile, c.TLSKeyFile = mustURL("http://wandb.example.com"), "/tls.crt", "/tls.key"
 		}, nil},
