@@ -241,3 +241,20 @@ func TestRevertAsksFirst(t *testing.T) {
 		t.Errorf("with nothing saved the Revert button is not disabled: %q", page)
 	}
 }
+
+// TestSaveWithWildcardEmailDomainIsRefused: a value the configuration refuses is
+// refused on the page too, with the reason, and nothing is saved or applied.
+func TestSaveWithWildcardEmailDomainIsRefused(t *testing.T) {
+	f := newFixture(t, goodEnv(startIdP(t, nil)), nil)
+	rec := f.post(t, "save", map[string]string{"ALLOWED_EMAIL_DOMAINS": "*.example.com"})
+	if rec.Code != http.StatusUnprocessableEntity {
+		t.Errorf("status: got %d, want 422", rec.Code)
+	}
+	if body := rec.Body.String(); !strings.Contains(body, "Not saved") || !strings.Contains(body, "is not a domain: list the exact domains after the @") {
+		t.Errorf("page: want %q and the reason:\n%s", "Not saved", body)
+	}
+	if fileExists(f.dir) || len(f.appliedConfigs()) != 0 {
+		t.Errorf("got settings.json=%v and %d Apply calls, want neither", fileExists(f.dir), len(f.appliedConfigs()))
+	}
+	checkAudit(t, f, "save", "refused", []string{"ALLOWED_EMAIL_DOMAINS"})
+}
