@@ -40,7 +40,7 @@ func TestLoadParsesAtTheEdge(t *testing.T) {
 		{"COOKIE_SECRET", base64.URLEncoding.EncodeToString(key), func(c Config) any { return []byte(c.CookieSecret) }, key},
 		{"COOKIE_SECRET", base64.RawURLEncoding.EncodeToString(key) + "\n", func(c Config) any { return []byte(c.CookieSecret) }, key},
 		{"PUBLIC_URL", "https://wandb.example.com/", func(c Config) any { return c.PublicURL.String() }, "https://wandb.example.com"},
-		{"PUBLIC_URL", "https://example.com/wandb/", func(c Config) any { return c.RedirectURL() }, "https://example.com/wandb/oidc/callback"},
+		{"PUBLIC_URL", "https://wandb.example.com/", func(c Config) any { return c.RedirectURL() }, "https://wandb.example.com/oidc/callback"},
 		{"UPSTREAM_URL", "unix:///run/app.sock", func(c Config) any { return c.UpstreamURL.Path }, "/run/app.sock"},
 		{"SESSION_LENGTH", "36h", func(c Config) any { return c.SessionLength }, 36 * time.Hour},
 		{"REFRESH_INTERVAL", "90s", func(c Config) any { return c.RefreshInterval }, 90 * time.Second},

@@ -14,7 +14,6 @@ func TestRedirectURL(t *testing.T) {
 		{"", ""},
 		{"https://wandb.example.com", "https://wandb.example.com/oidc/callback"},
 		{"https://wandb.example.com/", "https://wandb.example.com/oidc/callback"},
-		{"https://example.com/wandb", "https://example.com/wandb/oidc/callback"},
 		{"http://localhost:4180", "http://localhost:4180/oidc/callback"},
 	}
 	for _, tt := range tests {

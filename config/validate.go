@@ -20,9 +20,12 @@ import (
 const (
 	upstreamProblem = "must be an absolute http(s):// or unix:// URL (for example http://wandb:8080)"
 	publicProblem   = "must be an absolute http(s):// URL without query or fragment (for example https://wandb.mycompany.com)"
-	issuerProblem   = "must be an absolute https:// URL without query or fragment, e.g. https://login.microsoftonline.com/TENANT/v2.0"
-	levelProblem    = "must be debug, info, warn or error"
-	roleProblem     = "must be admin, member or viewer"
+	// The gateway's own paths, its redirects and its cookies are at the root of
+	// the host, so it cannot be served under a path prefix.
+	publicURLPathProblem = "has a path, but the gateway answers at the root of its host (/oidc/… for itself, every other path for the application): give it a host of its own, e.g. https://wandb.mycompany.com"
+	issuerProblem        = "must be an absolute https:// URL without query or fragment, e.g. https://login.microsoftonline.com/TENANT/v2.0"
+	levelProblem         = "must be debug, info, warn or error"
+	roleProblem          = "must be admin, member or viewer"
 )
 
 // Roles a group may map to (the same names as package claims).
@@ -184,6 +187,8 @@ func (c Config) checkServing() []*SettingError {
 	if u := c.PublicURL; u != nil && (u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") ||
 		u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "") {
 		ps = append(ps, &SettingError{Name: "PUBLIC_URL", Value: showURL(u), Problem: publicProblem})
+	} else if u != nil && u.Path != "" && u.Path != "/" {
+		ps = append(ps, &SettingError{Name: "PUBLIC_URL", Value: showURL(u), Problem: publicURLPathProblem})
 	}
 	for _, a := range []struct{ name, addr, eg string }{{"LISTEN_ADDR", c.ListenAddr, ":4180"}, {"OPS_ADDR", c.OpsAddr, ":9180"}} {
 		if _, port, err := net.SplitHostPort(a.addr); err != nil || port == "" {
