@@ -116,6 +116,9 @@ func (g *Gateway) protected(w http.ResponseWriter, r *http.Request) error {
 		return &httperr.HTTPError{Key: "error.auth_only", Status: http.StatusNotFound, Title: "Not found", Code: "auth_only",
 			Message: "This gateway runs in forward-auth mode (no UPSTREAM_URL): only the gateway's own paths (/oidc/login, /oidc/callback, /oidc/auth, /logout, …) are served here. Point your ingress's auth check at /oidc/auth."}
 	}
+	if g.looped(r) {
+		return g.refuseLoop(r)
+	}
 	warnSpoofed(g.opts.Logger, r, spoofHintProxied) // before the gateway puts its own on r
 	if g.public.Match(r.URL.EscapedPath()) {
 		// PUBLIC_PATHS: for anyone, and never with an identity, not even a signed-in

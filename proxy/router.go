@@ -21,6 +21,7 @@ type Gateway struct {
 	origins      *http.CrossOriginProtection // the gateway's own routes' CSRF layer
 	pages        *httperr.Pages
 	public       PublicPaths
+	via          string // the Via entry the gateway adds upstream (loop.go)
 	// routes serves the gateway's own paths; others, every other path (the
 	// upstream's), through the same middleware without the route table.
 	routes, others http.Handler
@@ -33,15 +34,15 @@ func New(opts Options) (*Gateway, error) {
 	}
 	g := &Gateway{opts: opts, states: newReplayGuard(opts.Now, replayGuardMax),
 		jtis: newReplayGuard(opts.Now, replayGuardMax), headers: boundcache.New[sessionHeaders](headerCacheBytes),
-		public: NewPublicPaths(opts.PublicPaths),
-		pages:  &httperr.Pages{Renderer: opts.Renderer, Logger: opts.Logger, Banner: opts.Banner}}
+		public: NewPublicPaths(opts.PublicPaths), via: newVia(),
+		pages: &httperr.Pages{Renderer: opts.Renderer, Logger: opts.Logger, Banner: opts.Banner}}
 	origins, err := newCrossOrigin(opts.PublicURL)
 	if err != nil {
 		return nil, err
 	}
 	g.origins = origins
 	if opts.Upstream != nil {
-		up, err := newUpstream(opts.Upstream, opts.Trusted, opts.Logger, g.pages.Render)
+		up, err := newUpstream(opts.Upstream, opts.Trusted, g.via, opts.Logger, g.pages.Render)
 		if err != nil {
 			return nil, err
 		}

@@ -19,10 +19,11 @@ import (
 	"github.com/ssogate/ssogate/internal/tracing"
 )
 
-// newUpstream returns the reverse proxy to target (http, https or unix:///path).
+// newUpstream returns the reverse proxy to target (http, https or unix:///path),
+// which adds via to each request's Via header.
 // Bodies stream both ways (never buffered), upgrades (websockets) and server-sent
 // events pass through, and the client's identity headers never reach the upstream.
-func newUpstream(target *url.URL, trusted []netip.Prefix, logger *slog.Logger, onError func(http.ResponseWriter, *http.Request, error)) (http.Handler, error) {
+func newUpstream(target *url.URL, trusted []netip.Prefix, via string, logger *slog.Logger, onError func(http.ResponseWriter, *http.Request, error)) (http.Handler, error) {
 	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
 	transport := &http.Transport{
 		Proxy:                 nil, // never route upstream traffic through HTTP_PROXY
@@ -35,6 +36,7 @@ func newUpstream(target *url.URL, trusted []netip.Prefix, logger *slog.Logger, o
 		ExpectContinueTimeout: time.Second,
 	}
 	dest := *target
+	viaOnly := []string{via}
 	switch target.Scheme {
 	case "http", "https":
 	case "unix":
@@ -71,6 +73,11 @@ func newUpstream(target *url.URL, trusted []netip.Prefix, logger *slog.Logger, o
 			}
 			stripIdentityHeaders(pr.Out.Header)
 			stripGatewayCookies(pr.Out.Header)
+			if prior := pr.Out.Header["Via"]; prior != nil {
+				pr.Out.Header["Via"] = append(prior[:len(prior):len(prior)], via)
+			} else {
+				pr.Out.Header["Via"] = viaOnly // shared, never changed: no allocation
+			}
 			traceCtx := pr.In.Context()
 			if info := requestInfoFrom(pr.In.Context()); info != nil {
 				for k, v := range info.upstream {

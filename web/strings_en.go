@@ -39,6 +39,8 @@ func englishStrings() map[string]string {
 		"error.store_unavailable.message":    "The session store cannot be reached right now. Please try again in a moment.",
 		"error.upstream_unavailable.title":   "The application is not responding",
 		"error.upstream_unavailable.message": "The gateway could not reach the application behind it. Please try again in a moment.",
+		"error.upstream_loop.title":          "The gateway is misconfigured",
+		"error.upstream_loop.message":        "The gateway's address for the application leads back to the gateway itself. Please tell the administrator.",
 
 		"error.form_expired.title":         "Form expired",
 		"error.cross_origin.title":         "Request refused",

@@ -37,6 +37,8 @@ func koreanStrings() map[string]string {
 		"error.store_unavailable.message":    "지금은 세션 저장소에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요.",
 		"error.upstream_unavailable.title":   "애플리케이션이 응답하지 않습니다",
 		"error.upstream_unavailable.message": "게이트웨이가 뒤에 있는 애플리케이션에 연결하지 못했습니다. 잠시 후 다시 시도해 주세요.",
+		"error.upstream_loop.title":          "게이트웨이 설정이 잘못되었습니다",
+		"error.upstream_loop.message":        "게이트웨이에 설정된 애플리케이션 주소가 게이트웨이 자신을 가리킵니다. 관리자에게 알려 주세요.",
 
 		"error.form_expired.title":         "양식이 만료되었습니다",
 		"error.cross_origin.title":         "요청이 거부되었습니다",
