@@ -85,6 +85,9 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, id 
 		PostLogoutURI: publicBase(v.cfg, r) + "/",
 		ConfirmRevert: v.confirmRevert,
 	}
+	for _, risk := range v.cfg.Risks() {
+		page.Risks = append(page.Risks, web.Risk{Setting: risk.Name, Value: risk.Value, Text: risk.Problem})
+	}
 	if page.Error == "" && v.cfg.SavedError != nil {
 		page.Error = "The saved settings were not applied at start: " + v.cfg.SavedError.Error()
 	}

@@ -113,3 +113,24 @@ func TestUnknownAction(t *testing.T) {
 		t.Errorf("unknown action: got %d, want 400", rec.Code)
 	}
 }
+
+// TestShowsRisks: the settings that work but leave the gateway exposed, which the
+// start-up log warns of, are listed on the page; with none, there is no such list.
+func TestShowsRisks(t *testing.T) {
+	env := goodEnv(startIdP(t, nil))
+	f := newFixture(t, env, nil)
+	if body := f.get(t, &admin).Body.String(); strings.Contains(body, `id="risks-h"`) {
+		t.Errorf("the page lists risks without any:\n%s", body)
+	}
+	env = goodEnv(startIdP(t, nil))
+	env["TRUSTED_PROXIES"] = "0.0.0.0/0"
+	env["REFRESH_INTERVAL"] = "5s"
+	f = newFixture(t, env, nil)
+	body := f.get(t, &admin).Body.String()
+	for _, want := range []string{`id="risks-h"`, "Settings that leave the gateway exposed",
+		"<code>TRUSTED_PROXIES=0.0.0.0/0</code>", "trusts every address", "<code>REFRESH_INTERVAL=5s</code>"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the page lacks %q:\n%s", want, body)
+		}
+	}
+}

@@ -115,6 +115,8 @@ func englishStrings() map[string]string {
 		"sessions.revoke_help_cookie":          "The name goes on the revocation list as a subject (sub), a username (exact case) and an email (any case).",
 		"sessions.revoke":                      "Sign out everywhere",
 		"settings.sessions_link":               "Who is signed in, and signing a user out everywhere",
+		"settings.risks_heading":               "Settings that leave the gateway exposed",
+		"settings.risks_help":                  "They work, but weaken the gateway. They come from the environment: change them there, then restart.",
 		"settings.title":                       "Settings",
 		"settings.heading":                     "Single sign-on settings",
 		"settings.signed_in_as":                "Signed in as <strong>{user}</strong>.",

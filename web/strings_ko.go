@@ -113,6 +113,8 @@ func koreanStrings() map[string]string {
 		"sessions.revoke_help_cookie":          "입력한 값이 subject(sub), 사용자 이름(대소문자 구분), 이메일(대소문자 무시)로 폐기 목록에 추가됩니다.",
 		"sessions.revoke":                      "모든 곳에서 로그아웃",
 		"settings.sessions_link":               "로그인한 사용자 보기 및 모든 곳에서 로그아웃",
+		"settings.risks_heading":               "게이트웨이를 위험하게 만드는 설정",
+		"settings.risks_help":                  "동작은 하지만 게이트웨이의 보안을 약하게 합니다. 환경 변수에서 온 값이므로 그곳에서 고친 뒤 다시 시작하세요.",
 		"settings.title":                       "설정",
 		"settings.heading":                     "SSO 설정",
 		"settings.signed_in_as":                "<strong>{user}</strong> 계정으로 로그인됨.",

@@ -306,6 +306,14 @@ type SettingsPage struct {
 	PostLogoutURI string
 	CanRevert     bool // there are saved settings to revert; the button is disabled otherwise
 	ConfirmRevert bool // ask "revert to environment?" before doing it
+	// Risks are the settings that work but leave the gateway exposed (the warnings
+	// of the start-up log), in English as the log has them.
+	Risks []Risk
+}
+
+// Risk is one setting that leaves the gateway exposed: its name, its value and why.
+type Risk struct {
+	Setting, Value, Text string
 }
 
 // FieldGroup is a titled group of settings: Key is "provider", "claims" or "access"

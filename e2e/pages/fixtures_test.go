@@ -57,6 +57,10 @@ func settingsShot(banner string) web.SettingsPage {
 		User: "admin", CSRFToken: "x", Banner: banner, CanRevert: true,
 		Error:       "settings.msg.failed",
 		RedirectURI: "https://wandb.mycompany.com/oidc/callback", PostLogoutURI: "https://wandb.mycompany.com/",
+		Risks: []web.Risk{{Setting: "TRUSTED_PROXIES", Value: "0.0.0.0/0",
+			Text: "trusts every address: any client that reaches the gateway directly can set X-Forwarded-For, -Host, -Proto and -Uri " +
+				"(the client IP in the logs, the return URL after sign-in); list your ingress's addresses or ranges instead, " +
+				"or make sure only the ingress can reach LISTEN_ADDR"}},
 		Checks: []web.Check{
 			{ID: "config", Name: "Configuration valid", OK: true, Detail: "the settings are complete and well-formed"},
 			{ID: "discovery", Name: "Discovery document reachable", DetailKey: "check.err.refused",
