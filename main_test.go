@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssogate/ssogate/internal/testenv"
 	"github.com/ssogate/ssogate/internal/testidp"
 	"github.com/ssogate/ssogate/internal/testidp/idptest"
 )
@@ -285,6 +286,7 @@ func newIdP(t *testing.T, opts testidp.Options) *testidp.Provider {
 func TestDoctorCommand(t *testing.T) {
 	good := newIdP(t, testidp.Options{})
 	noFormPost := newIdP(t, testidp.Options{ResponseModes: []string{"query", "fragment"}})
+	redis := testenv.StartRedis(t)
 	cases := []struct {
 		name     string
 		env      map[string]string
@@ -292,6 +294,12 @@ func TestDoctorCommand(t *testing.T) {
 		want     []string
 		wantNot  []string
 	}{
+		{"redis answers", map[string]string{"OIDC_ISSUER": good.Issuer(), "OIDC_CLIENT_ID": "wandb", "SESSION_STORE": redis.URL()}, 0,
+			[]string{"✓ discovery", `✓ session store: SESSION_STORE="` + redis.URL() + `" answers`}, []string{"✗", "revocation store"}},
+		{"redis does not answer", map[string]string{"OIDC_ISSUER": good.Issuer(), "OIDC_CLIENT_ID": "wandb",
+			"REVOCATION_STORE": "redis://u:hunter2@127.0.0.1:9/1"}, 1,
+			[]string{"✓ discovery", `✗ revocation store: REVOCATION_STORE="redis://u:xxxxx@127.0.0.1:9/1" does not answer:`, "connection refused", "check the address"},
+			[]string{"hunter2", "session store"}},
 		{"good pkce", map[string]string{"OIDC_ISSUER": good.Issuer(), "OIDC_CLIENT_ID": "wandb", "OIDC_AUTH_METHOD": "pkce"}, 0,
 			[]string{"✓ discovery", "✓ auth method", "✓ signing keys", "✓ clock"}, []string{"✗"}},
 		{"good implicit", map[string]string{"OIDC_ISSUER": good.Issuer(), "OIDC_CLIENT_ID": "wandb"}, 0,
