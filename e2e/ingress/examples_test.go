@@ -40,19 +40,25 @@ type ingressAddrs struct {
 	upstream string // host:port of the application
 }
 
-// startNginx renders deploy/nginx/ssogate.conf.template with a, includes it from a minimal
-// nginx.conf whose pid, logs and temporary files live in t.TempDir(), and runs nginx in
-// the foreground until the test ends.
+// startNginx runs nginx with deploy/nginx/ssogate.conf.template rendered with a.
 func startNginx(t *testing.T, a ingressAddrs) *server {
 	t.Helper()
-	requireBinary(t, nginxPath, "nginx-light")
-	dir := t.TempDir()
 	tmpl, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "deploy", "nginx", "ssogate.conf.template"))
 	if err != nil {
 		t.Fatalf("read the nginx example: %v", err)
 	}
 	site := renderEnvsubst(t, string(tmpl), map[string]string{
 		"LISTEN": a.listen, "SSOGATE_ADDR": a.gateway, "UPSTREAM_ADDR": a.upstream})
+	return runNginx(t, site, a.listen)
+}
+
+// runNginx runs nginx with site (its server blocks) included from a minimal nginx.conf
+// whose pid, logs and temporary files live in t.TempDir(), in the foreground until the
+// test ends, and waits until it listens on listen.
+func runNginx(t *testing.T, site, listen string) *server {
+	t.Helper()
+	requireBinary(t, nginxPath, "nginx-light")
+	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "ssogate.conf"), site)
 
 	var main strings.Builder
@@ -71,7 +77,7 @@ func startNginx(t *testing.T, a ingressAddrs) *server {
 	writeFile(t, conf, main.String())
 
 	cmd := exec.Command(nginxPath, "-p", dir, "-c", conf, "-e", filepath.Join(dir, "error.log"))
-	s := startServer(t, "nginx", cmd, a.listen)
+	s := startServer(t, "nginx", cmd, listen)
 	s.logFile = filepath.Join(dir, "error.log")
 	return s
 }
