@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/ssogate/ssogate/config"
@@ -38,12 +41,11 @@ func doctorCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		}
 		fmt.Fprintf(stdout, "%s %s: %s\n", mark, c.ID, c.Detail)
 	}
-	for _, c := range checkStores(ctx, cfg) {
-		mark := "✓"
+	for _, c := range append(checkUpstream(ctx, cfg), checkStores(ctx, cfg)...) {
 		if c.err != nil {
-			mark, ok = "✗", false
+			ok = false
 		}
-		fmt.Fprintf(stdout, "%s %s: %s\n", mark, c.name, c.detail())
+		fmt.Fprintln(stdout, c.line())
 	}
 	for _, r := range cfg.Risks() {
 		fmt.Fprintf(stdout, "! %s\n", r) // works, but leaves the gateway exposed
@@ -54,26 +56,64 @@ func doctorCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	return 0
 }
 
-// storeCheck is whether the Redis a store setting names answered.
-type storeCheck struct {
-	name, setting, url string
-	err                error
+// reach is a check that the gateway reaches something besides the IdP.
+type reach struct {
+	name   string // "upstream", "session store", "revocation store"
+	target string // NAME="value", any password hidden
+	answer string // what answered, when it did ("HTTP 200")
+	err    error
+	fix    string // what to look at when it does not answer
 }
 
-func (c storeCheck) detail() string {
+func (c reach) line() string {
 	if c.err != nil {
-		return fmt.Sprintf("%s=%q does not answer: %v; check the address, the password and that this machine can reach it (docs/sessions.md)",
-			c.setting, config.ShowURLText(c.url), c.err)
+		return fmt.Sprintf("✗ %s: %s does not answer: %v; %s", c.name, c.target, c.err, c.fix)
 	}
-	return fmt.Sprintf("%s=%q answers", c.setting, config.ShowURLText(c.url))
+	if c.answer != "" {
+		return fmt.Sprintf("✓ %s: %s answers (%s)", c.name, c.target, c.answer)
+	}
+	return fmt.Sprintf("✓ %s: %s answers", c.name, c.target)
+}
+
+// checkUpstream sends GET / to UPSTREAM_URL, without following a redirect: any HTTP
+// answer shows the gateway can reach the application.
+func checkUpstream(ctx context.Context, cfg config.Config) []reach {
+	u := cfg.UpstreamURL
+	if u == nil {
+		return nil // forward-auth only
+	}
+	c := reach{name: "upstream", target: fmt.Sprintf("UPSTREAM_URL=%q", u.Redacted()),
+		fix: "UPSTREAM_URL must be the application's address as this machine reaches it (in Kubernetes, its Service or, as a sidecar, 127.0.0.1 and its port)"}
+	transport := &http.Transport{Proxy: nil}
+	target := *u
+	if u.Scheme == "unix" {
+		socket := u.Path
+		transport.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", socket)
+		}
+		target = url.URL{Scheme: "http", Host: "localhost"}
+	}
+	defer transport.CloseIdleConnections()
+	client := &http.Client{Transport: transport, Timeout: 5 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target.JoinPath("/").String(), nil)
+	if err == nil {
+		var resp *http.Response
+		if resp, err = client.Do(req); err == nil {
+			resp.Body.Close()
+			c.answer = "HTTP " + strconv.Itoa(resp.StatusCode)
+		}
+	}
+	c.err = err
+	return []reach{c}
 }
 
 // checkStores pings the Redis of SESSION_STORE and of REVOCATION_STORE, when they
 // name one, as the gateway's readiness check would.
-func checkStores(ctx context.Context, cfg config.Config) []storeCheck {
-	var out []storeCheck
-	for _, s := range []storeCheck{{name: "session store", setting: "SESSION_STORE", url: cfg.SessionStore},
-		{name: "revocation store", setting: "REVOCATION_STORE", url: cfg.RevocationStore}} {
+func checkStores(ctx context.Context, cfg config.Config) []reach {
+	var out []reach
+	for _, s := range []struct{ name, setting, url string }{{"session store", "SESSION_STORE", cfg.SessionStore},
+		{"revocation store", "REVOCATION_STORE", cfg.RevocationStore}} {
 		if !isRedisURL(s.url) {
 			continue
 		}
@@ -83,8 +123,8 @@ func checkStores(ctx context.Context, cfg config.Config) []storeCheck {
 			err = rv.Ping(ctx)
 			_ = rv.Close()
 		}
-		s.err = err
-		out = append(out, s)
+		out = append(out, reach{name: s.name, target: fmt.Sprintf("%s=%q", s.setting, config.ShowURLText(s.url)), err: err,
+			fix: "check the address, the password and that this machine can reach it (docs/sessions.md)"})
 	}
 	return out
 }

@@ -7,6 +7,9 @@ import (
 	"encoding/json"
 	"io"
 	"maps"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -274,6 +277,25 @@ func TestRisksAreLoggedAtStart(t *testing.T) {
 	}
 }
 
+// unixApp serves an application on a Unix socket until the test ends and returns its
+// UPSTREAM_URL (unix:///PATH).
+func unixApp(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "app-") // a socket's path must fit in 108 bytes
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	ln, err := net.Listen("unix", filepath.Join(dir, "app.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return "unix://" + ln.Addr().String()
+}
+
 // newIdP serves a testidp with opts (Issuer filled in) until the test ends.
 func newIdP(t *testing.T, opts testidp.Options) *testidp.Provider {
 	t.Helper()
@@ -287,6 +309,9 @@ func TestDoctorCommand(t *testing.T) {
 	good := newIdP(t, testidp.Options{})
 	noFormPost := newIdP(t, testidp.Options{ResponseModes: []string{"query", "fragment"}})
 	redis := testenv.StartRedis(t)
+	app := httptest.NewServer(http.RedirectHandler("/login", http.StatusFound))
+	t.Cleanup(app.Close)
+	socketApp := unixApp(t)
 	cases := []struct {
 		name     string
 		env      map[string]string
@@ -294,6 +319,13 @@ func TestDoctorCommand(t *testing.T) {
 		want     []string
 		wantNot  []string
 	}{
+		{"upstream answers", map[string]string{"OIDC_ISSUER": good.Issuer(), "OIDC_CLIENT_ID": "wandb", "UPSTREAM_URL": app.URL}, 0,
+			[]string{"✓ discovery", `✓ upstream: UPSTREAM_URL="` + app.URL + `" answers (HTTP 302)`}, []string{"✗"}},
+		{"upstream on a socket", map[string]string{"OIDC_ISSUER": good.Issuer(), "OIDC_CLIENT_ID": "wandb", "UPSTREAM_URL": socketApp}, 0,
+			[]string{`✓ upstream: UPSTREAM_URL="` + socketApp + `" answers (HTTP 200)`}, []string{"✗"}},
+		{"upstream does not answer", map[string]string{"OIDC_ISSUER": good.Issuer(), "OIDC_CLIENT_ID": "wandb", "UPSTREAM_URL": "http://127.0.0.1:9"}, 1,
+			[]string{"✓ discovery", `✗ upstream: UPSTREAM_URL="http://127.0.0.1:9" does not answer:`, "connection refused",
+				"UPSTREAM_URL must be the application's address as this machine reaches it"}, nil},
 		{"redis answers", map[string]string{"OIDC_ISSUER": good.Issuer(), "OIDC_CLIENT_ID": "wandb", "SESSION_STORE": redis.URL()}, 0,
 			[]string{"✓ discovery", `✓ session store: SESSION_STORE="` + redis.URL() + `" answers`}, []string{"✗", "revocation store"}},
 		{"redis does not answer", map[string]string{"OIDC_ISSUER": good.Issuer(), "OIDC_CLIENT_ID": "wandb",
