@@ -79,7 +79,7 @@ func demoCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 
 `, *method, gatewayURL, demo.APIKey, gatewayURL, env.Issuer, env.Upstream, *opsAddr)
 	load := func(saved config.Saved) (config.Config, error) { return config.LoadWithSaved(nil, lookup, saved) }
-	if err := serve(ctx, cfg, load, nil, logger, stderr); err != nil {
+	if err := serve(ctx, cfg, load, nil, logger, nil, stderr); err != nil {
 		logger.Error("ssogate demo stopped", "error", err.Error())
 		return 1
 	}

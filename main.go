@@ -105,6 +105,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	logOut := logbuf.New(stdout, logFlushInterval)
 	defer logOut.Close()
 	logger := slog.New(logOut.Handler(tr.LogHandler(newLogHandler(cfg, logOut)), proxy.AccessLogMessage))
+	accessLog := newAccessLog(logOut, logger, tr)
 	tr.LogErrors(logger)
 	defer func() {
 		// Spans still buffered are sent before the process ends.
@@ -123,7 +124,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	load := func(saved config.Saved) (config.Config, error) {
 		return config.LoadWithSaved(args, os.LookupEnv, saved)
 	}
-	if err := serve(ctx, cfg, load, tr, logger, stderr); err != nil {
+	if err := serve(ctx, cfg, load, tr, logger, accessLog, stderr); err != nil {
 		logger.Error("ssogate stopped", "error", err.Error())
 		return 1
 	}

@@ -39,7 +39,7 @@ func wireWithCorruptSettings(t *testing.T, env map[string]string) (*gateway, fun
 		t.Fatalf("a corrupt settings.json gave no SavedError")
 	}
 	load := func(s config.Saved) (config.Config, error) { return config.LoadWithSaved(nil, lookup, s) }
-	g, err := wire(cfg, load, nil, slog.New(slog.DiscardHandler)) // tracing off
+	g, err := wire(cfg, load, nil, slog.New(slog.DiscardHandler), nil) // tracing off
 	if err != nil {
 		t.Fatalf("wire: %v", err)
 	}

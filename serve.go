@@ -13,22 +13,25 @@ import (
 
 	"github.com/ssogate/ssogate/config"
 	"github.com/ssogate/ssogate/internal/certreload"
+	"github.com/ssogate/ssogate/internal/logbuf"
 	"github.com/ssogate/ssogate/internal/memlimit"
 	"github.com/ssogate/ssogate/internal/tracing"
+	"github.com/ssogate/ssogate/proxy"
 	"github.com/ssogate/ssogate/restore"
 )
 
 // serve runs the gateway until ctx ends, then drains in-flight requests. load rebuilds
 // the configuration with given saved settings, for the settings page; tr is tracing
 // (nil: off); stderr receives the break-glass password too when logs are JSON.
-func serve(ctx context.Context, cfg config.Config, load func(config.Saved) (config.Config, error), tr *tracing.Tracing, logger *slog.Logger, stderr io.Writer) error {
+func serve(ctx context.Context, cfg config.Config, load func(config.Saved) (config.Config, error), tr *tracing.Tracing,
+	logger *slog.Logger, accessLog func(context.Context, proxy.AccessLine), stderr io.Writer) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if cfg.SavedError != nil {
 		logger.Error("saved settings were NOT applied; running on the environment's settings. Fix or remove the file, or use Revert on /oidc/settings",
 			"error", cfg.SavedError.Error(), "file", config.SavedPath(cfg.DataDir))
 	}
-	g, err := wire(cfg, load, tr, logger)
+	g, err := wire(cfg, load, tr, logger, accessLog)
 	if err != nil {
 		return err
 	}
@@ -144,6 +147,22 @@ func newServer(h http.Handler, logger *slog.Logger) *http.Server {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+}
+
+// newAccessLog queues each access line in out, to be encoded in batches, unless its
+// request is traced: that line is logged at once, with the span's IDs.
+func newAccessLog(out *logbuf.Writer, logger *slog.Logger, tr *tracing.Tracing) func(context.Context, proxy.AccessLine) {
+	h := logger.Handler()
+	q := logbuf.NewQueue(out,
+		func(l proxy.AccessLine) { _ = h.Handle(context.Background(), l.Record()) },
+		func(l proxy.AccessLine) int { return l.Size() })
+	return func(ctx context.Context, l proxy.AccessLine) {
+		if tr.Sampled(ctx) {
+			_ = h.Handle(ctx, l.Record())
+			return
+		}
+		q.Add(l)
 	}
 }
 

@@ -51,7 +51,8 @@ func (g *gateway) Close() error {
 
 // wire builds the gateway's parts from cfg. load rebuilds a configuration with given
 // saved settings on top, for the settings page.
-func wire(cfg config.Config, load func(config.Saved) (config.Config, error), tr *tracing.Tracing, logger *slog.Logger) (*gateway, error) {
+func wire(cfg config.Config, load func(config.Saved) (config.Config, error), tr *tracing.Tracing, logger *slog.Logger,
+	accessLog func(context.Context, proxy.AccessLine)) (*gateway, error) {
 	g := &gateway{idp: newIdPClient()}
 	registry := ops.NewRegistry()
 	g.metrics = ops.NewMetrics(registry)
@@ -97,7 +98,7 @@ func wire(cfg config.Config, load func(config.Saved) (config.Config, error), tr 
 	protector := csrf.New(secure)
 
 	opts := proxy.Options{
-		Sessions: restore.Sessions{Store: stores.store}, Codec: codec, Renderer: renderer, Logger: logger,
+		Sessions: restore.Sessions{Store: stores.store}, Codec: codec, Renderer: renderer, Logger: logger, AccessLog: accessLog,
 		Upstream: cfg.UpstreamURL, PublicURL: cfg.PublicURL, Trusted: cfg.TrustedProxies,
 		AllowedRedirectDomains: cfg.AllowedRedirectDomains, SessionLength: cfg.SessionLength,
 		Secure: secure, APIKeyPassthrough: cfg.APIKeyPassthrough, PublicPaths: cfg.PublicPaths,

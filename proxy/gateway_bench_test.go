@@ -20,6 +20,7 @@ import (
 
 	"github.com/ssogate/ssogate/assertion"
 	"github.com/ssogate/ssogate/claims"
+	"github.com/ssogate/ssogate/internal/logbuf"
 	"github.com/ssogate/ssogate/oidcflow"
 	"github.com/ssogate/ssogate/session"
 	"github.com/ssogate/ssogate/web"
@@ -290,6 +291,17 @@ func BenchmarkProxyCold(b *testing.B) {
 	}
 	b.Run("ssogate", func(b *testing.B) {
 		bg := newBenchGateway(b, 5, true)
+		run(b, bg.gw, bg.request("/"))
+	})
+	b.Run("ssogate-queued-access-line", func(b *testing.B) {
+		// As serve wires it: lines queued, encoded 256 at a time (internal/logbuf).
+		bg := newBenchGateway(b, 5, true)
+		w := logbuf.New(io.Discard, time.Hour)
+		defer w.Close()
+		h := w.Handler(slog.NewJSONHandler(w, nil), AccessLogMessage)
+		q := logbuf.NewQueue(w, func(l AccessLine) { _ = h.Handle(context.Background(), l.Record()) },
+			func(l AccessLine) int { return l.Size() })
+		bg.gw.opts.AccessLog = func(_ context.Context, l AccessLine) { q.Add(l) }
 		run(b, bg.gw, bg.request("/"))
 	})
 	b.Run("ssogate-no-access-line", func(b *testing.B) {

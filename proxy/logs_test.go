@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -153,4 +155,34 @@ func (b *browser) idpCancel(authURL string) callback {
 	}
 	action, form := testenv.ParseForm(b.t, page)
 	return callback{method: http.MethodPost, url: action, form: form}
+}
+
+func TestAccessLogHookTakesTheLine(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	var got []AccessLine
+	f.gw.opts.AccessLog = func(_ context.Context, l AccessLine) { got = append(got, l) }
+	req := httptest.NewRequest(http.MethodGet, "/oidc/userinfo", nil)
+	req.Header.Set("Accept", "application/json")
+	rec := httptest.NewRecorder()
+	f.gw.ServeHTTP(rec, req)
+	if len(got) != 1 {
+		t.Fatalf("the hook got %d lines, want 1", len(got))
+	}
+	l := got[0]
+	if l.RequestID != rec.Header().Get("X-Request-Id") || l.Method != http.MethodGet || l.Path != "/oidc/userinfo" ||
+		l.Status != http.StatusUnauthorized || l.Bytes != rec.Body.Len() || l.ClientIP != "192.0.2.1" || l.Time.IsZero() || l.Duration <= 0 {
+		t.Errorf("line = %+v; want the request's ID, method, path, 401, %d bytes, client IP, time and duration", l, rec.Body.Len())
+	}
+	if n := len(f.logs.records(t, "request")); n != 0 {
+		t.Errorf("%d access lines also went to the logger, want none", n)
+	}
+	// The record is the line the logger would have written.
+	var out strings.Builder
+	_ = slog.NewJSONHandler(&out, nil).Handle(context.Background(), l.Record())
+	for _, want := range []string{`"level":"INFO"`, `"msg":"request"`, `"request_id":"` + l.RequestID + `"`, `"method":"GET"`,
+		`"path":"/oidc/userinfo"`, `"status":401`, `"client_ip":"192.0.2.1"`, `"duration":`, `"bytes":`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the record encodes as %s, missing %s", out.String(), want)
+		}
+	}
 }

@@ -72,26 +72,56 @@ func (g *Gateway) accessLog(next http.Handler) http.Handler {
 	})
 }
 
-// logAccess writes the access line. It hands the record to the handler itself:
-// Logger.LogAttrs would also look up its caller, which no handler of ours prints
-// (about 2 µs a request at 8 connections; bench/README.md).
+// AccessLine is the one log line of a request, for Options.AccessLog.
+type AccessLine struct {
+	Time      time.Time
+	RequestID string
+	Method    string
+	Path      string
+	Status    int
+	Bytes     int
+	Duration  time.Duration
+	ClientIP  string
+}
+
+// Record returns the line as the log record it stands for, with message
+// AccessLogMessage.
+func (l *AccessLine) Record() slog.Record {
+	rec := slog.NewRecord(l.Time, slog.LevelInfo, AccessLogMessage, 0)
+	rec.AddAttrs(
+		slog.String("request_id", l.RequestID),
+		slog.String("method", l.Method),
+		slog.String("path", l.Path),
+		slog.Int("status", l.Status),
+		slog.Int("bytes", l.Bytes),
+		slog.Duration("duration", l.Duration),
+		slog.String("client_ip", l.ClientIP),
+	)
+	return rec
+}
+
+// Size is about how many bytes the line's strings hold.
+func (l *AccessLine) Size() int {
+	return len(l.RequestID) + len(l.Method) + len(l.Path) + len(l.ClientIP)
+}
+
+// logAccess writes the access line, or hands it to Options.AccessLog. Without that
+// hook it gives the record to the handler itself: Logger.LogAttrs would also look up
+// its caller, which no handler of ours prints (about 2 µs a request at 8
+// connections; bench/README.md).
 func (g *Gateway) logAccess(r *http.Request, status, bytes int, elapsed time.Duration) {
 	ctx := r.Context()
 	h := g.opts.Logger.Handler()
 	if !h.Enabled(ctx, slog.LevelInfo) {
 		return
 	}
-	rec := slog.NewRecord(time.Now(), slog.LevelInfo, AccessLogMessage, 0)
-	rec.AddAttrs(
-		slog.String("request_id", httperr.RequestID(ctx)),
-		slog.String("method", r.Method),
-		slog.String("path", r.URL.Path),
-		slog.Int("status", status),
-		slog.Int("bytes", bytes),
-		slog.Duration("duration", elapsed),
-		slog.String("client_ip", clientip.From(r)),
-	)
-	_ = h.Handle(ctx, rec)
+	line := AccessLine{Time: time.Now(), RequestID: httperr.RequestID(ctx), Method: r.Method, Path: r.URL.Path,
+		Status: status, Bytes: bytes, Duration: elapsed, ClientIP: clientip.From(r)}
+	if g.opts.AccessLog != nil {
+		g.opts.AccessLog(ctx, line)
+		return
+	}
+	_ = h.Handle(ctx, line.Record())
 }
 
 // responseStatus is the status code ww's response went out with.

@@ -4,6 +4,7 @@
 package proxy
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -25,6 +26,10 @@ type Options struct {
 	Codec    *session.Codec // seals login-state cookies
 	Renderer *web.Renderer
 	Logger   *slog.Logger
+	// AccessLog, when set, takes each request's access line (when Logger logs at
+	// slog.LevelInfo) instead of Logger: the process queues them to encode them in
+	// batches (internal/logbuf).
+	AccessLog func(context.Context, AccessLine)
 
 	Upstream  *url.URL       // nil: auth-only (forward-auth) mode
 	PublicURL *url.URL       // nil: derived from each request

@@ -37,3 +37,9 @@ func (h traceLogHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 func (h traceLogHandler) WithGroup(name string) slog.Handler {
 	return traceLogHandler{h.Handler.WithGroup(name)}
 }
+
+// Sampled reports whether ctx carries a sampled span, whose IDs LogHandler adds to
+// what is logged with ctx. Without tracing it is false.
+func (t *Tracing) Sampled(ctx context.Context) bool {
+	return t != nil && trace.SpanContextFromContext(ctx).IsSampled()
+}
