@@ -50,11 +50,14 @@ func New(opts Options) (*Gateway, error) {
 	}
 
 	r := chi.NewRouter()
-	clientIPMiddleware := middleware.ClientIPFromRemoteAddr
+	stack := chi.Middlewares{limitReads, g.requestID}
 	if len(opts.Trusted) > 0 {
-		clientIPMiddleware = middleware.ClientIPFromXFF(prefixStrings(opts.Trusted)...)
+		// X-Forwarded-For is believed from these peers only. Without them the client
+		// is the peer, which clientip.From reads off the request: no context and
+		// request copy for it.
+		stack = append(stack, middleware.ClientIPFromXFF(prefixStrings(opts.Trusted)...))
 	}
-	stack := chi.Middlewares{limitReads, g.requestID, clientIPMiddleware, g.accessLog, g.recoverer}
+	stack = append(stack, g.accessLog, g.recoverer)
 	r.Use(stack...)
 	// The gateway's own routes, behind one cross-site request forgery layer
 	// (crossorigin.go). The upstream's paths below are not: their cross-origin policy
