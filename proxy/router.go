@@ -50,14 +50,11 @@ func New(opts Options) (*Gateway, error) {
 	}
 
 	r := chi.NewRouter()
-	stack := chi.Middlewares{limitReads, g.requestID}
+	clientIPMiddleware := middleware.ClientIPFromRemoteAddr
 	if len(opts.Trusted) > 0 {
-		// X-Forwarded-For is believed from these peers only. Without them the client
-		// is the peer, which clientip.From reads off the request: no context and
-		// request copy for it.
-		stack = append(stack, middleware.ClientIPFromXFF(prefixStrings(opts.Trusted)...))
+		clientIPMiddleware = middleware.ClientIPFromXFF(prefixStrings(opts.Trusted)...)
 	}
-	stack = append(stack, g.accessLog, g.recoverer)
+	stack := chi.Middlewares{limitReads, g.requestID, clientIPMiddleware, g.accessLog, g.recoverer}
 	r.Use(stack...)
 	// The gateway's own routes, behind one cross-site request forgery layer
 	// (crossorigin.go). The upstream's paths below are not: their cross-origin policy

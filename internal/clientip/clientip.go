@@ -4,20 +4,15 @@ package clientip
 import (
 	"net"
 	"net/http"
-	"net/netip"
 
 	"github.com/go-chi/chi/v5/middleware"
 )
 
 // From returns the client's address: the one the gateway's client-IP middleware found
-// (X-Forwarded-For, believed only from trusted proxies), else the connection's peer,
-// written as that middleware writes it (an IPv4-mapped address as IPv4, no zone).
+// (X-Forwarded-For, believed only from trusted proxies), else the connection's peer.
 func From(r *http.Request) string {
 	if ip := middleware.GetClientIP(r.Context()); ip != "" {
 		return ip
-	}
-	if peer, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
-		return peer.Addr().Unmap().WithZone("").String()
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
