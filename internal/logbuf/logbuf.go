@@ -126,6 +126,7 @@ func (w *Writer) armLocked() {
 	}
 }
 
+// arm sets the timer unless it is set.
 func (w *Writer) arm() {
 	w.mu.Lock()
 	w.armLocked()

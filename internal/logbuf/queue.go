@@ -16,10 +16,11 @@ const (
 // processor's caches, where encoding each on its own (on a busy core, between other
 // work) costs several times as much (bench/README.md, "At 8 connections").
 //
-// Values are encoded when 256 wait (or 256 KiB by their size), when the Writer flushes (its interval, a record
-// that does not wait, Flush) and at Close; after Close, Add encodes at once. They
-// are encoded without the context they were added in: the encoder must log only
-// records that the Writer's Handler batches, and nothing that needs a context.
+// Values are encoded when 256 wait (or 256 KiB by their size), when the Writer
+// flushes (its interval, a record that does not wait, Flush) and at Close; after
+// Close, Add encodes at once. They are encoded without the context they were added
+// in: the encoder must log only records that the Writer's Handler batches, and
+// nothing that needs a context.
 type Queue[T any] struct {
 	w      *Writer
 	encode func(T)
@@ -74,6 +75,10 @@ func (q *Queue[T]) Add(v T) {
 func (q *Queue[T]) drain() {
 	q.mu.Lock()
 	items := q.items
+	if len(items) == 0 { // every flush and unbatched record asks; usually nothing waits
+		q.mu.Unlock()
+		return
+	}
 	q.items, q.spare, q.bytes = q.spare[:0], nil, 0
 	q.mu.Unlock()
 	for _, v := range items {
