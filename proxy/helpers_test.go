@@ -27,9 +27,10 @@ const testClientID = "gateway"
 
 // fixtureOptions change the gateway a test builds; the zero value is the usual one.
 type fixtureOptions struct {
-	method                 string       // oidcflow.MethodImplicit (default) or MethodPKCE
-	upstream               http.Handler // nil: the echo upstream
-	upstreamURL            *url.URL     // overrides the upstream server, e.g. a closed port
+	method                 string                         // oidcflow.MethodImplicit (default) or MethodPKCE
+	upstream               http.Handler                   // nil: the echo upstream
+	upstreamURL            *url.URL                       // overrides the upstream server, e.g. a closed port
+	upstreamConnState      func(net.Conn, http.ConnState) // the upstream server's ConnState hook
 	trusted                []netip.Prefix
 	publicURL              string
 	secure                 bool // cookies are Secure (an https PUBLIC_URL)
@@ -80,7 +81,9 @@ func newFixture(t testing.TB, opts fixtureOptions) *fixture {
 	if upHandler == nil {
 		upHandler = echoUpstream(f.hits)
 	}
-	f.up = httptest.NewServer(upHandler)
+	f.up = httptest.NewUnstartedServer(upHandler)
+	f.up.Config.ConnState = opts.upstreamConnState
+	f.up.Start()
 	t.Cleanup(f.up.Close)
 	upURL := opts.upstreamURL
 	if upURL == nil {

@@ -15,6 +15,7 @@ import (
 
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/ssogate/ssogate/internal/h1"
 	"github.com/ssogate/ssogate/internal/httperr"
 	"github.com/ssogate/ssogate/internal/tracing"
 )
@@ -37,18 +38,24 @@ func newUpstream(target *url.URL, trusted []netip.Prefix, via string, logger *sl
 	}
 	dest := *target
 	viaOnly := []string{via}
+	var roundTripper http.RoundTripper = transport
 	switch target.Scheme {
-	case "http", "https":
+	case "https":
+	case "http":
+		addr := hostPort(target)
+		roundTripper = h1.New(func(ctx context.Context) (net.Conn, error) {
+			return dialer.DialContext(ctx, "tcp", addr)
+		}, transport, transport.MaxIdleConnsPerHost, transport.IdleConnTimeout)
 	case "unix":
 		socket := target.Path
 		if socket == "" {
 			return nil, fmt.Errorf("UPSTREAM_URL=%q: unix:// needs a socket path, e.g. unix:///run/app.sock", target.String())
 		}
-		transport.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return dialer.DialContext(ctx, "unix", socket)
-		}
+		dialSocket := func(ctx context.Context) (net.Conn, error) { return dialer.DialContext(ctx, "unix", socket) }
+		transport.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) { return dialSocket(ctx) }
 		transport.ForceAttemptHTTP2 = false
 		dest = url.URL{Scheme: "http", Host: "localhost"}
+		roundTripper = h1.New(dialSocket, transport, transport.MaxIdleConnsPerHost, transport.IdleConnTimeout)
 	default:
 		return nil, fmt.Errorf("UPSTREAM_URL=%q: scheme must be http, https or unix", target.String())
 	}
@@ -89,7 +96,7 @@ func newUpstream(target *url.URL, trusted []netip.Prefix, via string, logger *sl
 			}
 			tracing.Inject(traceCtx, pr.Out.Header)
 		},
-		Transport:  transport,
+		Transport:  roundTripper,
 		BufferPool: newBufferPool(),
 		ErrorLog:   slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
@@ -109,6 +116,14 @@ func newUpstream(target *url.URL, trusted []netip.Prefix, via string, logger *sl
 		},
 	}
 	return rp, nil
+}
+
+// hostPort is target's host with its port, 80 when the URL names none.
+func hostPort(target *url.URL) string {
+	if target.Port() != "" {
+		return target.Host
+	}
+	return net.JoinHostPort(target.Hostname(), "80")
 }
 
 // copyBufferSize is the size of the buffers the reverse proxy copies bodies with,
