@@ -117,7 +117,8 @@ func (t *Transport) exchange(c *conn, req *http.Request) (*http.Response, error)
 		}
 		return nil, err
 	}
-	reusable := !res.Close
+	// A 101 would hand the connection to another protocol: never reused.
+	reusable := !res.Close && res.StatusCode != http.StatusSwitchingProtocols
 	if res.Body == http.NoBody || req.Method == http.MethodHead {
 		t.finish(c, stop, reusable)
 		return res, nil
@@ -179,29 +180,37 @@ func (c *conn) exchange(req *http.Request) (*http.Response, error) {
 // body reports the end of a response body: read to io.EOF, or closed before.
 type body struct {
 	rc   io.ReadCloser
-	done func(eof bool)
+	done func(eof bool) // nil once called
+	err  error          // what Read returns once the body has ended
 }
+
+// errClosedBody is what a read after Close gets, as from net/http's bodies.
+var errClosedBody = errors.New("http: read on closed response body")
 
 func (b *body) Read(p []byte) (int, error) {
 	if b.done == nil {
-		return 0, io.ErrUnexpectedEOF // read after Close, or after an error
+		return 0, b.err
 	}
 	n, err := b.rc.Read(p)
 	if err != nil {
-		done := b.done
-		b.done = nil
-		done(err == io.EOF)
+		b.err = err
+		b.end(err == io.EOF)
 	}
 	return n, err
 }
 
 func (b *body) Close() error {
 	if b.done != nil {
-		done := b.done
-		b.done = nil
-		done(false)
+		b.err = errClosedBody
+		b.end(false)
 	}
 	return nil
+}
+
+func (b *body) end(eof bool) {
+	done := b.done
+	b.done = nil
+	done(eof)
 }
 
 // conn is one connection to the upstream with its buffers; limit bounds what a

@@ -86,6 +86,9 @@ func TestRequestsShareOneKeptConnection(t *testing.T) {
 		if want := fmt.Sprintf(`GET /p?i=%d ua="Go-http-client/1.1"`, i); res.StatusCode != 200 || body != want {
 			t.Fatalf("request %d: %d %q, want 200 %q", i, res.StatusCode, body, want)
 		}
+		if n, err := res.Body.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+			t.Fatalf("request %d: a read after the end got %d, %v, want io.EOF", i, n, err)
+		}
 	}
 	req, _ := http.NewRequest(http.MethodHead, srv.URL+"/h", nil)
 	res, err := u.RoundTrip(req)
@@ -221,6 +224,7 @@ func TestConnectionsNotReusedAfterAnUnfinishedExchange(t *testing.T) {
 		"/unread":  "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789",
 		"/no-len":  "HTTP/1.1 200 OK\r\n\r\nto the end",
 		"/chunked": "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
+		"/101":     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: other\r\nConnection: Upgrade\r\n\r\n",
 	}
 	addr := rawServer(t, func(_ int, c net.Conn) {
 		br := bufio.NewReader(c)
@@ -235,7 +239,7 @@ func TestConnectionsNotReusedAfterAnUnfinishedExchange(t *testing.T) {
 			}
 		}
 	})
-	for path, reused := range map[string]bool{"/close": false, "/extra": false, "/unread": false, "/no-len": false, "/chunked": true} {
+	for path, reused := range map[string]bool{"/close": false, "/extra": false, "/unread": false, "/no-len": false, "/chunked": true, "/101": false} {
 		u := newUpstream(t, addr, 4)
 		req, _ := http.NewRequest(http.MethodGet, "http://"+addr+path, nil)
 		res, err := u.RoundTrip(req)
@@ -244,6 +248,9 @@ func TestConnectionsNotReusedAfterAnUnfinishedExchange(t *testing.T) {
 		}
 		if path == "/unread" {
 			res.Body.Close() // before its end
+			if _, err := res.Body.Read(make([]byte, 1)); err == nil || err == io.EOF {
+				t.Fatalf("a read after Close got %v, want an error", err)
+			}
 		} else {
 			io.Copy(io.Discard, res.Body)
 		}
@@ -412,5 +419,27 @@ func TestAnAnswerSentUnaskedOnAnIdleConnectionIsNotTakenForTheNext(t *testing.T)
 	<-timedOut
 	if res, body := get(t, u, "http://"+addr+"/"); res.StatusCode != 200 || body != "ok" || u.dials.Load() != 2 {
 		t.Fatalf("next request: %d %q after %d dials, want 200 ok on a new connection", res.StatusCode, body, u.dials.Load())
+	}
+}
+
+func TestAMalformedAnswerIsAnErrorAndItsConnectionIsDropped(t *testing.T) {
+	addr := rawServer(t, func(_ int, c net.Conn) {
+		br := bufio.NewReader(c)
+		for req := readRequest(br); req != nil; req = readRequest(br) {
+			if req.URL.Path == "/bad" {
+				io.WriteString(c, "HTTP/1.1 two hundred\r\n\r\n")
+				continue
+			}
+			io.WriteString(c, okResponse)
+		}
+	})
+	u := newUpstream(t, addr, 4)
+	get(t, u, "http://"+addr+"/")
+	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/bad", nil)
+	if _, err := u.RoundTrip(req); err == nil || errors.Is(err, errNothingRead) || !strings.Contains(err.Error(), "malformed HTTP status code") {
+		t.Fatalf("err = %v, want the malformed status, not sent again", err)
+	}
+	if _, body := get(t, u, "http://"+addr+"/"); body != "ok" || u.dials.Load() != 2 {
+		t.Fatalf("next: %q after %d dials, want ok on a new connection", body, u.dials.Load())
 	}
 }
