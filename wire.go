@@ -102,7 +102,7 @@ func wire(cfg config.Config, load func(config.Saved) (config.Config, error), tr 
 		Upstream: cfg.UpstreamURL, PublicURL: cfg.PublicURL, Trusted: cfg.TrustedProxies,
 		AllowedRedirectDomains: cfg.AllowedRedirectDomains, SessionLength: cfg.SessionLength,
 		Secure: secure, APIKeyPassthrough: cfg.APIKeyPassthrough, PublicPaths: cfg.PublicPaths,
-		Assertions: assertion.NewCache(signer, 100_000), JWKS: signer.JWKSHandler(),
+		Assertions: assertion.NewCache(signer, assertion.DefaultCacheBytes), JWKS: signer.JWKSHandler(),
 		Server: stores.server, Revoker: stores.revoker, RefreshInterval: cfg.RefreshInterval, CookieSessions: stores.server == nil,
 		Hooks: g.hooks(), CSRF: protector,
 	}

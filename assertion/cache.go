@@ -3,29 +3,30 @@ package assertion
 import (
 	"encoding/binary"
 	"hash/maphash"
-	"sync"
 	"time"
 
 	"github.com/ssogate/ssogate/claims"
+	"github.com/ssogate/ssogate/internal/boundcache"
 )
 
-// DefaultCacheEntries is the Cache size when NewCache is given no positive size.
-const DefaultCacheEntries = 10000
+// DefaultCacheBytes is the Cache size when NewCache is given no positive size:
+// about 7,000 sessions with a handful of groups (an assertion of ~800 bytes), or
+// 700 with 200 groups (~11 KB).
+const DefaultCacheBytes = 8 << 20
 
 // Cache reuses each session's assertion until shortly before it expires, so a
 // busy session costs one signature per TTL rather than one per request. An
 // assertion is re-signed when it has less than a fifth of its TTL (at most one
 // minute) left, or when anything it asserts about the identity has changed. It is
-// safe for concurrent use and holds at most maxEntries sessions, dropping an
-// arbitrary one when full.
+// safe for concurrent use and holds about maxBytes of assertions, dropping
+// arbitrary ones when full: its size follows the assertions' size (the groups),
+// not only the number of sessions, and a session that signed out elsewhere or
+// went idle leaves its entry only until room is needed.
 type Cache struct {
-	signer *Signer
-	max    int
-	margin time.Duration
-	seed   maphash.Seed
-
-	mu      sync.Mutex
-	entries map[string]cacheEntry // by session ID
+	signer  *Signer
+	margin  time.Duration
+	seed    maphash.Seed
+	entries *boundcache.Cache[cacheEntry] // by session ID
 }
 
 type cacheEntry struct {
@@ -34,18 +35,17 @@ type cacheEntry struct {
 	refreshAt   time.Time
 }
 
-// NewCache returns a cache of s's assertions holding at most maxEntries sessions
-// (DefaultCacheEntries when maxEntries <= 0).
-func NewCache(s *Signer, maxEntries int) *Cache {
-	if maxEntries <= 0 {
-		maxEntries = DefaultCacheEntries
+// NewCache returns a cache of s's assertions holding about maxBytes
+// (DefaultCacheBytes when maxBytes <= 0).
+func NewCache(s *Signer, maxBytes int) *Cache {
+	if maxBytes <= 0 {
+		maxBytes = DefaultCacheBytes
 	}
 	return &Cache{
 		signer:  s,
-		max:     maxEntries,
 		margin:  min(time.Minute, s.ttl/5),
 		seed:    maphash.MakeSeed(),
-		entries: make(map[string]cacheEntry),
+		entries: boundcache.New[cacheEntry](maxBytes),
 	}
 }
 
@@ -59,9 +59,7 @@ func (c *Cache) Get(id claims.Identity, sessionID string) (string, error) {
 	}
 	fp := c.fingerprint(&id)
 	now := c.signer.now()
-	c.mu.Lock()
-	e, ok := c.entries[sessionID]
-	c.mu.Unlock()
+	e, ok := c.entries.Get(sessionID)
 	if ok && e.fingerprint == fp && now.Before(e.refreshAt) {
 		return e.token, nil
 	}
@@ -70,24 +68,12 @@ func (c *Cache) Get(id claims.Identity, sessionID string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, present := c.entries[sessionID]; !present && len(c.entries) >= c.max {
-		for k := range c.entries { // map order is unspecified: an arbitrary victim
-			delete(c.entries, k)
-			break
-		}
-	}
-	c.entries[sessionID] = cacheEntry{fingerprint: fp, token: token, refreshAt: expires.Add(-c.margin)}
+	c.entries.Put(sessionID, cacheEntry{fingerprint: fp, token: token, refreshAt: expires.Add(-c.margin)}, len(token))
 	return token, nil
 }
 
 // Forget drops the session's assertion, for logout.
-func (c *Cache) Forget(sessionID string) {
-	c.mu.Lock()
-	delete(c.entries, sessionID)
-	c.mu.Unlock()
-}
+func (c *Cache) Forget(sessionID string) { c.entries.Forget(sessionID) }
 
 // fingerprint hashes every identity field that goes into the assertion, each
 // prefixed with its length so that no two identities run together alike.

@@ -10,11 +10,15 @@ import (
 	"github.com/ssogate/ssogate/internal/testenv"
 )
 
-func newTestCache(t testing.TB, max int) (*Cache, *testenv.Clock) {
+func newTestCache(t testing.TB, maxBytes int) (*Cache, *testenv.Clock) {
 	t.Helper()
 	clock := newClock()
-	return NewCache(newTestSigner(t, jwkOf(t, newTestKeys(t).ec), clock), max), clock
+	return NewCache(newTestSigner(t, jwkOf(t, newTestKeys(t).ec), clock), maxBytes), clock
 }
+
+// entryBytes is the least room an entry with token takes in a Cache (the
+// boundcache's overhead per entry, the token and a session ID).
+func entryBytes(token string) int { return len(token) + 256 }
 
 func mustGet(t *testing.T, c *Cache, id claims.Identity, sessionID string) string {
 	t.Helper()
@@ -51,7 +55,7 @@ func TestCacheReuseAndRefresh(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, clock := newTestCache(t, 10)
+			c, clock := newTestCache(t, 1<<20)
 			first := mustGet(t, c, testIdentity(), "s1")
 			clock.Advance(tt.advance)
 			second := mustGet(t, c, tt.id, tt.session)
@@ -68,7 +72,7 @@ func TestCacheReuseAndRefresh(t *testing.T) {
 }
 
 func TestCacheNewTokenAssertsNewRole(t *testing.T) {
-	c, _ := newTestCache(t, 10)
+	c, _ := newTestCache(t, 1<<20)
 	mustGet(t, c, testIdentity(), "s1")
 	id := testIdentity()
 	id.Role = claims.RoleViewer
@@ -79,37 +83,56 @@ func TestCacheNewTokenAssertsNewRole(t *testing.T) {
 }
 
 func TestCacheWithoutSessionNeverCaches(t *testing.T) {
-	c, clock := newTestCache(t, 10)
+	c, clock := newTestCache(t, 1<<20)
 	first := mustGet(t, c, testIdentity(), "")
 	clock.Advance(time.Second)
 	if second := mustGet(t, c, testIdentity(), ""); second == first {
 		t.Error("empty session ID: second Get returned the first token, want a fresh signature")
 	}
-	if n := len(c.entries); n != 0 {
+	if n := c.entries.Len(); n != 0 {
 		t.Errorf("cache holds %d entries, want 0", n)
 	}
 }
 
-func TestCacheBoundedAndForget(t *testing.T) {
-	c, _ := newTestCache(t, 3)
-	for i := range 10 {
+func TestCacheBoundedByBytesAndForget(t *testing.T) {
+	const budget = 32 << 10
+	c, _ := newTestCache(t, budget)
+	small := mustGet(t, c, testIdentity(), "s0")
+	for i := range 100 {
 		mustGet(t, c, testIdentity(), fmt.Sprint("s", i))
-		if n := len(c.entries); n > 3 {
-			t.Fatalf("after %d sessions the cache holds %d entries, want at most 3", i+1, n)
+		if n := c.entries.Len(); n*entryBytes(small) > budget {
+			t.Fatalf("after %d sessions the cache holds %d entries of %d bytes, over %d", i+1, n, entryBytes(small), budget)
 		}
 	}
-	last := mustGet(t, c, testIdentity(), "s9")
-	if _, ok := c.entries["s9"]; !ok {
+	smallCount := c.entries.Len()
+	last := mustGet(t, c, testIdentity(), "s99")
+	if _, ok := c.entries.Get("s99"); !ok {
 		t.Fatal("the newest session was evicted")
 	}
-	c.Forget("s9")
-	if again := mustGet(t, c, testIdentity(), "s9"); again == last {
+	c.Forget("s99")
+	if again := mustGet(t, c, testIdentity(), "s99"); again == last {
 		t.Error("after Forget, Get returned the old token")
+	}
+
+	// Identities with many groups have larger assertions: fewer of them fit.
+	many := testIdentity()
+	for i := range 40 {
+		many.Groups = append(many.Groups, fmt.Sprintf("2927a37d-c934-5072-94ed-%012d", i))
+	}
+	c, _ = newTestCache(t, budget)
+	big := mustGet(t, c, many, "b0")
+	for i := range 100 {
+		mustGet(t, c, many, fmt.Sprint("b", i))
+	}
+	if n := c.entries.Len(); n*entryBytes(big) > budget || n >= smallCount {
+		t.Errorf("with %d-byte assertions the cache holds %d entries (%d with %d-byte ones), want at most %d",
+			len(big), n, smallCount, len(small), budget/entryBytes(big))
 	}
 }
 
 func TestCacheConcurrent(t *testing.T) {
-	c, _ := newTestCache(t, 50)
+	const budget = 48 << 10
+	c, _ := newTestCache(t, budget)
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
 	for w := range 8 {
@@ -129,13 +152,13 @@ func TestCacheConcurrent(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	if n := len(c.entries); n > 50 {
-		t.Errorf("cache holds %d entries, want at most 50", n)
+	if n := c.entries.Len(); n*entryBytes(mustGet(t, c, testIdentity(), "s1")) > budget {
+		t.Errorf("cache holds %d entries, over %d bytes", n, budget)
 	}
 }
 
 func TestCacheWarmGetDoesNotAllocate(t *testing.T) {
-	c, _ := newTestCache(t, 10)
+	c, _ := newTestCache(t, 1<<20)
 	id := testIdentity()
 	mustGet(t, c, id, "s1")
 	allocs := testing.AllocsPerRun(100, func() {
@@ -149,7 +172,7 @@ func TestCacheWarmGetDoesNotAllocate(t *testing.T) {
 }
 
 func BenchmarkCacheGetWarm(b *testing.B) {
-	c, _ := newTestCache(b, 10)
+	c, _ := newTestCache(b, 1<<20)
 	id := testIdentity()
 	if _, err := c.Get(id, "s1"); err != nil {
 		b.Fatal(err)

@@ -80,7 +80,7 @@ func newBenchGateway(b *testing.B, groups int, upstream bool) *benchGateway {
 	opts := Options{
 		Flows: flows, Sessions: bg.store, Codec: codec, Renderer: renderer,
 		Logger:     slog.New(slog.NewJSONHandler(io.Discard, nil)), // formats every access line, as in production
-		Assertions: assertion.NewCache(signer, 1000),
+		Assertions: assertion.NewCache(signer, assertion.DefaultCacheBytes),
 		Hooks:      Hooks{Request: func(string, int, time.Duration) {}, Upstream: func(int, time.Duration) {}},
 	}
 	if upstream {

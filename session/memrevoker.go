@@ -9,7 +9,8 @@ import (
 )
 
 // DefaultRevokerMax is the number of entries each of a MemoryRevoker's lists holds
-// when its max is not positive: about 15 MiB each when full.
+// when its max is not positive: about 20 MiB of heap each when full (measured with
+// 26-byte IdP session IDs).
 const DefaultRevokerMax = 100_000
 
 // MemoryRevoker is a Revoker for a single gateway process: two bounded lists whose

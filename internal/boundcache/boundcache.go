@@ -1,5 +1,6 @@
 // Package boundcache is a concurrent map bounded by the bytes its entries are
-// estimated to hold, for the session stores' caches of opened sessions.
+// estimated to hold, for the gateway's caches (opened sessions, identity headers,
+// assertions).
 package boundcache
 
 import "sync"
