@@ -38,26 +38,27 @@ func newUpstream(target *url.URL, trusted []netip.Prefix, via string, logger *sl
 	}
 	dest := *target
 	viaOnly := []string{via}
-	var roundTripper http.RoundTripper = transport
+	var dial func(context.Context) (net.Conn, error) // plain HTTP/1.1: requests h1 takes
 	switch target.Scheme {
 	case "https":
 	case "http":
 		addr := hostPort(target)
-		roundTripper = h1.New(func(ctx context.Context) (net.Conn, error) {
-			return dialer.DialContext(ctx, "tcp", addr)
-		}, transport, transport.MaxIdleConnsPerHost, transport.IdleConnTimeout)
+		dial = func(ctx context.Context) (net.Conn, error) { return dialer.DialContext(ctx, "tcp", addr) }
 	case "unix":
 		socket := target.Path
 		if socket == "" {
 			return nil, fmt.Errorf("UPSTREAM_URL=%q: unix:// needs a socket path, e.g. unix:///run/app.sock", target.String())
 		}
-		dialSocket := func(ctx context.Context) (net.Conn, error) { return dialer.DialContext(ctx, "unix", socket) }
-		transport.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) { return dialSocket(ctx) }
+		dial = func(ctx context.Context) (net.Conn, error) { return dialer.DialContext(ctx, "unix", socket) }
+		transport.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) { return dial(ctx) }
 		transport.ForceAttemptHTTP2 = false
 		dest = url.URL{Scheme: "http", Host: "localhost"}
-		roundTripper = h1.New(dialSocket, transport, transport.MaxIdleConnsPerHost, transport.IdleConnTimeout)
 	default:
 		return nil, fmt.Errorf("UPSTREAM_URL=%q: scheme must be http, https or unix", target.String())
+	}
+	var roundTripper http.RoundTripper = transport
+	if dial != nil {
+		roundTripper = h1.New(dial, transport, transport.MaxIdleConnsPerHost, transport.IdleConnTimeout)
 	}
 
 	rp := &httputil.ReverseProxy{

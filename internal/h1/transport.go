@@ -123,7 +123,7 @@ func (t *Transport) exchange(c *conn, req *http.Request) (*http.Response, error)
 		t.finish(c, stop, reusable)
 		return res, nil
 	}
-	res.Body = &body{rc: res.Body, done: func(eof bool) { t.finish(c, stop, eof && reusable) }}
+	res.Body = &body{rc: res.Body, t: t, c: c, stop: stop, reusable: reusable}
 	return res, nil
 }
 
@@ -177,18 +177,22 @@ func (c *conn) exchange(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// body reports the end of a response body: read to io.EOF, or closed before.
+// body hands its connection back when the response body ends: to the pool when
+// it was read to io.EOF, closed when it was closed before.
 type body struct {
-	rc   io.ReadCloser
-	done func(eof bool) // nil once called
-	err  error          // what Read returns once the body has ended
+	rc       io.ReadCloser
+	t        *Transport
+	c        *conn // nil once the body has ended
+	stop     func() bool
+	reusable bool
+	err      error // what Read returns once the body has ended
 }
 
 // errClosedBody is what a read after Close gets, as from net/http's bodies.
 var errClosedBody = errors.New("http: read on closed response body")
 
 func (b *body) Read(p []byte) (int, error) {
-	if b.done == nil {
+	if b.c == nil {
 		return 0, b.err
 	}
 	n, err := b.rc.Read(p)
@@ -200,7 +204,7 @@ func (b *body) Read(p []byte) (int, error) {
 }
 
 func (b *body) Close() error {
-	if b.done != nil {
+	if b.c != nil {
 		b.err = errClosedBody
 		b.end(false)
 	}
@@ -208,9 +212,9 @@ func (b *body) Close() error {
 }
 
 func (b *body) end(eof bool) {
-	done := b.done
-	b.done = nil
-	done(eof)
+	c := b.c
+	b.c = nil
+	b.t.finish(c, b.stop, eof && b.reusable)
 }
 
 // conn is one connection to the upstream with its buffers; limit bounds what a
